@@ -1,0 +1,54 @@
+# EverAI Worker Console — see README.md. Every target installs what it needs.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# binaryen's wasm-opt from npm comes first: Debian's older one breaks release builds.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# cargo-leptos sets this for its builds; setting the same value for plain
+# cargo keeps the leptos crates from rebuilding between the two.
+export LEPTOS_OUTPUT_NAME := everai_console
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+# The end-to-end suite gets its own port, so it can run beside `make run`.
+E2E_SITE_ADDR ?= 127.0.0.1:3300
+E2E := LEPTOS_SITE_ADDR=$(E2E_SITE_ADDR) LEPTOS_RELOAD_PORT=3301 cargo leptos end-to-end
+
+.PHONY: help setup setup-test run run-release watch test lint fmt test-rust e2e e2e-release
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
+
+setup: ## install the build tools that are missing
+	@scripts/setup.sh
+
+setup-test: ## install the build and test tools that are missing
+	@scripts/setup.sh --test
+
+run: setup ## build and serve the console on http://127.0.0.1:3000 (LEPTOS_SITE_ADDR)
+	cargo leptos serve
+
+run-release: setup ## the same, optimised (slower to build)
+	cargo leptos serve --release
+
+watch: setup ## serve and rebuild on every change
+	cargo leptos watch
+
+test: setup-test lint test-rust e2e ## formatting, clippy, Rust tests, Playwright (hydrated and no-JS)
+
+lint: ## rustfmt and clippy with -D warnings, for both the server and the browser build
+	cargo fmt --all -- --check
+	cargo clippy -p app -p server --all-targets --locked -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
+
+fmt: ## format the code
+	cargo fmt --all
+
+test-rust: ## unit and router tests
+	cargo test -p app -p server --locked
+
+e2e: setup-test ## Playwright against a debug build
+	$(E2E)
+
+e2e-release: setup-test ## Playwright against the release build (what CI also runs)
+	$(E2E) --release

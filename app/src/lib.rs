@@ -1,0 +1,66 @@
+//! Pages, components and server functions of the EverAI Worker Console.
+//!
+//! This crate is compiled twice: with `ssr` into the axum server, and with
+//! `hydrate` into the browser bundle. Server-only code sits behind
+//! `#[cfg(feature = "ssr")]`.
+
+pub mod components;
+pub mod error;
+pub mod pages;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use crate::pages::{home::HomePage, not_found::NotFound};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The console's root component and router.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/everai_console.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() {
+                "EverAI Worker Console".to_string()
+            } else {
+                format!("{page} · EverAI Worker Console")
+            }
+        } />
+        <Router>
+            <components::header::Header />
+            <main class="main">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,81 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::server_fns::status::{ConsoleStatus, format_uptime, get_console_status};
+
+/// The start page: what the console is and whether its server is healthy.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    // Bumped by "Check again"; the status resource refetches when it changes.
+    let checks = RwSignal::new(0u32);
+    let status = Resource::new(move || checks.get(), |_| get_console_status());
+
+    // Effects run only in the browser, after hydration: end-to-end tests wait
+    // for this marker before they click, so a click is never lost.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Title text="" />
+        <section
+            class="page home"
+            data-hydrated=move || if hydrated.get() { "true" } else { "false" }
+        >
+            <h1>"EverAI Worker Console"</h1>
+            <p class="lede">
+                "See an app's workers, filter them, look back over recent days, "
+                "and scale the app up or down."
+            </p>
+
+            <div class="card status-card" aria-live="polite">
+                <h2>"Console status"</h2>
+                <Transition fallback=|| view! { <p class="muted">"Checking the console…"</p> }>
+                    {move || Suspend::new(async move {
+                        match status.await {
+                            Ok(status) => view! { <StatusList status /> }.into_any(),
+                            Err(err) => view! {
+                                <p class="banner banner-error" role="alert">{err.to_string()}</p>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+                <div class="card-actions">
+                    <button type="button" class="button" on:click=move |_| checks.update(|n| *n += 1)>
+                        "Check again"
+                    </button>
+                    <span class="muted checks" data-testid="checks">
+                        {move || match checks.get() {
+                            0 => String::new(),
+                            1 => "Checked once from this page".to_string(),
+                            n => format!("Checked {n} times from this page"),
+                        }}
+                    </span>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn StatusList(status: ConsoleStatus) -> impl IntoView {
+    view! {
+        <dl class="facts">
+            <div>
+                <dt>"Server"</dt>
+                <dd data-testid="server-state">"Up"</dd>
+            </div>
+            <div>
+                <dt>"Upstream"</dt>
+                <dd data-testid="upstream">{status.upstream.label()}</dd>
+            </div>
+            <div>
+                <dt>"Version"</dt>
+                <dd data-testid="version">{status.version}</dd>
+            </div>
+            <div>
+                <dt>"Uptime"</dt>
+                <dd data-testid="uptime">{format_uptime(status.uptime_secs)}</dd>
+            </div>
+        </dl>
+    }
+}

@@ -1,0 +1,5 @@
+//! Server functions: thin wrappers that read server state and return data
+//! the browser may see. Nothing secret (the upstream token, the upstream
+//! URL) ever leaves through here.
+
+pub mod status;

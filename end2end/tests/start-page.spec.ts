@@ -1,0 +1,62 @@
+import { expect, test } from '@playwright/test';
+import { StartPage } from './pages/start-page';
+
+test('the server-rendered start page says what the console is and how it is set up', async ({ page }) => {
+  const start = new StartPage(page);
+  await start.open();
+  await expect(page).toHaveTitle('EverAI Worker Console');
+  await expect(start.heading).toHaveText('EverAI Worker Console');
+  await expect(start.upstream).toHaveText('Built-in simulator');
+  await expect(start.version).toHaveText(/^\d+\.\d+\.\d+/);
+  await expect(start.uptime).toHaveText(/\d+ (s|min|h|d)/);
+});
+
+test('without JavaScript the page stays server-rendered and complete', async ({ page, javaScriptEnabled }) => {
+  test.skip(javaScriptEnabled, 'only meaningful with JavaScript off');
+  const start = new StartPage(page);
+  await start.open();
+  // Nothing ran in the browser: the marker set after hydration is absent…
+  await expect(page.locator('[data-hydrated="false"]')).toHaveCount(1);
+  // …yet the data a person came for is there.
+  await expect(start.upstream).toHaveText('Built-in simulator');
+});
+
+test('after hydration, "Check again" calls the server from the browser', async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'needs the hydrated app');
+  const start = new StartPage(page);
+  await start.open();
+  await start.waitForHydration();
+  await expect(start.checks).toHaveText('');
+
+  const call = page.waitForResponse(
+    (res) => res.url().endsWith('/api/console_status') && res.request().method() === 'POST',
+  );
+  await start.checkAgain.click();
+  const response = await call;
+  expect(response.status()).toBe(200);
+  expect((await response.json()).upstream).toBe('Simulator');
+  await expect(start.checks).toHaveText('Checked once from this page');
+
+  await start.checkAgain.click();
+  await expect(start.checks).toHaveText('Checked 2 times from this page');
+  await expect(start.upstream).toHaveText('Built-in simulator');
+});
+
+test('the status server function answers plain HTTP', async ({ request }) => {
+  const res = await request.post('/api/console_status', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expect(res.status()).toBe(200);
+  const body = await res.json();
+  expect(body.upstream).toBe('Simulator');
+  expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+});
+
+test('an unknown address gets a 404 page that leads back', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page not found');
+  await page.getByRole('link', { name: 'Go to the start page' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('EverAI Worker Console');
+});

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs, idempotently, what building and testing the console needs.
+# A second run finds everything in place and returns in about a second.
+#
+#   scripts/setup.sh          build tools: wasm target, cargo-leptos, wasm-bindgen, npm packages
+#   scripts/setup.sh --test   the same, plus Debian's Chromium for the Playwright suite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.10
+# The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+
+say() { printf '==> %s\n' "$*"; }
+need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is required but not installed ($2)" >&2; exit 1; }; }
+
+need cargo "install Rust with rustup"
+need rustup "install Rust with rustup"
+need npm "install Node.js 20 or newer with npm"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the Rust target wasm32-unknown-unknown"
+  # The download occasionally times out on a cold machine; one retry is enough.
+  rustup target add wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once)"
+  # no_downloads: use the wasm-bindgen, wasm-opt and sass found on PATH
+  # instead of fetching binaries, which this network does not allow.
+  cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# npm ci only when package-lock.json changed since the last install.
+stamp=end2end/node_modules/.installed-lock
+if ! cmp -s end2end/package-lock.json "$stamp" 2>/dev/null; then
+  say "installing the npm packages in end2end/ (Playwright, binaryen's wasm-opt)"
+  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  cp end2end/package-lock.json "$stamp"
+fi
+
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's chromium for the end-to-end tests"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium
+fi

@@ -1,0 +1,88 @@
+//! The console's HTTP server: configuration, routes and start-up, kept out of
+//! `main.rs` so that tests build the very same router.
+
+pub mod config;
+
+use app::{App, shell, state::AppState};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+
+/// The complete router: Leptos pages, server functions, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let render = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .leptos_routes_with_context(&state, routes, context.clone(), render)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .with_state(state)
+}
+
+/// Reads the configuration, binds the address and serves until Ctrl-C or
+/// SIGTERM, letting in-flight requests finish.
+pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+
+    let conf = get_configuration(None)
+        .map_err(|e| format!("Leptos settings (LEPTOS_* variables): {e}"))?;
+    let leptos_options = conf.leptos_options;
+    let addr = leptos_options.site_addr;
+    let upstream = config::upstream_from(|k| std::env::var(k).ok())?;
+    match &upstream {
+        app::state::Upstream::Simulator => tracing::info!("upstream: built-in simulator"),
+        app::state::Upstream::Platform { endpoint, .. } => {
+            tracing::info!(%endpoint, "upstream: EverAI API")
+        }
+    }
+
+    let state = AppState {
+        leptos_options,
+        upstream,
+        started_at: std::time::Instant::now(),
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} (LEPTOS_SITE_ADDR): {e}"))?;
+    tracing::info!("serving the console on http://{addr}");
+    axum::serve(listener, router(state).into_make_service())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down; finishing in-flight requests");
+}

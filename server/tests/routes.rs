@@ -1,0 +1,95 @@
+//! The real router, driven in-process with `tower::ServiceExt::oneshot`.
+
+use app::state::{AppState, Upstream};
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
+
+fn state() -> AppState {
+    AppState {
+        leptos_options: LeptosOptions::builder()
+            .output_name("everai_console")
+            .site_root("target/site")
+            .build(),
+        upstream: Upstream::Simulator,
+        started_at: std::time::Instant::now(),
+    }
+}
+
+async fn send(req: Request<Body>) -> (StatusCode, String) {
+    let res = server::router(state()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn start_page_is_rendered_on_the_server() {
+    let (status, body) = send(Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<h1>EverAI Worker Console</h1>"), "{body}");
+    // The status resource resolves during SSR, so the page is useful
+    // before (and without) hydration.
+    assert!(body.contains("Built-in simulator"), "{body}");
+    assert!(body.contains("/pkg/everai_console.js"), "{body}");
+}
+
+#[tokio::test]
+async fn unknown_paths_get_a_404_page() {
+    let (status, body) = send(Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("Page not found"), "{body}");
+}
+
+#[tokio::test]
+async fn console_status_server_function_answers_json() {
+    let (status, body) = send(
+        Request::post("/api/console_status")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["upstream"], "Simulator");
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+    assert!(json["uptime_secs"].is_u64(), "{body}");
+}
+
+#[tokio::test]
+async fn platform_token_never_reaches_the_page_or_server_function() {
+    let secret = "tok-must-not-leak-7f3a";
+    let make_state = || {
+        let mut s = state();
+        s.upstream = Upstream::Platform {
+            endpoint: url::Url::parse("https://upstream.invalid").unwrap(),
+            token: secrecy::SecretString::from(secret),
+        };
+        s
+    };
+    for req in [
+        Request::get("/").body(Body::empty()).unwrap(),
+        Request::post("/api/console_status")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::empty())
+            .unwrap(),
+    ] {
+        let res = server::router(make_state()).oneshot(req).await.unwrap();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            body.contains("Platform") || body.contains("EverAI platform"),
+            "{body}"
+        );
+        assert!(!body.contains(secret), "token leaked: {body}");
+        assert!(
+            !body.contains("upstream.invalid"),
+            "upstream URL leaked: {body}"
+        );
+    }
+}
