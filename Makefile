@@ -4,7 +4,8 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 # binaryen's wasm-opt from npm comes first: Debian's older one breaks release builds.
-export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+CARGO_HOME ?= $(HOME)/.cargo
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(CARGO_HOME)/bin:$(PATH)
 # cargo-leptos sets this for its builds; setting the same value for plain
 # cargo keeps the leptos crates from rebuilding between the two.
 export LEPTOS_OUTPUT_NAME := everai_console

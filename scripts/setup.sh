@@ -14,10 +14,10 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version =
 say() { printf '==> %s\n' "$*"; }
 need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is required but not installed ($2)" >&2; exit 1; }; }
 
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 need cargo "install Rust with rustup"
 need rustup "install Rust with rustup"
 need npm "install Node.js 20 or newer with npm"
-export PATH="$HOME/.cargo/bin:$PATH"
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the Rust target wasm32-unknown-unknown"

@@ -14,7 +14,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -57,8 +57,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <components::header::Header />
             <main class="main">
+                // In-order streaming: each page arrives as finished HTML, in
+                // document order, so it is complete without JavaScript (the
+                // default out-of-order mode patches data in with scripts).
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
                 </Routes>
             </main>
         </Router>

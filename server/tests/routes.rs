@@ -32,9 +32,14 @@ async fn start_page_is_rendered_on_the_server() {
     let (status, body) = send(Request::get("/").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("<h1>EverAI Worker Console</h1>"), "{body}");
-    // The status resource resolves during SSR, so the page is useful
-    // before (and without) hydration.
-    assert!(body.contains("Built-in simulator"), "{body}");
+    // The status resource resolves during SSR and is written in place, not
+    // patched in later by a script, so the page is complete without
+    // JavaScript: the value sits inside <main>, and no fallback is sent.
+    let value = body
+        .find(r#"data-testid="upstream">Built-in simulator<"#)
+        .expect("upstream kind rendered");
+    assert!(value < body.find("</main>").expect("</main>"), "{body}");
+    assert!(!body.contains("Checking the console"), "{body}");
     assert!(body.contains("/pkg/everai_console.js"), "{body}");
 }
 
