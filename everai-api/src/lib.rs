@@ -1,0 +1,20 @@
+//! The EverAI worker API: its data (always available, also in the browser)
+//! and, with the `client` feature, a typed HTTP client (server side only).
+//!
+//! The wire format follows the platform's API reference and its published
+//! Python client: see `shared/reference/everai-worker-api.md`.
+
+pub mod model;
+pub mod names;
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+mod error;
+
+#[cfg(feature = "client")]
+pub use client::{Client, ClientOptions, ScaleDown};
+#[cfg(feature = "client")]
+pub use error::ApiError;
+pub use model::{AppStatus, AppSummary, DetailStatus, Timestamp, Worker, WorkerList, WorkerStatus};
+pub use names::{AppName, NameError, NameKind, Namespace};

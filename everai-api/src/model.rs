@@ -1,0 +1,616 @@
+//! The API's data, decoded tolerantly.
+//!
+//! The platform speaks protobuf-JSON: a field whose value is zero or empty is
+//! usually left out, so every field here has a default. Unknown fields are
+//! ignored, an unknown status is kept as its raw text, and numbers are
+//! accepted as JSON numbers or as strings (protobuf writes 64-bit integers
+//! as strings).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+macro_rules! wire_enum {
+    (
+        $(#[$doc:meta])*
+        $name:ident, default $default:ident {
+            $($variant:ident => $wire:literal, $label:literal;)+
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($variant,)+
+            /// A value this console does not know (a newer platform, say),
+            /// kept exactly as it came.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every known value, in the platform's order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The value as the platform writes it, e.g. `STATUS_RUNNING`.
+            pub fn wire(&self) -> &str {
+                match self {
+                    $($name::$variant => $wire,)+
+                    $name::Unknown(raw) => raw,
+                }
+            }
+
+            /// The value for a person, e.g. `Running`; unknown values as they came.
+            pub fn label(&self) -> &str {
+                match self {
+                    $($name::$variant => $label,)+
+                    $name::Unknown(raw) => raw,
+                }
+            }
+
+            /// Parses the wire form; anything else becomes [`Self::Unknown`].
+            pub fn from_wire(raw: &str) -> Self {
+                match raw {
+                    $($wire => $name::$variant,)+
+                    other => $name::Unknown(other.to_string()),
+                }
+            }
+
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl Default for $name {
+            /// Protobuf leaves out a zero enum, which is the UNSPECIFIED value.
+            fn default() -> Self {
+                $name::$default
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.wire())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                // Strings are the norm; a number (enum written as its index)
+                // or null is kept rather than failing the whole list.
+                Ok(match RawScalar::deserialize(d)? {
+                    RawScalar::Null => $name::default(),
+                    RawScalar::Text(s) => $name::from_wire(&s),
+                    RawScalar::Number(n) => $name::Unknown(n),
+                })
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// A worker's `status`.
+    WorkerStatus, default Unspecified {
+        Unspecified => "STATUS_UNSPECIFIED", "Abnormal";
+        Initialized => "STATUS_INITIALIZED", "Initializing";
+        Pending => "STATUS_PENDING", "Pending";
+        Running => "STATUS_RUNNING", "Running";
+        Terminating => "STATUS_TERMINATING", "Terminating";
+        Error => "STATUS_ERROR", "Error";
+        Unavailable => "STATUS_UNAVAILABLE", "Unavailable";
+        Terminated => "STATUS_TERMINATED", "Terminated";
+        Created => "STATUS_CREATED", "Created";
+    }
+);
+
+wire_enum!(
+    /// A worker's `detailStatus`.
+    DetailStatus, default Unspecified {
+        Unspecified => "DETAIL_STATUS_UNSPECIFIED", "Abnormal";
+        InFlight => "DETAIL_STATUS_IN_FLIGHT", "In flight";
+        Remove => "DETAIL_STATUS_REMOVE", "Removing";
+        Rollin => "DETAIL_STATUS_ROLLIN", "Rolling in";
+        Busy => "DETAIL_STATUS_BUSY", "Busy";
+        Free => "DETAIL_STATUS_FREE", "Free";
+    }
+);
+
+wire_enum!(
+    /// An app's status in the list of apps.
+    AppStatus, default Unspecified {
+        Unspecified => "STATUS_UNSPECIFIED", "Unknown";
+        Deployed => "STATUS_DEPLOYED", "Deployed";
+        Paused => "STATUS_PAUSED", "Paused";
+        Terminating => "STATUS_TERMINATING", "Terminating";
+        Deleted => "STATUS_DELETED", "Deleted";
+    }
+);
+
+impl WorkerStatus {
+    /// Still alive: shown without `showAll`.
+    pub fn is_live(&self) -> bool {
+        !matches!(self, WorkerStatus::Terminated | WorkerStatus::Error)
+    }
+}
+
+/// A JSON scalar whatever its type, for tolerant decoding.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawScalar {
+    Null,
+    Text(String),
+    #[serde(deserialize_with = "number_text")]
+    Number(String),
+}
+
+fn number_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    serde_json::Number::deserialize(d).map(|n| n.to_string())
+}
+
+/// A point in time, as the platform writes it: RFC 3339 in UTC with 0 to 9
+/// fractional digits. Kept to the nanosecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(OffsetDateTime);
+
+impl Timestamp {
+    pub fn parse(raw: &str) -> Option<Self> {
+        OffsetDateTime::parse(raw, &Rfc3339)
+            .ok()
+            .map(|t| Timestamp(t.to_offset(time::UtcOffset::UTC)))
+    }
+
+    pub fn from_unix_nanos(nanos: i128) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .ok()
+            .map(Timestamp)
+    }
+
+    pub fn unix_nanos(&self) -> i128 {
+        self.0.unix_timestamp_nanos()
+    }
+
+    /// Milliseconds since the Unix epoch (what a browser's clock counts).
+    pub fn unix_millis(&self) -> i64 {
+        (self.0.unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    pub fn datetime(&self) -> OffsetDateTime {
+        self.0
+    }
+
+    /// RFC 3339 in UTC with as many fractional digits as needed (none, 3, 6 or 9).
+    pub fn to_rfc3339(&self) -> String {
+        self.0
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| self.0.unix_timestamp().to_string())
+    }
+}
+
+impl From<OffsetDateTime> for Timestamp {
+    fn from(t: OffsetDateTime) -> Self {
+        Timestamp(t.to_offset(time::UtcOffset::UTC))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Timestamp::parse(&raw)
+            .ok_or_else(|| de::Error::custom(format!("not an RFC 3339 time: {raw:?}")))
+    }
+}
+
+/// A missing, null, empty or unparseable time is "not known": one odd value
+/// must not hide a whole list of workers.
+fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    Ok(match RawScalar::deserialize(d)? {
+        RawScalar::Text(s) => Timestamp::parse(&s),
+        RawScalar::Null | RawScalar::Number(_) => None,
+    })
+}
+
+/// A count: a JSON number or a numeric string; null is zero.
+fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match RawScalar::deserialize(d)? {
+        RawScalar::Null => Ok(0),
+        RawScalar::Text(s) | RawScalar::Number(s) => parse_count(&s)
+            .ok_or_else(|| de::Error::custom(format!("expected a count, found {s:?}"))),
+    }
+}
+
+fn parse_count(s: &str) -> Option<u64> {
+    let s = s.trim();
+    s.parse::<u64>().ok().or_else(|| {
+        // 2.0 from a float field is still 2; -1 or 2.5 is not a count.
+        let f = s.parse::<f64>().ok()?;
+        (f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64).then_some(f as u64)
+    })
+}
+
+/// A quantity that may be fractional (CPUs).
+fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    match RawScalar::deserialize(d)? {
+        RawScalar::Null => Ok(0.0),
+        RawScalar::Text(s) | RawScalar::Number(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .ok_or_else(|| de::Error::custom(format!("expected a quantity, found {s:?}"))),
+    }
+}
+
+/// Text; null is empty, and a number is kept as its digits.
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match RawScalar::deserialize(d)? {
+        RawScalar::Null => String::new(),
+        RawScalar::Text(s) | RawScalar::Number(s) => s,
+    })
+}
+
+/// One worker (container) of an app.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Worker {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub device_id: String,
+    pub status: WorkerStatus,
+    pub detail_status: DetailStatus,
+    #[serde(deserialize_with = "lenient_time")]
+    pub created_at: Option<Timestamp>,
+    #[serde(deserialize_with = "lenient_time")]
+    pub launch_at: Option<Timestamp>,
+    #[serde(deserialize_with = "lenient_time")]
+    pub last_serve_at: Option<Timestamp>,
+    #[serde(deserialize_with = "lenient_time")]
+    pub deleted_at: Option<Timestamp>,
+    /// The platform writes `stopAt` as a plain string.
+    #[serde(deserialize_with = "lenient_string")]
+    pub stop_at: String,
+    #[serde(deserialize_with = "lenient_u64")]
+    pub success_count: u64,
+    #[serde(deserialize_with = "lenient_u64")]
+    pub failed_count: u64,
+    #[serde(deserialize_with = "lenient_u64")]
+    pub session_number: u64,
+    #[serde(rename = "CPUs", deserialize_with = "lenient_f64")]
+    pub cpus: f64,
+    /// MiB.
+    #[serde(deserialize_with = "lenient_u64")]
+    pub memory: u64,
+    #[serde(rename = "GPUName", deserialize_with = "lenient_string")]
+    pub gpu_name: String,
+    #[serde(rename = "GPUs", deserialize_with = "lenient_u64")]
+    pub gpus: u64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub gpu_model: String,
+    #[serde(deserialize_with = "lenient_u64")]
+    pub gpu_num: u64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub app_id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub app_revision: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub replace_worker_id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub user_id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub request_id: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub device_public_address: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub area: String,
+}
+
+impl Worker {
+    /// `launchAt − createdAt`, when both are known and in order.
+    pub fn cold_start(&self) -> Option<time::Duration> {
+        let d = self.launch_at?.datetime() - self.created_at?.datetime();
+        (!d.is_negative()).then_some(d)
+    }
+}
+
+/// The reply to "list workers".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct WorkerList {
+    pub workers: Vec<Worker>,
+    #[serde(deserialize_with = "lenient_u64")]
+    pub queue_size: u64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub queue_name: String,
+    #[serde(deserialize_with = "lenient_time")]
+    pub last_scale_up_time: Option<Timestamp>,
+    #[serde(deserialize_with = "lenient_time")]
+    pub last_scale_down_delete_time: Option<Timestamp>,
+    /// 0 when the platform did not say.
+    #[serde(deserialize_with = "lenient_u64")]
+    pub max_workers: u64,
+}
+
+/// One app in the list of a namespace's apps, flattened from the platform's
+/// `{"appV1alpha1": {"metadata": …, "status": …}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppSummary {
+    pub name: String,
+    pub namespace: String,
+    pub created_at: Option<Timestamp>,
+    pub status: AppStatus,
+    pub desired_workers: u64,
+    pub ready_workers: u64,
+}
+
+/// The platform's wrapper shapes, only for decoding.
+#[cfg(any(feature = "client", test))]
+pub(crate) mod wire {
+    use super::*;
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    pub struct AppList {
+        pub apps: Vec<AppItem>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(default, rename_all = "camelCase")]
+    pub struct AppItem {
+        pub app_v1alpha1: AppV1Alpha1,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    pub struct AppV1Alpha1 {
+        pub metadata: Metadata,
+        pub status: Status,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(default, rename_all = "camelCase")]
+    pub struct Metadata {
+        #[serde(deserialize_with = "lenient_string")]
+        pub name: String,
+        #[serde(deserialize_with = "lenient_string")]
+        pub namespace: String,
+        #[serde(deserialize_with = "lenient_time")]
+        pub created_at: Option<Timestamp>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(default, rename_all = "camelCase")]
+    pub struct Status {
+        #[serde(deserialize_with = "lenient_u64")]
+        pub desired_worker: u64,
+        #[serde(deserialize_with = "lenient_u64")]
+        pub ready_worker: u64,
+        pub status: AppStatus,
+    }
+
+    impl From<AppItem> for AppSummary {
+        fn from(item: AppItem) -> Self {
+            let app = item.app_v1alpha1;
+            AppSummary {
+                name: app.metadata.name,
+                namespace: app.metadata.namespace,
+                created_at: app.metadata.created_at,
+                status: app.status.status,
+                desired_workers: app.status.desired_worker,
+                ready_workers: app.status.ready_worker,
+            }
+        }
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(default, rename_all = "camelCase")]
+    pub struct ScaleUpReply {
+        pub worker_ids: Vec<String>,
+    }
+
+    /// The request bodies: counts are strings (protobuf int64).
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ScaleUpBody {
+        pub scale_up_workers_num: String,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ScaleDownBody<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub scale_down_workers_num: Option<String>,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        pub worker_ids: &'a [String],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list from the platform's API reference, verbatim.
+    const SEED: &str = r#"{
+"workers": [
+{
+"id": "JYdCWQfbKLAhEf8WnZUY34",
+"deviceId": "95fa81d0-c46c-4d77-9194-20c65eb34733",
+"status": "STATUS_RUNNING",
+"detailStatus": "DETAIL_STATUS_FREE",
+"createdAt": "2024-09-29T09:35:18.362Z",
+"launchAt": "2024-09-29T09:35:23.443Z",
+"lastServeAt": "2024-09-29T09:36:02.218108Z",
+"successCount": 1,
+"CPUs": 2,
+"memory": 1024,
+"appId": "nmusD8nfVdsdc8q3cAmcbE"
+},
+{
+"id": "LZeebuHERVEcWxfaw3z7vJ",
+"deviceId": "c2f3a824-0b33-4f14-a4c1-a4e417c90755",
+"status": "STATUS_RUNNING",
+"detailStatus": "DETAIL_STATUS_FREE",
+"createdAt": "2024-09-29T09:35:18.370Z",
+"launchAt": "2024-09-29T09:35:23.547Z",
+"lastServeAt": "2024-09-29T09:35:35.387883192Z",
+"CPUs": 2,
+"memory": 1024,
+"appId": "nmusD8nfVdsdc8q3cAmcbE"
+}
+]
+}"#;
+
+    #[test]
+    fn the_reference_example_decodes() {
+        let list: WorkerList = serde_json::from_str(SEED).unwrap();
+        assert_eq!(list.workers.len(), 2);
+        let w = &list.workers[0];
+        assert_eq!(w.id, "JYdCWQfbKLAhEf8WnZUY34");
+        assert_eq!(w.status, WorkerStatus::Running);
+        assert_eq!(w.detail_status, DetailStatus::Free);
+        assert_eq!(w.success_count, 1);
+        assert_eq!(w.cpus, 2.0);
+        assert_eq!(w.memory, 1024);
+        assert_eq!(w.cold_start(), Some(time::Duration::milliseconds(5_081)));
+        // The second worker has no successCount: zero, as protobuf meant.
+        assert_eq!(list.workers[1].success_count, 0);
+        assert_eq!(
+            list.workers[1].last_serve_at.unwrap().unix_nanos() % 1_000_000_000,
+            387_883_192
+        );
+    }
+
+    #[test]
+    fn timestamps_take_zero_to_nine_fractional_digits() {
+        let base = Timestamp::parse("2024-09-29T09:35:18Z").unwrap();
+        for (raw, nanos) in [
+            ("2024-09-29T09:35:18Z", 0),
+            ("2024-09-29T09:35:18.3Z", 300_000_000),
+            ("2024-09-29T09:35:18.362Z", 362_000_000),
+            ("2024-09-29T09:35:18.218108Z", 218_108_000),
+            ("2024-09-29T09:35:18.387883192Z", 387_883_192),
+            ("2024-09-29T11:35:18.5+02:00", 500_000_000),
+        ] {
+            let t = Timestamp::parse(raw).unwrap_or_else(|| panic!("{raw}"));
+            assert_eq!(t.unix_nanos() - base.unix_nanos(), nanos, "{raw}");
+        }
+        assert_eq!(
+            Timestamp::parse("2024-09-29T09:35:18.387883192Z")
+                .unwrap()
+                .to_rfc3339(),
+            "2024-09-29T09:35:18.387883192Z"
+        );
+    }
+
+    #[test]
+    fn unknown_values_and_fields_do_not_break_decoding() {
+        let w: Worker = serde_json::from_str(
+            r#"{"id":"w1","status":"STATUS_HIBERNATING","detailStatus":7,
+                "createdAt":"yesterday","launchAt":null,"somethingNew":{"a":[1]},
+                "successCount":"12","failedCount":null,"CPUs":"0.5","GPUs":"2.0"}"#,
+        )
+        .unwrap();
+        assert_eq!(w.status, WorkerStatus::Unknown("STATUS_HIBERNATING".into()));
+        assert_eq!(w.status.label(), "STATUS_HIBERNATING");
+        assert_eq!(w.detail_status, DetailStatus::Unknown("7".into()));
+        assert_eq!(w.created_at, None);
+        assert_eq!(w.launch_at, None);
+        assert_eq!(w.success_count, 12);
+        assert_eq!(w.failed_count, 0);
+        assert_eq!(w.cpus, 0.5);
+        assert_eq!(w.gpus, 2);
+    }
+
+    #[test]
+    fn an_empty_object_is_a_worker_with_zero_values() {
+        let w: Worker = serde_json::from_str("{}").unwrap();
+        assert_eq!(w.status, WorkerStatus::Unspecified);
+        assert_eq!(w.detail_status, DetailStatus::Unspecified);
+        assert_eq!(w, Worker::default());
+        let list: WorkerList = serde_json::from_str("{}").unwrap();
+        assert!(list.workers.is_empty());
+    }
+
+    #[test]
+    fn counts_of_the_wrong_kind_are_errors() {
+        for bad in [
+            r#"{"successCount":"many"}"#,
+            r#"{"successCount":-1}"#,
+            r#"{"successCount":2.5}"#,
+            r#"{"memory":true}"#,
+            r#"{"CPUs":-2}"#,
+        ] {
+            assert!(serde_json::from_str::<Worker>(bad).is_err(), "{bad}");
+        }
+        assert!(serde_json::from_str::<WorkerList>(r#"{"workers":{}}"#).is_err());
+    }
+
+    #[test]
+    fn all_nine_statuses_and_six_detail_statuses_are_known() {
+        assert_eq!(WorkerStatus::KNOWN.len(), 9);
+        assert_eq!(DetailStatus::KNOWN.len(), 6);
+        for s in WorkerStatus::KNOWN {
+            assert_eq!(&WorkerStatus::from_wire(s.wire()), s);
+            let json = serde_json::to_string(s).unwrap();
+            assert_eq!(&serde_json::from_str::<WorkerStatus>(&json).unwrap(), s);
+        }
+        for s in DetailStatus::KNOWN {
+            assert_eq!(&DetailStatus::from_wire(s.wire()), s);
+        }
+    }
+
+    #[test]
+    fn apps_are_flattened_from_the_platform_shape() {
+        let list: wire::AppList = serde_json::from_str(
+            r#"{"apps":[{"appV1alpha1":{"metadata":{"name":"sd","namespace":"default",
+                "createdAt":"2024-09-01T00:00:00Z","labels":{"x":"y"}},"spec":{"image":"i"},
+                "status":{"desiredWorker":3,"readyWorker":"2","status":"STATUS_DEPLOYED"}}},
+                {"appV1alpha1":{"metadata":{"name":"idle"}}}]}"#,
+        )
+        .unwrap();
+        let apps: Vec<AppSummary> = list.apps.into_iter().map(Into::into).collect();
+        assert_eq!(apps[0].name, "sd");
+        assert_eq!(apps[0].status, AppStatus::Deployed);
+        assert_eq!((apps[0].desired_workers, apps[0].ready_workers), (3, 2));
+        assert_eq!(apps[1].status, AppStatus::Unspecified);
+        assert_eq!(apps[1].ready_workers, 0);
+    }
+
+    #[test]
+    fn request_bodies_carry_counts_as_strings() {
+        let up = serde_json::to_string(&wire::ScaleUpBody {
+            scale_up_workers_num: 3.to_string(),
+        })
+        .unwrap();
+        assert_eq!(up, r#"{"scaleUpWorkersNum":"3"}"#);
+        let ids = vec!["a".to_string(), "b".to_string()];
+        let down = serde_json::to_string(&wire::ScaleDownBody {
+            scale_down_workers_num: Some("2".into()),
+            worker_ids: &ids,
+        })
+        .unwrap();
+        assert_eq!(down, r#"{"scaleDownWorkersNum":"2","workerIds":["a","b"]}"#);
+        let only_ids = serde_json::to_string(&wire::ScaleDownBody {
+            scale_down_workers_num: None,
+            worker_ids: &ids,
+        })
+        .unwrap();
+        assert_eq!(only_ids, r#"{"workerIds":["a","b"]}"#);
+    }
+}
