@@ -39,14 +39,14 @@ test: setup-test lint test-rust e2e ## formatting, clippy, Rust tests, Playwrigh
 
 lint: ## rustfmt and clippy with -D warnings, for both the server and the browser build
 	cargo fmt --all -- --check
-	cargo clippy -p app -p server -p everai-api --features everai-api/client --all-targets --locked -- -D warnings
+	cargo clippy -p app -p server -p everai-api -p everai-sim --features everai-api/client --all-targets --locked -- -D warnings
 	cargo clippy -p frontend -p everai-api --target wasm32-unknown-unknown --locked -- -D warnings
 
 fmt: ## format the code
 	cargo fmt --all
 
 test-rust: ## unit, client and router tests
-	cargo test -p app -p server -p everai-api --features everai-api/client --locked
+	cargo test -p app -p server -p everai-api -p everai-sim --features everai-api/client --locked
 
 e2e: setup-test ## Playwright against a debug build
 	$(E2E)

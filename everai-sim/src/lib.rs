@@ -1,0 +1,104 @@
+//! A simulator of the EverAI platform's worker API, faithful enough that the
+//! console (and the platform's own Python client) cannot tell the difference.
+//!
+//! It serves the platform's paths and JSON shapes over HTTP, requires the
+//! bearer token, and runs a world whose workers start, serve requests, fail
+//! and go away over time. Use it in-process ([`Simulator::spawn`]) or as the
+//! `everai-sim` binary.
+
+pub mod clock;
+pub mod faults;
+mod http;
+pub mod rng;
+pub mod world;
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+use axum::Router;
+
+use crate::{
+    clock::{Clock, ScaledClock},
+    faults::Faults,
+    rng::Rng,
+    world::World,
+};
+
+/// Settings of the demo simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The bearer token clients must send.
+    pub token: String,
+    /// Seed of the demo world: the same seed gives the same world.
+    pub seed: u64,
+    /// How much faster than real time the world runs (1.0 is real time).
+    pub time_scale: f64,
+    pub faults: Faults,
+}
+
+/// A running simulated platform; clones share the same world.
+#[derive(Clone)]
+pub struct Simulator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    world: Mutex<World>,
+    clock: Arc<dyn Clock>,
+    token: String,
+    faults: Mutex<(Faults, Rng)>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator").finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// A simulator of `world`, on `clock`, accepting `token`.
+    pub fn new(world: World, clock: Arc<dyn Clock>, token: impl Into<String>) -> Self {
+        Simulator {
+            inner: Arc::new(Inner {
+                world: Mutex::new(world),
+                clock,
+                token: token.into(),
+                faults: Mutex::new((Faults::default(), Rng::new(0x5EED))),
+            }),
+        }
+    }
+
+    /// The seeded demo world on the (possibly sped-up) wall clock.
+    pub fn demo(config: &SimConfig) -> Self {
+        let clock = Arc::new(ScaledClock::new(config.time_scale));
+        let world = world::demo_world(config.seed, clock.now());
+        let sim = Simulator::new(world, clock, config.token.clone());
+        sim.set_faults(config.faults.clone());
+        sim
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        self.inner.faults.lock().expect("faults lock").0 = faults;
+    }
+
+    /// The HTTP API.
+    pub fn router(&self) -> Router {
+        http::router(self.clone())
+    }
+
+    /// Serves the API on `addr` (port 0 for any free port) in the
+    /// background; returns the address it listens on.
+    pub async fn spawn(&self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        let router = self.router();
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, router).await {
+                tracing::error!(%err, "the EverAI simulator stopped");
+            }
+        });
+        Ok(bound)
+    }
+}

@@ -1,0 +1,937 @@
+//! The simulated platform: namespaces, apps and their workers, living over
+//! time.
+//!
+//! A worker's status is a function of its plan and the time asked about,
+//! so the world only has to be stepped forward for what really moves on its
+//! own: requests arriving at running workers, and failed launches being
+//! replaced.
+//!
+//! Lifecycle of a worker started by a scale-up:
+//! `CREATED` → `INITIALIZED` → `PENDING` (detail `IN_FLIGHT`, or `ROLLIN`
+//! when it replaces a failed worker) → `RUNNING` (`FREE`, `BUSY` while
+//! serving). Some launches fail to `ERROR` instead, and a replacement is
+//! started. Removed workers go `TERMINATING` (`REMOVE`) → `TERMINATED`,
+//! with `deletedAt`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use everai_api::{DetailStatus, WorkerStatus};
+
+use crate::{
+    clock::{DAY, HOUR, MINUTE, Nanos, SECOND},
+    rng::Rng,
+};
+
+/// How an app's workers behave.
+#[derive(Debug, Clone)]
+pub struct AppSpec {
+    pub namespace: String,
+    pub name: String,
+    /// GPU model and count per worker; `None` for CPU-only apps.
+    pub gpu: Option<(&'static str, u64)>,
+    pub cpus: f64,
+    /// MiB.
+    pub memory: u64,
+    pub revision: String,
+    pub max_workers: u64,
+    /// Seconds from creation to running, drawn uniformly from this range.
+    pub launch_secs: (f64, f64),
+    /// Share of launches that fail.
+    pub launch_failure: f64,
+    /// Mean seconds between requests reaching one worker.
+    pub request_every_secs: f64,
+    /// Seconds one request keeps a worker busy, drawn uniformly.
+    pub service_secs: (f64, f64),
+    /// Share of requests that fail.
+    pub request_failure: f64,
+}
+
+/// Why a request to the simulated platform was refused (becomes a 4xx).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimError {
+    NoSuchApp,
+    NoSuchNamespace,
+    BadRequest(String),
+}
+
+#[derive(Debug, Clone)]
+enum Outcome {
+    Runs { launch_at: Nanos },
+    Fails { at: Nanos },
+}
+
+#[derive(Debug, Clone)]
+struct Removal {
+    requested_at: Nanos,
+    deleted_at: Nanos,
+}
+
+/// One simulated worker.
+#[derive(Debug, Clone)]
+pub struct SimWorker {
+    pub id: String,
+    pub device_id: String,
+    pub created_at: Nanos,
+    initialized_at: Nanos,
+    pending_at: Nanos,
+    outcome: Outcome,
+    removal: Option<Removal>,
+    pub replace_worker_id: Option<String>,
+    /// A failed worker's replacement has been started.
+    replaced: bool,
+    pub success_count: u64,
+    pub failed_count: u64,
+    pub last_serve_at: Option<Nanos>,
+    busy_until: Nanos,
+    next_request: Nanos,
+    rng: Rng,
+    pub revision: String,
+}
+
+/// A worker as seen at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerView {
+    pub id: String,
+    pub device_id: String,
+    pub status: WorkerStatus,
+    pub detail_status: DetailStatus,
+    pub created_at: Nanos,
+    pub launch_at: Option<Nanos>,
+    pub last_serve_at: Option<Nanos>,
+    pub deleted_at: Option<Nanos>,
+    pub success_count: u64,
+    pub failed_count: u64,
+    pub cpus: f64,
+    pub memory: u64,
+    pub gpu_name: Option<&'static str>,
+    pub gpus: u64,
+    pub app_id: String,
+    pub revision: String,
+    pub replace_worker_id: Option<String>,
+}
+
+impl SimWorker {
+    fn launch_at(&self) -> Option<Nanos> {
+        match self.outcome {
+            Outcome::Runs { launch_at } => Some(launch_at),
+            Outcome::Fails { .. } => None,
+        }
+    }
+
+    /// Status and detail status at `t`.
+    pub fn status_at(&self, t: Nanos) -> (WorkerStatus, DetailStatus) {
+        if let Some(r) = &self.removal {
+            if t >= r.deleted_at {
+                return (WorkerStatus::Terminated, DetailStatus::Unspecified);
+            }
+            if t >= r.requested_at {
+                return (WorkerStatus::Terminating, DetailStatus::Remove);
+            }
+        }
+        let starting = if self.replace_worker_id.is_some() {
+            DetailStatus::Rollin
+        } else {
+            DetailStatus::InFlight
+        };
+        match self.outcome {
+            Outcome::Fails { at } if t >= at => (WorkerStatus::Error, DetailStatus::Unspecified),
+            Outcome::Runs { launch_at } if t >= launch_at => {
+                if t < self.busy_until {
+                    (WorkerStatus::Running, DetailStatus::Busy)
+                } else {
+                    (WorkerStatus::Running, DetailStatus::Free)
+                }
+            }
+            _ if t < self.initialized_at => (WorkerStatus::Created, starting),
+            _ if t < self.pending_at => (WorkerStatus::Initialized, starting),
+            _ => (WorkerStatus::Pending, starting),
+        }
+    }
+
+    /// Neither terminated nor failed at `t`: listed without `showAll`.
+    pub fn is_live_at(&self, t: Nanos) -> bool {
+        self.status_at(t).0.is_live()
+    }
+
+    /// Live and not yet asked to go: counts against `maxWorkers`.
+    fn is_active_at(&self, t: Nanos) -> bool {
+        self.removal.is_none() && self.is_live_at(t)
+    }
+
+    /// Moves request handling forward to `t`.
+    fn serve_until(&mut self, spec: &AppSpec, t: Nanos) {
+        let Outcome::Runs { launch_at } = self.outcome else {
+            return;
+        };
+        let end = self.removal.as_ref().map_or(t, |r| r.requested_at.min(t));
+        if end < launch_at {
+            return;
+        }
+        let mean = spec.request_every_secs.max(0.001);
+        if self.next_request < launch_at {
+            self.next_request = launch_at + secs(self.rng.exp(mean));
+        }
+        // After a long quiet stretch, account for the bulk of it at once so
+        // that a jump of days costs no more than a jump of minutes.
+        let horizon = 2 * HOUR;
+        if end - self.next_request > horizon {
+            let skipped = (end - horizon - self.next_request) as f64 / SECOND as f64;
+            let service = (spec.service_secs.0 + spec.service_secs.1) / 2.0;
+            let served = (skipped / (mean + service)).max(0.0) as u64;
+            let failed = (served as f64 * spec.request_failure).round() as u64;
+            self.success_count += served - failed;
+            self.failed_count += failed;
+            self.next_request = end - horizon;
+            if served > 0 {
+                self.last_serve_at = Some(self.next_request);
+            }
+        }
+        while self.next_request <= end {
+            let arrival = self.next_request;
+            if arrival >= self.busy_until {
+                let service = self.rng.range(spec.service_secs.0, spec.service_secs.1);
+                self.busy_until = arrival + secs(service);
+                self.last_serve_at = Some(arrival);
+                if self.rng.chance(spec.request_failure) {
+                    self.failed_count += 1;
+                } else {
+                    self.success_count += 1;
+                }
+            }
+            self.next_request = arrival + secs(self.rng.exp(mean)).max(1);
+        }
+    }
+
+    /// When the worker last did anything: for choosing the longest idle.
+    fn idle_since(&self) -> Nanos {
+        if self.busy_until > 0 {
+            self.busy_until
+        } else {
+            self.launch_at().unwrap_or(self.created_at)
+        }
+    }
+}
+
+fn secs(s: f64) -> Nanos {
+    (s * SECOND as f64) as Nanos
+}
+
+/// One simulated app.
+#[derive(Debug, Clone)]
+pub struct SimApp {
+    pub spec: AppSpec,
+    pub app_id: String,
+    pub created_at: Nanos,
+    workers: Vec<SimWorker>,
+    by_id: HashMap<String, usize>,
+    rng: Rng,
+    serial: u64,
+}
+
+impl SimApp {
+    fn new(spec: AppSpec, created_at: Nanos, rng: Rng) -> Self {
+        let mut rng = rng;
+        SimApp {
+            app_id: rng.id(),
+            spec,
+            created_at,
+            workers: Vec::new(),
+            by_id: HashMap::new(),
+            rng,
+            serial: 0,
+        }
+    }
+
+    fn new_worker(&mut self, created_at: Nanos, replaces: Option<String>) -> SimWorker {
+        self.serial += 1;
+        let mut rng = self.rng.fork(self.serial);
+        let (lo, hi) = self.spec.launch_secs;
+        let launch = rng.range(lo, hi);
+        let initialized_at = created_at + secs(launch * 0.1);
+        let pending_at = created_at + secs(launch * 0.3);
+        let outcome = if rng.chance(self.spec.launch_failure) {
+            Outcome::Fails {
+                at: created_at + secs(launch * rng.range(0.4, 1.2)),
+            }
+        } else {
+            Outcome::Runs {
+                launch_at: created_at + secs(launch),
+            }
+        };
+        SimWorker {
+            id: rng.id(),
+            device_id: rng.uuid(),
+            // The platform keeps creation times to the millisecond.
+            created_at: created_at / 1_000_000 * 1_000_000,
+            initialized_at,
+            pending_at,
+            outcome,
+            removal: None,
+            replace_worker_id: replaces,
+            replaced: false,
+            success_count: 0,
+            failed_count: 0,
+            last_serve_at: None,
+            busy_until: 0,
+            next_request: 0,
+            rng,
+            revision: self.spec.revision.clone(),
+        }
+    }
+
+    fn push(&mut self, worker: SimWorker) -> String {
+        let id = worker.id.clone();
+        self.by_id.insert(id.clone(), self.workers.len());
+        self.workers.push(worker);
+        id
+    }
+
+    /// Steps the app forward to `t`: requests served, failed launches
+    /// replaced (a replacement may fail in turn).
+    fn advance(&mut self, t: Nanos) {
+        let spec = self.spec.clone();
+        let mut i = 0;
+        while i < self.workers.len() {
+            let w = &mut self.workers[i];
+            w.serve_until(&spec, t);
+            if let Outcome::Fails { at } = w.outcome {
+                let replace_at = at + 2 * SECOND;
+                if !w.replaced && w.removal.is_none() && replace_at <= t {
+                    w.replaced = true;
+                    let failed_id = w.id.clone();
+                    let replacement = self.new_worker(replace_at, Some(failed_id));
+                    self.push(replacement);
+                }
+            }
+            i += 1;
+        }
+    }
+
+    fn view(&self, w: &SimWorker, t: Nanos) -> WorkerView {
+        let (status, detail_status) = w.status_at(t);
+        WorkerView {
+            id: w.id.clone(),
+            device_id: w.device_id.clone(),
+            status,
+            detail_status,
+            created_at: w.created_at,
+            launch_at: w.launch_at().filter(|&l| l <= t),
+            last_serve_at: w.last_serve_at.filter(|&l| l <= t),
+            deleted_at: w.removal.as_ref().map(|r| r.deleted_at).filter(|&d| d <= t),
+            success_count: w.success_count,
+            failed_count: w.failed_count,
+            cpus: self.spec.cpus,
+            memory: self.spec.memory,
+            gpu_name: self.spec.gpu.map(|g| g.0),
+            gpus: self.spec.gpu.map_or(0, |g| g.1),
+            app_id: self.app_id.clone(),
+            revision: w.revision.clone(),
+            replace_worker_id: w.replace_worker_id.clone(),
+        }
+    }
+
+    /// Workers running or on their way, and not asked to go.
+    pub fn active_count(&self, t: Nanos) -> u64 {
+        self.workers.iter().filter(|w| w.is_active_at(t)).count() as u64
+    }
+
+    /// Workers running and not asked to go.
+    pub fn ready_count(&self, t: Nanos) -> u64 {
+        self.workers
+            .iter()
+            .filter(|w| w.removal.is_none() && w.status_at(t).0 == WorkerStatus::Running)
+            .count() as u64
+    }
+
+    fn remove(&mut self, index: usize, t: Nanos) {
+        let w = &mut self.workers[index];
+        let grace = 2.0 + 4.0 * w.rng.unit();
+        w.removal = Some(Removal {
+            requested_at: t,
+            deleted_at: t + secs(grace),
+        });
+    }
+}
+
+/// Every namespace and app of the simulated platform.
+#[derive(Debug, Clone)]
+pub struct World {
+    apps: BTreeMap<(String, String), SimApp>,
+}
+
+impl World {
+    /// An empty platform.
+    pub fn empty() -> Self {
+        World {
+            apps: BTreeMap::new(),
+        }
+    }
+
+    /// Adds an app created at `created_at`, its randomness drawn from `seed`.
+    pub fn add_app(&mut self, spec: AppSpec, created_at: Nanos, seed: u64) -> &mut SimApp {
+        let key = (spec.namespace.clone(), spec.name.clone());
+        let app = SimApp::new(spec, created_at, Rng::new(seed));
+        self.apps.entry(key).or_insert(app)
+    }
+
+    pub fn app_mut(&mut self, namespace: &str, name: &str) -> Result<&mut SimApp, SimError> {
+        self.apps
+            .get_mut(&(namespace.to_string(), name.to_string()))
+            .ok_or(SimError::NoSuchApp)
+    }
+
+    pub fn has_namespace(&self, namespace: &str) -> bool {
+        self.apps.keys().any(|(ns, _)| ns == namespace)
+    }
+
+    /// The apps of `namespace` (all namespaces when `None`), at `t`.
+    pub fn apps(&mut self, namespace: Option<&str>, t: Nanos) -> Result<Vec<&SimApp>, SimError> {
+        if let Some(ns) = namespace
+            && !self.has_namespace(ns)
+        {
+            return Err(SimError::NoSuchNamespace);
+        }
+        for ((ns, _), app) in self.apps.iter_mut() {
+            if namespace.is_none_or(|want| want == ns) {
+                app.advance(t);
+            }
+        }
+        Ok(self
+            .apps
+            .iter()
+            .filter(|((ns, _), _)| namespace.is_none_or(|want| want == ns))
+            .map(|(_, app)| app)
+            .collect())
+    }
+
+    /// The platform's list semantics: live workers; with `show_all`, also
+    /// terminated and failed ones created within `recent_days` of `t`.
+    pub fn list(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        show_all: bool,
+        recent_days: u32,
+        t: Nanos,
+    ) -> Result<(Vec<WorkerView>, &SimApp), SimError> {
+        let app = self.app_mut(namespace, name)?;
+        app.advance(t);
+        let since = t - recent_days as Nanos * DAY;
+        let views = app
+            .workers
+            .iter()
+            .filter(|w| w.is_live_at(t) || (show_all && w.created_at >= since))
+            .map(|w| app.view(w, t))
+            .collect();
+        Ok((views, app))
+    }
+
+    /// Starts `count` workers; refuses to go past the app's `maxWorkers`.
+    pub fn scale_up(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        count: u64,
+        t: Nanos,
+    ) -> Result<Vec<String>, SimError> {
+        let app = self.app_mut(namespace, name)?;
+        app.advance(t);
+        if count == 0 {
+            return Err(SimError::BadRequest(
+                "scaleUpWorkersNum must be at least 1".into(),
+            ));
+        }
+        let active = app.active_count(t);
+        let room = app.spec.max_workers.saturating_sub(active);
+        if count > room {
+            return Err(SimError::BadRequest(format!(
+                "scaleUpWorkersNum {count} exceeds the app's capacity: {active} of maxWorkers {} in use, room for {room}",
+                app.spec.max_workers
+            )));
+        }
+        let ids = (0..count)
+            .map(|_| {
+                let w = app.new_worker(t, None);
+                app.push(w)
+            })
+            .collect();
+        Ok(ids)
+    }
+
+    /// Removes the workers named in `ids`, then more chosen by the platform
+    /// until `count` are going (when `count` is larger): free workers first,
+    /// longest idle first; then starting ones, newest first; busy ones last.
+    /// Returns the ids removed.
+    pub fn scale_down(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        count: Option<u64>,
+        ids: &[String],
+        t: Nanos,
+    ) -> Result<Vec<String>, SimError> {
+        let app = self.app_mut(namespace, name)?;
+        app.advance(t);
+        if count.is_none() && ids.is_empty() {
+            return Err(SimError::BadRequest(
+                "give scaleDownWorkersNum, workerIds, or both".into(),
+            ));
+        }
+        if count == Some(0) {
+            return Err(SimError::BadRequest(
+                "scaleDownWorkersNum must be at least 1".into(),
+            ));
+        }
+        let mut chosen: Vec<usize> = Vec::new();
+        let mut unknown: Vec<&str> = Vec::new();
+        for id in ids {
+            match app.by_id.get(id) {
+                Some(&i) if app.workers[i].is_active_at(t) => {
+                    if !chosen.contains(&i) {
+                        chosen.push(i);
+                    }
+                }
+                _ => unknown.push(id),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(SimError::BadRequest(format!(
+                "unknown or already removed worker ids: {}",
+                unknown.join(", ")
+            )));
+        }
+        let want = count.unwrap_or(0).max(chosen.len() as u64);
+        let mut rest: Vec<usize> = (0..app.workers.len())
+            .filter(|i| !chosen.contains(i) && app.workers[*i].is_active_at(t))
+            .collect();
+        if want > (chosen.len() + rest.len()) as u64 {
+            return Err(SimError::BadRequest(format!(
+                "scaleDownWorkersNum {want} exceeds the {} workers that can be removed",
+                chosen.len() + rest.len()
+            )));
+        }
+        rest.sort_by_key(|&i| {
+            let w = &app.workers[i];
+            match w.status_at(t).1 {
+                DetailStatus::Free => (0, w.idle_since()),
+                DetailStatus::Busy => (2, w.idle_since()),
+                _ => (1, -w.created_at),
+            }
+        });
+        chosen.extend(rest.into_iter().take(want as usize - chosen.len()));
+        for &i in &chosen {
+            app.remove(i, t);
+        }
+        Ok(chosen.iter().map(|&i| app.workers[i].id.clone()).collect())
+    }
+}
+
+/// The demo world: several namespaces, GPU and CPU apps, weeks of history,
+/// one app with over a thousand workers in its history and one with none.
+/// The same `seed` and `now` give the same world.
+pub fn demo_world(seed: u64, now: Nanos) -> World {
+    let mut world = World::empty();
+    let root = Rng::new(seed);
+    let spec = |ns: &str, name: &str| AppSpec {
+        namespace: ns.into(),
+        name: name.into(),
+        gpu: None,
+        cpus: 1.0,
+        memory: 1024,
+        revision: "v1".into(),
+        max_workers: 10,
+        launch_secs: (3.0, 8.0),
+        launch_failure: 0.03,
+        request_every_secs: 20.0,
+        service_secs: (0.3, 2.0),
+        request_failure: 0.02,
+    };
+    // (spec, live workers now, workers in the last three weeks' history)
+    let apps = [
+        (
+            AppSpec {
+                gpu: Some(("A100", 1)),
+                cpus: 8.0,
+                memory: 32_768,
+                revision: "v14".into(),
+                max_workers: 20,
+                launch_secs: (20.0, 60.0),
+                launch_failure: 0.08,
+                request_every_secs: 15.0,
+                service_secs: (2.0, 12.0),
+                ..spec("default", "stable-diffusion")
+            },
+            6,
+            180,
+        ),
+        (
+            AppSpec {
+                gpu: Some(("H100", 2)),
+                cpus: 16.0,
+                memory: 65_536,
+                revision: "2024-09-29.1".into(),
+                max_workers: 12,
+                launch_secs: (30.0, 90.0),
+                launch_failure: 0.1,
+                request_every_secs: 10.0,
+                service_secs: (3.0, 20.0),
+                ..spec("default", "llm-chat")
+            },
+            4,
+            90,
+        ),
+        (
+            AppSpec {
+                cpus: 2.0,
+                memory: 2048,
+                revision: "v3".into(),
+                max_workers: 200,
+                launch_secs: (3.0, 8.0),
+                request_every_secs: 4.0,
+                service_secs: (0.1, 0.8),
+                ..spec("default", "image-resize")
+            },
+            40,
+            1_200,
+        ),
+        (spec("default", "empty-app"), 0, 0),
+        (
+            AppSpec {
+                gpu: Some(("RTX4090", 1)),
+                cpus: 4.0,
+                memory: 16_384,
+                revision: "v7".into(),
+                max_workers: 8,
+                launch_secs: (15.0, 45.0),
+                launch_failure: 0.05,
+                request_every_secs: 30.0,
+                service_secs: (5.0, 30.0),
+                ..spec("research", "whisper-large")
+            },
+            3,
+            60,
+        ),
+        (
+            AppSpec {
+                revision: "v2".into(),
+                max_workers: 5,
+                ..spec("research", "tokenizer")
+            },
+            1,
+            25,
+        ),
+        (
+            AppSpec {
+                gpu: Some(("A10", 1)),
+                cpus: 4.0,
+                memory: 8192,
+                revision: "rc-5".into(),
+                max_workers: 4,
+                launch_secs: (10.0, 30.0),
+                launch_failure: 0.25,
+                ..spec("staging", "sdxl-canary")
+            },
+            2,
+            40,
+        ),
+    ];
+    for (n, (spec, live, past)) in apps.into_iter().enumerate() {
+        let mut rng = root.fork(1_000 + n as u64);
+        let created = now - 30 * DAY - (rng.below(5 * DAY as u64) as Nanos);
+        let app_seed = rng.next_u64();
+        let app = world.add_app(spec, created, app_seed);
+        seed_history(app, past, now, &mut rng);
+        for _ in 0..live {
+            // Live workers started within the last few hours; most running.
+            let started = now - MINUTE - rng.below(6 * HOUR as u64) as Nanos;
+            let mut w = app.new_worker(started, None);
+            if let Outcome::Fails { .. } = w.outcome {
+                w.outcome = Outcome::Runs {
+                    launch_at: w.pending_at + 5 * SECOND,
+                };
+            }
+            app.push(w);
+        }
+        app.advance(now);
+    }
+    world
+}
+
+/// Fills in `count` finished workers over the three weeks before `now`.
+fn seed_history(app: &mut SimApp, count: u64, now: Nanos, rng: &mut Rng) {
+    let span = 21 * DAY;
+    let mut starts: Vec<Nanos> = (0..count)
+        .map(|_| now - span + rng.below((span - HOUR) as u64) as Nanos)
+        .collect();
+    starts.sort_unstable();
+    for start in starts {
+        let mut w = app.new_worker(start, None);
+        match w.outcome {
+            Outcome::Fails { .. } => {
+                // A failed launch stays in history as an ERROR worker; its
+                // replacement is not part of the record.
+                w.replaced = true;
+            }
+            Outcome::Runs { launch_at } => {
+                let lifetime = MINUTE + rng.below(8 * HOUR as u64) as Nanos;
+                let requested = (launch_at + lifetime).min(now - 10 * MINUTE);
+                w.removal = Some(Removal {
+                    requested_at: requested,
+                    deleted_at: requested + 2 * SECOND + rng.below(4 * SECOND as u64) as Nanos,
+                });
+            }
+        }
+        let spec = app.spec.clone();
+        w.serve_until(&spec, now);
+        app.push(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Nanos = 1_790_000_000 * SECOND;
+
+    fn app_spec(launch_failure: f64) -> AppSpec {
+        AppSpec {
+            namespace: "ns".into(),
+            name: "app".into(),
+            gpu: None,
+            cpus: 2.0,
+            memory: 1024,
+            revision: "v1".into(),
+            max_workers: 5,
+            launch_secs: (10.0, 10.0),
+            launch_failure,
+            request_every_secs: 5.0,
+            // Fixed, so "longest idle" is also "served longest ago".
+            service_secs: (2.0, 2.0),
+            request_failure: 0.0,
+        }
+    }
+
+    fn world(launch_failure: f64) -> World {
+        let mut w = World::empty();
+        w.add_app(app_spec(launch_failure), T0 - DAY, 42);
+        w
+    }
+
+    fn status_of(world: &mut World, id: &str, t: Nanos) -> (WorkerStatus, DetailStatus) {
+        let (views, _) = world.list("ns", "app", true, 30, t).unwrap();
+        let v = views.iter().find(|v| v.id == id).expect("worker listed");
+        (v.status.clone(), v.detail_status.clone())
+    }
+
+    #[test]
+    fn a_scaled_up_worker_starts_and_runs() {
+        let mut w = world(0.0);
+        let ids = w.scale_up("ns", "app", 1, T0).unwrap();
+        let id = &ids[0];
+        assert_eq!(
+            status_of(&mut w, id, T0),
+            (WorkerStatus::Created, DetailStatus::InFlight)
+        );
+        assert_eq!(
+            status_of(&mut w, id, T0 + 2 * SECOND),
+            (WorkerStatus::Initialized, DetailStatus::InFlight)
+        );
+        assert_eq!(
+            status_of(&mut w, id, T0 + 5 * SECOND),
+            (WorkerStatus::Pending, DetailStatus::InFlight)
+        );
+        let (status, _) = status_of(&mut w, id, T0 + 11 * SECOND);
+        assert_eq!(status, WorkerStatus::Running);
+        let (views, _) = w.list("ns", "app", false, 2, T0 + 11 * SECOND).unwrap();
+        assert_eq!(views[0].launch_at, Some(T0 + 10 * SECOND));
+    }
+
+    #[test]
+    fn running_workers_serve_requests_and_turn_busy_and_free() {
+        let mut w = world(0.0);
+        let id = w.scale_up("ns", "app", 1, T0).unwrap().remove(0);
+        let mut seen_busy = false;
+        let mut seen_free = false;
+        for s in 11..400 {
+            match status_of(&mut w, &id, T0 + s * SECOND).1 {
+                DetailStatus::Busy => seen_busy = true,
+                DetailStatus::Free => seen_free = true,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(seen_busy && seen_free);
+        let (views, _) = w.list("ns", "app", false, 2, T0 + 400 * SECOND).unwrap();
+        assert!(views[0].success_count > 20, "{}", views[0].success_count);
+        assert!(views[0].last_serve_at.unwrap() > T0 + 300 * SECOND);
+    }
+
+    #[test]
+    fn max_workers_caps_scale_up() {
+        let mut w = world(0.0);
+        w.scale_up("ns", "app", 4, T0).unwrap();
+        let err = w.scale_up("ns", "app", 2, T0).unwrap_err();
+        assert!(
+            matches!(err, SimError::BadRequest(ref m) if m.contains("room for 1")),
+            "{err:?}"
+        );
+        assert_eq!(w.scale_up("ns", "app", 1, T0).unwrap().len(), 1);
+        assert!(matches!(
+            w.scale_up("ns", "app", 0, T0),
+            Err(SimError::BadRequest(_))
+        ));
+        assert_eq!(w.scale_up("ns", "nope", 1, T0), Err(SimError::NoSuchApp));
+    }
+
+    #[test]
+    fn scale_down_by_count_takes_the_longest_idle_free_workers() {
+        let mut w = world(0.0);
+        let ids = w.scale_up("ns", "app", 3, T0).unwrap();
+        let t = T0 + 600 * SECOND;
+        let (views, _) = w.list("ns", "app", false, 2, t).unwrap();
+        let mut free: Vec<_> = views
+            .iter()
+            .filter(|v| v.detail_status == DetailStatus::Free)
+            .map(|v| (v.last_serve_at, v.id.clone()))
+            .collect();
+        free.sort();
+        let removed = w.scale_down("ns", "app", Some(1), &[], t).unwrap();
+        assert_eq!(removed.len(), 1);
+        if let Some((_, longest_idle)) = free.first() {
+            assert_eq!(&removed[0], longest_idle);
+        }
+        assert!(ids.contains(&removed[0]));
+        assert_eq!(
+            status_of(&mut w, &removed[0], t),
+            (WorkerStatus::Terminating, DetailStatus::Remove)
+        );
+        let later = t + 10 * SECOND;
+        assert_eq!(
+            status_of(&mut w, &removed[0], later).0,
+            WorkerStatus::Terminated
+        );
+        let (live, _) = w.list("ns", "app", false, 2, later).unwrap();
+        assert_eq!(live.len(), 2);
+        let (all, _) = w.list("ns", "app", true, 2, later).unwrap();
+        let gone = all.iter().find(|v| v.id == removed[0]).unwrap();
+        assert!(gone.deleted_at.is_some());
+    }
+
+    #[test]
+    fn scale_down_by_ids_takes_exactly_those() {
+        let mut w = world(0.0);
+        let ids = w.scale_up("ns", "app", 4, T0).unwrap();
+        let t = T0 + 60 * SECOND;
+        let pick = vec![ids[1].clone(), ids[3].clone()];
+        let removed = w.scale_down("ns", "app", None, &pick, t).unwrap();
+        assert_eq!(removed, pick);
+        let err = w
+            .scale_down("ns", "app", None, &["nope".into()], t)
+            .unwrap_err();
+        assert!(matches!(err, SimError::BadRequest(ref m) if m.contains("nope")));
+        // Already going: refused, like an unknown id.
+        assert!(w.scale_down("ns", "app", None, &pick[..1], t).is_err());
+        let err = w.scale_down("ns", "app", Some(3), &[], t).unwrap_err();
+        assert!(matches!(err, SimError::BadRequest(ref m) if m.contains("exceeds")));
+        assert!(w.scale_down("ns", "app", None, &[], t).is_err());
+        assert!(w.scale_down("ns", "app", Some(0), &[], t).is_err());
+    }
+
+    #[test]
+    fn failed_launches_end_in_error_and_are_replaced_rolling_in() {
+        let mut w = world(1.0);
+        let id = w.scale_up("ns", "app", 1, T0).unwrap().remove(0);
+        let t = T0 + 20 * SECOND;
+        assert_eq!(status_of(&mut w, &id, t).0, WorkerStatus::Error);
+        let (live, _) = w.list("ns", "app", false, 2, t).unwrap();
+        assert!(
+            live.iter().all(|v| v.id != id),
+            "failed workers are not live"
+        );
+        let replacement = live
+            .iter()
+            .find(|v| v.replace_worker_id.as_deref() == Some(id.as_str()))
+            .expect("a replacement");
+        assert_eq!(replacement.detail_status, DetailStatus::Rollin);
+    }
+
+    #[test]
+    fn history_depends_on_show_all_and_recent_days() {
+        let mut w = world(0.0);
+        let old = w.scale_up("ns", "app", 1, T0 - 5 * DAY).unwrap().remove(0);
+        w.scale_down(
+            "ns",
+            "app",
+            None,
+            std::slice::from_ref(&old),
+            T0 - 5 * DAY + HOUR,
+        )
+        .unwrap();
+        let recent = w.scale_up("ns", "app", 1, T0 - DAY).unwrap().remove(0);
+        w.scale_down(
+            "ns",
+            "app",
+            None,
+            std::slice::from_ref(&recent),
+            T0 - DAY + HOUR,
+        )
+        .unwrap();
+        let live = w.scale_up("ns", "app", 1, T0).unwrap().remove(0);
+        let ids = |v: Vec<WorkerView>| v.into_iter().map(|v| v.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(w.list("ns", "app", false, 30, T0).unwrap().0),
+            std::slice::from_ref(&live)
+        );
+        assert_eq!(
+            ids(w.list("ns", "app", true, 2, T0).unwrap().0),
+            [recent.clone(), live.clone()]
+        );
+        assert_eq!(
+            ids(w.list("ns", "app", true, 7, T0).unwrap().0),
+            [old, recent, live]
+        );
+    }
+
+    #[test]
+    fn the_demo_world_is_deterministic_and_rich() {
+        let now = T0;
+        let mut a = demo_world(7, now);
+        let mut b = demo_world(7, now);
+        let (va, _) = a.list("default", "image-resize", true, 30, now).unwrap();
+        let (vb, _) = b.list("default", "image-resize", true, 30, now).unwrap();
+        assert_eq!(va, vb);
+        assert!(va.len() > 1_000, "{}", va.len());
+        let (empty, _) = a.list("default", "empty-app", true, 30, now).unwrap();
+        assert!(empty.is_empty());
+        let (sd, _) = a
+            .list("default", "stable-diffusion", true, 30, now)
+            .unwrap();
+        assert!(sd.iter().any(|v| v.status == WorkerStatus::Error));
+        assert!(sd.iter().any(|v| v.status == WorkerStatus::Terminated));
+        assert!(sd.iter().any(|v| v.status == WorkerStatus::Running));
+        assert!(sd.iter().all(|v| v.gpu_name == Some("A100")));
+        assert!(a.apps(Some("research"), now).unwrap().len() == 2);
+        assert_eq!(
+            a.apps(Some("nope"), now).err(),
+            Some(SimError::NoSuchNamespace)
+        );
+        let (other, _) = demo_world(8, now)
+            .list("default", "image-resize", true, 30, now)
+            .unwrap();
+        assert_ne!(va[0].id, other[0].id);
+    }
+
+    #[test]
+    fn a_jump_of_days_is_cheap_and_keeps_counting() {
+        let mut w = world(0.0);
+        let id = w.scale_up("ns", "app", 1, T0).unwrap().remove(0);
+        let t = T0 + 10 * DAY;
+        let (views, _) = w.list("ns", "app", false, 2, t).unwrap();
+        let v = views.iter().find(|v| v.id == id).unwrap();
+        // Roughly one request per (5 s between + 2 s service) over 10 days.
+        assert!(
+            v.success_count > 80_000 && v.success_count < 160_000,
+            "{}",
+            v.success_count
+        );
+    }
+}
