@@ -21,6 +21,19 @@ test('without JavaScript the page stays server-rendered and complete', async ({ 
   await expect(start.upstream).toHaveText('Built-in simulator');
 });
 
+test('without JavaScript, "Check again" reloads the page with a fresh status', async ({ page, javaScriptEnabled }) => {
+  test.skip(javaScriptEnabled, 'only meaningful with JavaScript off');
+  const start = new StartPage(page);
+  await start.open();
+  const [response] = await Promise.all([
+    page.waitForNavigation(),
+    start.checkAgain.click(),
+  ]);
+  expect(response?.status()).toBe(200);
+  await expect(start.upstream).toHaveText('Built-in simulator');
+  await expect(start.uptime).toHaveText(/\d+ (s|min|h|d)/);
+});
+
 test('after hydration, "Check again" calls the server from the browser', async ({ page, javaScriptEnabled }) => {
   test.skip(!javaScriptEnabled, 'needs the hydrated app');
   const start = new StartPage(page);

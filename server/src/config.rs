@@ -4,12 +4,28 @@
 //! |---|---|
 //! | `EVERAI_ENDPOINT` | base URL of the EverAI API (`http` or `https`); unset: the built-in simulator |
 //! | `EVERAI_TOKEN` | bearer token for `EVERAI_ENDPOINT`; required with it |
+//! | `EVERAI_SIM_SEED` | seed of the built-in simulator's demo world, default 1 |
+//! | `EVERAI_SIM_TIME_SCALE` | how much faster than real time the simulator runs, default 1 |
 //! | `LEPTOS_SITE_ADDR` | address to listen on (read by Leptos), default `127.0.0.1:3000` |
 //! | `RUST_LOG` | log filter, default `info` |
 
-use app::state::Upstream;
 use secrecy::SecretString;
 use url::Url;
+
+/// Which EverAI API the console talks to.
+#[derive(Debug)]
+pub enum Upstream {
+    /// The simulator built into the console (`EVERAI_ENDPOINT` unset),
+    /// started in-process on a loopback port.
+    Simulator { seed: u64, time_scale: f64 },
+    /// The real platform (or anything speaking its API) at `endpoint`.
+    Platform {
+        endpoint: Url,
+        /// `SecretString` prints `[REDACTED]` in `Debug`, so the token
+        /// cannot slip into a log line by accident.
+        token: SecretString,
+    },
+}
 
 /// A configuration problem, naming the variable to fix.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -26,13 +42,17 @@ pub enum ConfigError {
     MissingToken,
     #[error("EVERAI_TOKEN must be a single line of printable characters")]
     TokenNotPrintable,
+    #[error("EVERAI_SIM_SEED must be a whole number from 0 to 18446744073709551615")]
+    BadSeed,
+    #[error("EVERAI_SIM_TIME_SCALE must be a number from 0.01 to 10000, e.g. 1 or 60")]
+    BadTimeScale,
 }
 
 /// Reads the upstream settings through `var` (the process environment in
 /// production, a map in tests).
 pub fn upstream_from(var: impl Fn(&str) -> Option<String>) -> Result<Upstream, ConfigError> {
     let endpoint = match var("EVERAI_ENDPOINT").filter(|v| !v.trim().is_empty()) {
-        None => return Ok(Upstream::Simulator),
+        None => return simulator_from(var),
         Some(raw) => parse_endpoint(raw.trim())?,
     };
     let token = var("EVERAI_TOKEN")
@@ -48,6 +68,27 @@ pub fn upstream_from(var: impl Fn(&str) -> Option<String>) -> Result<Upstream, C
         endpoint,
         token: SecretString::from(token),
     })
+}
+
+fn simulator_from(var: impl Fn(&str) -> Option<String>) -> Result<Upstream, ConfigError> {
+    let set = |name: &str| {
+        var(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let seed = match set("EVERAI_SIM_SEED") {
+        None => 1,
+        Some(v) => v.parse().map_err(|_| ConfigError::BadSeed)?,
+    };
+    let time_scale = match set("EVERAI_SIM_TIME_SCALE") {
+        None => 1.0,
+        Some(v) => v
+            .parse::<f64>()
+            .ok()
+            .filter(|x| (0.01..=10_000.0).contains(x))
+            .ok_or(ConfigError::BadTimeScale)?,
+    };
+    Ok(Upstream::Simulator { seed, time_scale })
 }
 
 fn parse_endpoint(raw: &str) -> Result<Url, ConfigError> {
@@ -83,11 +124,42 @@ mod tests {
 
     #[test]
     fn no_endpoint_means_the_simulator() {
-        assert!(matches!(upstream(&[]), Ok(Upstream::Simulator)));
+        assert!(matches!(
+            upstream(&[]),
+            Ok(Upstream::Simulator {
+                seed: 1,
+                time_scale: 1.0
+            })
+        ));
         assert!(matches!(
             upstream(&[("EVERAI_ENDPOINT", "  ")]),
-            Ok(Upstream::Simulator)
+            Ok(Upstream::Simulator { .. })
         ));
+        assert!(matches!(
+            upstream(&[("EVERAI_SIM_SEED", "42"), ("EVERAI_SIM_TIME_SCALE", "60")]),
+            Ok(Upstream::Simulator {
+                seed: 42,
+                time_scale: 60.0
+            })
+        ));
+    }
+
+    #[test]
+    fn bad_simulator_settings_are_refused() {
+        for (name, value, want) in [
+            ("EVERAI_SIM_SEED", "-1", ConfigError::BadSeed),
+            ("EVERAI_SIM_SEED", "abc", ConfigError::BadSeed),
+            ("EVERAI_SIM_TIME_SCALE", "0", ConfigError::BadTimeScale),
+            ("EVERAI_SIM_TIME_SCALE", "fast", ConfigError::BadTimeScale),
+            ("EVERAI_SIM_TIME_SCALE", "NaN", ConfigError::BadTimeScale),
+            ("EVERAI_SIM_TIME_SCALE", "1e9", ConfigError::BadTimeScale),
+        ] {
+            assert_eq!(
+                upstream(&[(name, value)]).unwrap_err(),
+                want,
+                "{name}={value}"
+            );
+        }
     }
 
     #[test]

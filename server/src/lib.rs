@@ -3,8 +3,12 @@
 
 pub mod config;
 
-use app::{App, shell, state::AppState};
+use app::{App, server_fns::status::UpstreamKind, shell, state::AppState};
 use axum::Router;
+use everai_api::{Client, ClientOptions};
+use secrecy::SecretString;
+
+use crate::config::Upstream;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
@@ -43,15 +47,11 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
     let upstream = config::upstream_from(|k| std::env::var(k).ok())?;
-    match &upstream {
-        app::state::Upstream::Simulator => tracing::info!("upstream: built-in simulator"),
-        app::state::Upstream::Platform { endpoint, .. } => {
-            tracing::info!(%endpoint, "upstream: EverAI API")
-        }
-    }
+    let (client, upstream) = connect(upstream).await?;
 
     let state = AppState {
         leptos_options,
+        client,
         upstream,
         started_at: std::time::Instant::now(),
     };
@@ -63,6 +63,60 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// The client for the configured API; for the built-in simulator, first
+/// starts it on a loopback port with a fresh random token, so the console
+/// talks HTTP to it exactly as to the platform.
+pub async fn connect(
+    upstream: Upstream,
+) -> Result<(Client, UpstreamKind), Box<dyn std::error::Error>> {
+    match upstream {
+        Upstream::Simulator { seed, time_scale } => {
+            let token = random_token();
+            let sim = everai_sim::Simulator::demo(&everai_sim::SimConfig {
+                token: token.clone(),
+                seed,
+                time_scale,
+                faults: Default::default(),
+            });
+            let addr = sim
+                .spawn((std::net::Ipv4Addr::LOCALHOST, 0).into())
+                .await
+                .map_err(|e| format!("cannot start the built-in simulator: {e}"))?;
+            tracing::info!(%addr, seed, time_scale, "upstream: built-in EverAI simulator");
+            let endpoint = url::Url::parse(&format!("http://{addr}"))?;
+            let client = Client::new(
+                endpoint,
+                SecretString::from(token),
+                ClientOptions::default(),
+            )?;
+            Ok((client, UpstreamKind::Simulator))
+        }
+        Upstream::Platform { endpoint, token } => {
+            tracing::info!(%endpoint, "upstream: EverAI API");
+            let client = Client::new(endpoint, token, ClientOptions::default())?;
+            Ok((client, UpstreamKind::Platform))
+        }
+    }
+}
+
+/// 128 random bits, hex: good enough for a token that only guards a
+/// loopback port for the life of this process.
+fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    (0..2)
+        .map(|i| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(i);
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            format!("{:016x}", h.finish())
+        })
+        .collect()
 }
 
 async fn shutdown_signal() {

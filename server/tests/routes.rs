@@ -1,10 +1,11 @@
 //! The real router, driven in-process with `tower::ServiceExt::oneshot`.
 
-use app::state::{AppState, Upstream};
+use app::{server_fns::status::UpstreamKind, state::AppState};
 use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
+use everai_api::{Client, ClientOptions};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
@@ -15,9 +16,19 @@ fn state() -> AppState {
             .output_name("everai_console")
             .site_root("target/site")
             .build(),
-        upstream: Upstream::Simulator,
+        client: client("http://127.0.0.1:9", "unused"),
+        upstream: UpstreamKind::Simulator,
         started_at: std::time::Instant::now(),
     }
+}
+
+fn client(endpoint: &str, token: &str) -> Client {
+    Client::new(
+        url::Url::parse(endpoint).unwrap(),
+        secrecy::SecretString::from(token),
+        ClientOptions::default(),
+    )
+    .unwrap()
 }
 
 async fn send(req: Request<Body>) -> (StatusCode, String) {
@@ -71,10 +82,8 @@ async fn platform_token_never_reaches_the_page_or_server_function() {
     let secret = "tok-must-not-leak-7f3a";
     let make_state = || {
         let mut s = state();
-        s.upstream = Upstream::Platform {
-            endpoint: url::Url::parse("https://upstream.invalid").unwrap(),
-            token: secrecy::SecretString::from(secret),
-        };
+        s.client = client("https://upstream.invalid", secret);
+        s.upstream = UpstreamKind::Platform;
         s
     };
     for req in [

@@ -39,8 +39,19 @@ pub fn HomePage() -> impl IntoView {
                         }
                     })}
                 </Transition>
-                <div class="card-actions">
-                    <button type="button" class="button" on:click=move |_| checks.update(|n| *n += 1)>
+                // A GET form, so that without JavaScript the button reloads
+                // the page (a fresh check on the server); once hydrated it
+                // refetches in place instead.
+                <form
+                    class="card-actions"
+                    method="get"
+                    action="/"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        checks.update(|n| *n += 1);
+                    }
+                >
+                    <button type="submit" class="button">
                         "Check again"
                     </button>
                     <span class="muted checks" data-testid="checks">
@@ -50,7 +61,7 @@ pub fn HomePage() -> impl IntoView {
                             n => format!("Checked {n} times from this page"),
                         }}
                     </span>
-                </div>
+                </form>
             </div>
         </section>
     }

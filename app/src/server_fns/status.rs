@@ -37,7 +37,7 @@ pub async fn get_console_status() -> Result<ConsoleStatus, ConsoleError> {
     })?;
     Ok(ConsoleStatus {
         version: env!("CARGO_PKG_VERSION").to_string(),
-        upstream: state.upstream.public_kind(),
+        upstream: state.upstream,
         uptime_secs: state.started_at.elapsed().as_secs(),
     })
 }
