@@ -15,7 +15,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 E2E_SITE_ADDR ?= 127.0.0.1:3300
 E2E := LEPTOS_SITE_ADDR=$(E2E_SITE_ADDR) LEPTOS_RELOAD_PORT=3301 cargo leptos end-to-end
 
-.PHONY: help setup setup-test run run-release watch test lint fmt test-rust e2e e2e-release
+.PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -35,7 +35,7 @@ run-release: setup ## the same, optimised (slower to build)
 watch: setup ## serve and rebuild on every change
 	cargo leptos watch
 
-test: setup-test lint test-rust e2e ## formatting, clippy, Rust tests, Playwright (hydrated and no-JS)
+test: setup-test lint test-rust test-compat e2e ## formatting, clippy, Rust tests, reference-client test, Playwright
 
 lint: ## rustfmt and clippy with -D warnings, for both the server and the browser build
 	cargo fmt --all -- --check
@@ -47,6 +47,10 @@ fmt: ## format the code
 
 test-rust: ## unit, client and router tests
 	cargo test -p app -p server -p everai-api -p everai-sim --features everai-api/client --locked
+
+test-compat: setup-test ## the platform's own Python client against the simulator
+	cargo build -p everai-sim --locked
+	EVERAI_SIM_BIN=target/debug/everai-sim .tools/everai-venv/bin/python -m unittest -v compat/test_reference_client.py
 
 e2e: setup-test ## Playwright against a debug build
 	$(E2E)

@@ -3,11 +3,15 @@
 # A second run finds everything in place and returns in about a second.
 #
 #   scripts/setup.sh          build tools: wasm target, cargo-leptos, wasm-bindgen, npm packages
-#   scripts/setup.sh --test   the same, plus Debian's Chromium for the Playwright suite
+#   scripts/setup.sh --test   the same, plus Debian's Chromium for the Playwright suite and
+#                             the platform's Python client (everai) for the compatibility test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
+# The platform's published Python client, the reference for the wire format.
+EVERAI_PY_VERSION=0.2.41
+EVERAI_VENV=.tools/everai-venv
 # The CLI must match the wasm-bindgen crate exactly; Cargo.lock is the truth.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 
@@ -51,4 +55,16 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium
+fi
+
+if [ "${1:-}" = "--test" ] && \
+  [ "$("$EVERAI_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("everai"))' 2>/dev/null || true)" != "$EVERAI_PY_VERSION" ]; then
+  say "installing the platform's Python client everai $EVERAI_PY_VERSION into $EVERAI_VENV"
+  need python3 "install Python 3.9 or newer"
+  rm -rf "$EVERAI_VENV"
+  python3 -m venv "$EVERAI_VENV" || {
+    echo "setup: python3 -m venv failed; on Debian install python3-venv" >&2
+    exit 1
+  }
+  "$EVERAI_VENV/bin/pip" install --quiet --disable-pip-version-check "everai==$EVERAI_PY_VERSION"
 fi
