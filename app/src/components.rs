@@ -1,3 +1,6 @@
 //! Widgets shared by several pages.
 
+pub mod badges;
+pub mod error_banner;
 pub mod header;
+pub mod worker_table;

@@ -19,6 +19,39 @@ pub enum ConsoleError {
     /// A bug or misconfiguration inside the console; details are in its log.
     #[error("The console hit an internal error. Its log has the details.")]
     Internal,
+    /// Input the console refused before sending anything upstream.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The EverAI API did not accept the console's token.
+    #[error("The EverAI API did not accept the console's token (401). Check EVERAI_TOKEN.")]
+    Unauthorized,
+    /// The token may not see or do this.
+    #[error("The console's token is not allowed to do this (403).")]
+    Forbidden,
+    /// No such app (or namespace) on the platform.
+    #[error("There is no app {app:?} in namespace {namespace:?}.")]
+    AppNotFound { namespace: String, app: String },
+    /// The platform is rate limiting the console.
+    #[error("The EverAI API is rate limiting the console (429).{}", retry_after_secs.map(|s| format!(" Try again in {s} s.")).unwrap_or_default())]
+    RateLimited { retry_after_secs: Option<u64> },
+    /// Any other error status from the platform, with its own message.
+    #[error("The EverAI API answered with an error ({status}){}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Upstream {
+        status: u16,
+        message: Option<String>,
+    },
+    /// No answer in time.
+    #[error("The EverAI API did not answer in time.")]
+    Timeout,
+    /// The platform could not be reached at all.
+    #[error("The EverAI API could not be reached.")]
+    Unreachable,
+    /// The connection broke before the answer was complete.
+    #[error("The connection to the EverAI API broke before its answer was complete.")]
+    Interrupted,
+    /// An answer the console cannot read.
+    #[error("The EverAI API sent an answer the console cannot read ({0}).")]
+    Malformed(String),
 }
 
 impl ConsoleError {
@@ -27,6 +60,67 @@ impl ConsoleError {
         match self {
             ConsoleError::Transport(_) => 502,
             ConsoleError::Internal => 500,
+            ConsoleError::InvalidInput(_) => 400,
+            ConsoleError::AppNotFound { .. } => 404,
+            ConsoleError::Unauthorized
+            | ConsoleError::Forbidden
+            | ConsoleError::RateLimited { .. }
+            | ConsoleError::Upstream { .. }
+            | ConsoleError::Unreachable
+            | ConsoleError::Interrupted
+            | ConsoleError::Malformed(_) => 502,
+            ConsoleError::Timeout => 504,
+        }
+    }
+
+    /// What the person can do about it.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            ConsoleError::InvalidInput(_) => {
+                "Names use letters, digits, '-', '_' and '.', and start and end with a letter or digit."
+            }
+            ConsoleError::AppNotFound { .. } => {
+                "Check the spelling, or pick the app from the start page."
+            }
+            ConsoleError::Unauthorized | ConsoleError::Forbidden => {
+                "Whoever runs the console needs to check its token."
+            }
+            ConsoleError::RateLimited { .. }
+            | ConsoleError::Timeout
+            | ConsoleError::Unreachable
+            | ConsoleError::Interrupted
+            | ConsoleError::Upstream { .. }
+            | ConsoleError::Malformed(_) => {
+                "Reload in a moment; if it persists, check the platform's status."
+            }
+            ConsoleError::Transport(_) => "Check your connection to the console and reload.",
+            ConsoleError::Internal => "Reload; if it persists, tell whoever runs the console.",
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl ConsoleError {
+    /// Translates a client error for `namespace`/`app` into what the page shows.
+    pub fn from_api(err: everai_api::ApiError, namespace: &str, app: &str) -> Self {
+        use everai_api::ApiError as E;
+        match err {
+            E::InvalidName(e) => ConsoleError::InvalidInput(e.to_string()),
+            E::InvalidRequest(m) => ConsoleError::InvalidInput(m),
+            E::Unauthorized => ConsoleError::Unauthorized,
+            E::Forbidden => ConsoleError::Forbidden,
+            E::NotFound => ConsoleError::AppNotFound {
+                namespace: namespace.to_string(),
+                app: app.to_string(),
+            },
+            E::RateLimited { retry_after } => ConsoleError::RateLimited {
+                retry_after_secs: retry_after.map(|d| d.as_secs()),
+            },
+            E::Upstream { status, message } => ConsoleError::Upstream { status, message },
+            E::Timeout => ConsoleError::Timeout,
+            E::Unreachable => ConsoleError::Unreachable,
+            E::Interrupted => ConsoleError::Interrupted,
+            E::Malformed(m) => ConsoleError::Malformed(m),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod components;
 pub mod error;
+pub mod format;
 pub mod pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
@@ -14,11 +15,11 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
-use crate::pages::{home::HomePage, not_found::NotFound};
+use crate::pages::{home::HomePage, not_found::NotFound, workers::WorkersPage};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,6 +63,19 @@ pub fn App() -> impl IntoView {
                 // default out-of-order mode patches data in with scripts).
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
+                    // Async: the whole page waits for the data, so an unknown
+                    // app is a real 404 and the table arrives complete.
+                    <Route
+                        path=(
+                            StaticSegment("namespaces"),
+                            ParamSegment("ns"),
+                            StaticSegment("apps"),
+                            ParamSegment("app"),
+                            StaticSegment("workers"),
+                        )
+                        view=WorkersPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

@@ -3,3 +3,4 @@
 //! URL) ever leaves through here.
 
 pub mod status;
+pub mod workers;

@@ -2,6 +2,7 @@
 //! `main.rs` so that tests build the very same router.
 
 pub mod config;
+pub mod open;
 
 use app::{App, server_fns::status::UpstreamKind, shell, state::AppState};
 use axum::Router;
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         move || shell(options.clone())
     };
     Router::new()
+        .route("/open", axum::routing::get(open::open_app))
         .leptos_routes_with_context(&state, routes, context.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

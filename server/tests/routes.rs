@@ -31,6 +31,85 @@ fn client(endpoint: &str, token: &str) -> Client {
     .unwrap()
 }
 
+/// State whose client talks to a freshly started built-in simulator.
+async fn state_with_simulator() -> AppState {
+    let (client, upstream) = server::connect(server::config::Upstream::Simulator {
+        seed: 1,
+        time_scale: 1.0,
+    })
+    .await
+    .unwrap();
+    AppState {
+        client,
+        upstream,
+        ..state()
+    }
+}
+
+async fn send_to(state: AppState, req: Request<Body>) -> (StatusCode, String) {
+    let res = server::router(state).oneshot(req).await.unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_worker_page_lists_an_apps_workers_in_the_html() {
+    let (status, body) = send_to(
+        state_with_simulator().await,
+        Request::get("/namespaces/default/apps/stable-diffusion/workers")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<h1>stable-diffusion"), "{body}");
+    let rows = body.matches("data-worker-id=").count();
+    assert_eq!(rows, 6, "the demo app has 6 live workers");
+    assert!(body.contains("A100"), "{body}");
+    assert!(body.contains("of at most 20 workers"), "{body}");
+}
+
+#[tokio::test]
+async fn an_unknown_app_is_a_404_page_with_a_reason() {
+    let (status, body) = send_to(
+        state_with_simulator().await,
+        Request::get("/namespaces/default/apps/no-such-app/workers")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("There is no app"), "{body}");
+}
+
+#[tokio::test]
+async fn an_invalid_app_name_is_a_400_before_any_upstream_call() {
+    // The client points nowhere: reaching it would be a 502, not a 400.
+    let (status, body) = send_to(
+        state(),
+        Request::get("/namespaces/default/apps/bad%20name/workers")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("a space at position 4"), "{body}");
+}
+
+#[tokio::test]
+async fn an_unreachable_platform_is_a_502_banner() {
+    let (status, body) = send_to(
+        state(),
+        Request::get("/namespaces/default/apps/some-app/workers")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(body.contains("could not be reached"), "{body}");
+}
+
 async fn send(req: Request<Body>) -> (StatusCode, String) {
     let res = server::router(state()).oneshot(req).await.unwrap();
     let status = res.status();

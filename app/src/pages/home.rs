@@ -10,22 +10,42 @@ pub fn HomePage() -> impl IntoView {
     let checks = RwSignal::new(0u32);
     let status = Resource::new(move || checks.get(), |_| get_console_status());
 
-    // Effects run only in the browser, after hydration: end-to-end tests wait
-    // for this marker before they click, so a click is never lost.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-
     view! {
         <Title text="" />
-        <section
-            class="page home"
-            data-hydrated=move || if hydrated.get() { "true" } else { "false" }
-        >
+        <section class="page home">
             <h1>"EverAI Worker Console"</h1>
             <p class="lede">
                 "See an app's workers, filter them, look back over recent days, "
                 "and scale the app up or down."
             </p>
+
+            <form class="card open-app" method="get" action="/open">
+                <h2>"Open an app"</h2>
+                <div class="fields">
+                    <label>
+                        "Namespace"
+                        <input
+                            name="namespace"
+                            value="default"
+                            autocomplete="off"
+                            spellcheck="false"
+                            maxlength="63"
+                        />
+                    </label>
+                    <label>
+                        "App"
+                        <input
+                            name="app"
+                            required
+                            autocomplete="off"
+                            spellcheck="false"
+                            maxlength="63"
+                            placeholder="e.g. stable-diffusion"
+                        />
+                    </label>
+                    <button type="submit" class="button">"Open"</button>
+                </div>
+            </form>
 
             <div class="card status-card" aria-live="polite">
                 <h2>"Console status"</h2>
