@@ -1,7 +1,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::server_fns::status::{ConsoleStatus, format_uptime, get_console_status};
+use crate::{
+    format,
+    server_fns::status::{ConsoleStatus, get_console_status},
+};
 
 /// The start page: what the console is and whether its server is healthy.
 #[component]
@@ -105,7 +108,7 @@ fn StatusList(status: ConsoleStatus) -> impl IntoView {
             </div>
             <div>
                 <dt>"Uptime"</dt>
-                <dd data-testid="uptime">{format_uptime(status.uptime_secs)}</dd>
+                <dd data-testid="uptime">{format::span(status.uptime_secs as i64 * 1000)}</dd>
             </div>
         </dl>
     }

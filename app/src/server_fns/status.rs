@@ -41,30 +41,3 @@ pub async fn get_console_status() -> Result<ConsoleStatus, ConsoleError> {
         uptime_secs: state.started_at.elapsed().as_secs(),
     })
 }
-
-/// "3 h 4 min", "12 min 5 s", "42 s": coarse enough to read at a glance.
-pub fn format_uptime(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s} s"),
-        (0, 0, _) => format!("{m} min {s} s"),
-        (0, _, _) => format!("{h} h {m} min"),
-        _ => format!("{d} d {h} h"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_uptime;
-
-    #[test]
-    fn uptime_reads_at_a_glance() {
-        assert_eq!(format_uptime(0), "0 s");
-        assert_eq!(format_uptime(59), "59 s");
-        assert_eq!(format_uptime(60), "1 min 0 s");
-        assert_eq!(format_uptime(3_599), "59 min 59 s");
-        assert_eq!(format_uptime(3_600), "1 h 0 min");
-        assert_eq!(format_uptime(86_399), "23 h 59 min");
-        assert_eq!(format_uptime(90_061), "1 d 1 h");
-    }
-}
