@@ -53,7 +53,9 @@ test-compat: setup-test ## the platform's own Python client against the simulato
 	EVERAI_SIM_BIN=target/debug/everai-sim .tools/everai-venv/bin/python -m unittest -v compat/test_reference_client.py
 
 e2e: setup-test ## Playwright against a debug build
+	@scripts/port-free.sh $(E2E_SITE_ADDR)
 	$(E2E)
 
 e2e-release: setup-test ## Playwright against the release build (what CI also runs)
+	@scripts/port-free.sh $(E2E_SITE_ADDR)
 	$(E2E) --release

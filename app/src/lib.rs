@@ -6,6 +6,7 @@
 
 pub mod components;
 pub mod error;
+pub mod filters;
 pub mod format;
 pub mod pages;
 pub mod server_fns;

@@ -57,3 +57,66 @@ test('an invalid name is refused with a reason and nothing is asked upstream', a
   await workers.open('default', 'bad name', 400);
   await expect(workers.banner).toContainText("a space at position 4");
 });
+
+test('filters live in the URL and a shared link reproduces the view', async ({ page }) => {
+  const workers = new WorkersPage(page);
+  // image-resize: forty live workers, some busy and some free.
+  await workers.open('default', 'image-resize');
+  await expect(page.getByTestId('showing')).toHaveText('Showing all 40 workers');
+
+  await page.locator('details.pick summary', { hasText: 'Detail' }).click();
+  await page.getByLabel('Free', { exact: true }).check();
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/[?&]detail=DETAIL_STATUS_FREE(&|$)/);
+  const shown = await workers.rows.count();
+  expect(shown).toBeGreaterThan(0);
+  expect(shown).toBeLessThanOrEqual(40);
+  await expect(page.getByTestId('showing')).toHaveText(`Showing ${shown} of 40 workers`);
+  for (const badge of await workers.rows.locator('td:nth-child(2)').allInnerTexts()) {
+    expect(badge.trim()).toBe('Free');
+  }
+
+  // The URL alone gives the same view.
+  const url = page.url();
+  const other = await page.context().newPage();
+  await other.goto(url);
+  await expect(other.getByTestId('showing')).toHaveText(/Showing \d+ of 40 workers/);
+  await expect(other.getByLabel('Free', { exact: true })).toBeChecked();
+  await other.close();
+});
+
+test('a search narrows to one worker and a heading sorts the table', async ({ page }) => {
+  const workers = new WorkersPage(page);
+  await workers.open('default', 'stable-diffusion');
+  const id = (await workers.rows.nth(3).locator('td.worker-id').innerText()).trim();
+  await page.getByPlaceholder('Search worker or device id').fill(id.slice(0, 10));
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(workers.rows).toHaveCount(1);
+  await expect(workers.rows.first().locator('td.worker-id')).toHaveText(id);
+
+  await workers.open('default', 'stable-diffusion');
+  await page.getByRole('link', { name: 'Success' }).click();
+  await expect(page).toHaveURL(/sort=success/);
+  // Columns: status, detail, worker, device, created, launched, cold start, last served, success.
+  const counts = (await workers.rows.locator('td:nth-child(9)').allInnerTexts()).map((t) => Number(t));
+  expect(counts.length).toBe(6);
+  expect(counts).toEqual([...counts].sort((a, b) => b - a));
+  await expect(page.getByRole('columnheader', { name: /Success/ })).toHaveAttribute('aria-sort', 'descending');
+});
+
+test('a summary count shows only that status', async ({ page }) => {
+  const workers = new WorkersPage(page);
+  await workers.open('default', 'stable-diffusion');
+  await page.getByRole('link', { name: /Show only Running workers/ }).click();
+  await expect(page).toHaveURL(/status=STATUS_RUNNING/);
+  await expect(workers.rows).toHaveCount(6);
+});
+
+test('a bad sort in a link is ignored and said so', async ({ page }) => {
+  const workers = new WorkersPage(page);
+  const response = await page.goto(WorkersPage.path('default', 'stable-diffusion') + '?sort=bogus&dir=up');
+  expect(response?.status()).toBe(200);
+  await expect(page.getByRole('status')).toContainText('There is no column "bogus" to sort by');
+  await expect(page.getByRole('status')).toContainText('"up" is not asc or desc');
+  await expect(workers.rows).toHaveCount(6);
+});

@@ -3,12 +3,47 @@ use leptos::prelude::*;
 
 use crate::{
     components::badges::{DetailBadge, StatusBadge},
+    filters::{SortKey, WorkerQuery, with_query},
     format,
 };
 
 /// The workers as a table, times relative to `now_ms` (exact UTC on hover).
+/// Each column heading is a link that sorts by it, keeping the filters.
 #[component]
-pub fn WorkerTable(workers: Vec<Worker>, now_ms: i64) -> impl IntoView {
+pub fn WorkerTable(
+    workers: Vec<Worker>,
+    now_ms: i64,
+    /// The view the rows were chosen by; headings link to its variants.
+    query: WorkerQuery,
+    /// The page's path, for those links.
+    path: String,
+) -> impl IntoView {
+    let headings = SortKey::ALL
+        .into_iter()
+        .map(|key| {
+            let active = query.sort == key;
+            let aria_sort = match (active, query.descending) {
+                (false, _) => "none",
+                (true, true) => "descending",
+                (true, false) => "ascending",
+            };
+            let arrow = match (active, query.descending) {
+                (false, _) => "",
+                (true, true) => " ▼",
+                (true, false) => " ▲",
+            };
+            let href = with_query(&path, &query.sorted_by(key).to_query_string());
+            let class = if key.is_numeric() { "num" } else { "" };
+            view! {
+                <th scope="col" class=class aria-sort=aria_sort>
+                    <a href=href class="sort-link">
+                        {key.label()}
+                        <span aria-hidden="true">{arrow}</span>
+                    </a>
+                </th>
+            }
+        })
+        .collect_view();
     let rows = workers
         .into_iter()
         .map(|w| view! { <WorkerRow worker=w now_ms /> })
@@ -17,22 +52,7 @@ pub fn WorkerTable(workers: Vec<Worker>, now_ms: i64) -> impl IntoView {
         <div class="table-wrap">
             <table class="workers">
                 <thead>
-                    <tr>
-                        // Status first: on a phone it is what fits on screen.
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Detail"</th>
-                        <th scope="col">"Worker"</th>
-                        <th scope="col">"Device"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Cold start"</th>
-                        <th scope="col">"Last served"</th>
-                        <th scope="col" class="num">"Success"</th>
-                        <th scope="col" class="num">"Failed"</th>
-                        <th scope="col" class="num">"CPUs"</th>
-                        <th scope="col" class="num">"Memory"</th>
-                        <th scope="col">"GPU"</th>
-                        <th scope="col">"Revision"</th>
-                    </tr>
+                    <tr>{headings}</tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -44,6 +64,9 @@ pub fn WorkerTable(workers: Vec<Worker>, now_ms: i64) -> impl IntoView {
 fn WorkerRow(worker: Worker, now_ms: i64) -> impl IntoView {
     let created = worker
         .created_at
+        .map(|t| (format::ago(t, now_ms), format::exact(t)));
+    let launched = worker
+        .launch_at
         .map(|t| (format::ago(t, now_ms), format::exact(t)));
     let served = worker
         .last_serve_at
@@ -71,6 +94,7 @@ fn WorkerRow(worker: Worker, now_ms: i64) -> impl IntoView {
             <td class="mono worker-id">{worker.id.clone()}</td>
             <td class="mono" title=worker.device_id.clone()>{device_short}</td>
             {time_cell(created)}
+            {time_cell(launched)}
             <td>{cold_start.unwrap_or_default()}</td>
             {time_cell(served)}
             <td class="num">{worker.success_count}</td>

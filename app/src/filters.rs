@@ -1,0 +1,483 @@
+//! The worker view's filters and sort order, as they live in the URL query:
+//! `?status=STATUS_RUNNING&status=STATUS_PENDING&detail=DETAIL_STATUS_FREE&q=ab12&sort=created&dir=desc`.
+//!
+//! Parsing is lenient (a bad value never breaks the page) but not silent:
+//! whatever was ignored is reported, so the page can say so.
+
+use std::cmp::Ordering;
+
+use everai_api::{DetailStatus, Worker, WorkerStatus};
+
+/// The longest search text kept.
+pub const MAX_SEARCH_LEN: usize = 100;
+
+/// A column the table can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    Status,
+    Detail,
+    Id,
+    Device,
+    #[default]
+    Created,
+    Launched,
+    ColdStart,
+    LastServed,
+    Success,
+    Failed,
+    Cpus,
+    Memory,
+    Gpu,
+    Revision,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 14] = [
+        SortKey::Status,
+        SortKey::Detail,
+        SortKey::Id,
+        SortKey::Device,
+        SortKey::Created,
+        SortKey::Launched,
+        SortKey::ColdStart,
+        SortKey::LastServed,
+        SortKey::Success,
+        SortKey::Failed,
+        SortKey::Cpus,
+        SortKey::Memory,
+        SortKey::Gpu,
+        SortKey::Revision,
+    ];
+
+    /// The value in the URL.
+    pub fn param(self) -> &'static str {
+        match self {
+            SortKey::Status => "status",
+            SortKey::Detail => "detail",
+            SortKey::Id => "id",
+            SortKey::Device => "device",
+            SortKey::Created => "created",
+            SortKey::Launched => "launched",
+            SortKey::ColdStart => "cold-start",
+            SortKey::LastServed => "last-served",
+            SortKey::Success => "success",
+            SortKey::Failed => "failed",
+            SortKey::Cpus => "cpus",
+            SortKey::Memory => "memory",
+            SortKey::Gpu => "gpu",
+            SortKey::Revision => "revision",
+        }
+    }
+
+    /// The column heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Status => "Status",
+            SortKey::Detail => "Detail",
+            SortKey::Id => "Worker",
+            SortKey::Device => "Device",
+            SortKey::Created => "Created",
+            SortKey::Launched => "Launched",
+            SortKey::ColdStart => "Cold start",
+            SortKey::LastServed => "Last served",
+            SortKey::Success => "Success",
+            SortKey::Failed => "Failed",
+            SortKey::Cpus => "CPUs",
+            SortKey::Memory => "Memory",
+            SortKey::Gpu => "GPU",
+            SortKey::Revision => "Revision",
+        }
+    }
+
+    pub fn from_param(raw: &str) -> Option<Self> {
+        SortKey::ALL.into_iter().find(|k| k.param() == raw)
+    }
+
+    /// Numbers and times read best largest/newest first; text A to Z.
+    pub fn descending_by_default(self) -> bool {
+        !matches!(
+            self,
+            SortKey::Status | SortKey::Detail | SortKey::Id | SortKey::Device | SortKey::Revision
+        )
+    }
+
+    /// Right-aligned, tabular column.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            SortKey::Success | SortKey::Failed | SortKey::Cpus | SortKey::Memory
+        )
+    }
+
+    fn compare(self, a: &Worker, b: &Worker) -> Ordering {
+        match self {
+            SortKey::Status => a.status.cmp(&b.status),
+            SortKey::Detail => a.detail_status.cmp(&b.detail_status),
+            SortKey::Id => a.id.cmp(&b.id),
+            SortKey::Device => a.device_id.cmp(&b.device_id),
+            SortKey::Created => a.created_at.cmp(&b.created_at),
+            SortKey::Launched => a.launch_at.cmp(&b.launch_at),
+            SortKey::ColdStart => a.cold_start().cmp(&b.cold_start()),
+            SortKey::LastServed => a.last_serve_at.cmp(&b.last_serve_at),
+            SortKey::Success => a.success_count.cmp(&b.success_count),
+            SortKey::Failed => a.failed_count.cmp(&b.failed_count),
+            SortKey::Cpus => a.cpus.total_cmp(&b.cpus),
+            SortKey::Memory => a.memory.cmp(&b.memory),
+            SortKey::Gpu => (a.gpus, &a.gpu_name).cmp(&(b.gpus, &b.gpu_name)),
+            SortKey::Revision => a.app_revision.cmp(&b.app_revision),
+        }
+    }
+}
+
+/// Everything that narrows and orders the table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WorkerQuery {
+    /// Shown statuses; empty means all.
+    pub statuses: Vec<WorkerStatus>,
+    /// Shown detail statuses; empty means all.
+    pub details: Vec<DetailStatus>,
+    /// Case-insensitive text in the worker id or device id.
+    pub search: String,
+    pub sort: SortKey,
+    pub descending: bool,
+}
+
+impl WorkerQuery {
+    /// Reads the query's pairs; returns the query and a note for each value
+    /// that was ignored or changed.
+    pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Self, Vec<String>) {
+        let mut query = WorkerQuery {
+            descending: SortKey::default().descending_by_default(),
+            ..WorkerQuery::default()
+        };
+        let mut notes = Vec::new();
+        let mut dir: Option<&str> = None;
+        for (key, value) in pairs {
+            let value = value.trim();
+            match key {
+                "status" if !value.is_empty() => {
+                    let s = WorkerStatus::from_wire(value);
+                    if !query.statuses.contains(&s) {
+                        query.statuses.push(s);
+                    }
+                }
+                "detail" if !value.is_empty() => {
+                    let d = DetailStatus::from_wire(value);
+                    if !query.details.contains(&d) {
+                        query.details.push(d);
+                    }
+                }
+                "q" => {
+                    let kept: String = value.chars().take(MAX_SEARCH_LEN).collect();
+                    if kept.len() < value.len() {
+                        notes.push(format!(
+                            "The search was cut to its first {MAX_SEARCH_LEN} characters."
+                        ));
+                    }
+                    query.search = kept;
+                }
+                "sort" => match SortKey::from_param(value) {
+                    Some(k) => {
+                        query.sort = k;
+                        query.descending = k.descending_by_default();
+                    }
+                    None => notes.push(format!(
+                        "There is no column {value:?} to sort by; sorted by {} instead.",
+                        SortKey::default().label().to_lowercase()
+                    )),
+                },
+                "dir" => dir = Some(value),
+                _ => {}
+            }
+        }
+        match dir {
+            None | Some("") => {}
+            Some("asc") => query.descending = false,
+            Some("desc") => query.descending = true,
+            Some(other) => notes.push(format!(
+                "The sort direction {other:?} is not asc or desc; it was ignored."
+            )),
+        }
+        query.statuses.sort();
+        query.details.sort();
+        (query, notes)
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        !self.statuses.is_empty() || !self.details.is_empty() || !self.search.is_empty()
+    }
+
+    pub fn matches(&self, w: &Worker) -> bool {
+        (self.statuses.is_empty() || self.statuses.contains(&w.status))
+            && (self.details.is_empty() || self.details.contains(&w.detail_status))
+            && (self.search.is_empty() || {
+                let needle = self.search.to_lowercase();
+                w.id.to_lowercase().contains(&needle)
+                    || w.device_id.to_lowercase().contains(&needle)
+            })
+    }
+
+    /// The workers that match, in order. Ties are broken by worker id, so
+    /// the order is stable from one refresh to the next.
+    pub fn apply(&self, workers: &[Worker]) -> Vec<Worker> {
+        let mut shown: Vec<Worker> = workers
+            .iter()
+            .filter(|w| self.matches(w))
+            .cloned()
+            .collect();
+        shown.sort_by(|a, b| {
+            let primary = self.sort.compare(a, b);
+            let primary = if self.descending {
+                primary.reverse()
+            } else {
+                primary
+            };
+            primary.then_with(|| a.id.cmp(&b.id))
+        });
+        shown
+    }
+
+    /// The canonical query string (without `?`; empty for the defaults):
+    /// the same view always has the same URL.
+    pub fn to_query_string(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for s in &self.statuses {
+            parts.push(format!("status={}", encode(s.wire())));
+        }
+        for d in &self.details {
+            parts.push(format!("detail={}", encode(d.wire())));
+        }
+        if !self.search.is_empty() {
+            parts.push(format!("q={}", encode(&self.search)));
+        }
+        if self.sort != SortKey::default() {
+            parts.push(format!("sort={}", self.sort.param()));
+        }
+        if self.descending != self.sort.descending_by_default() {
+            parts.push(format!(
+                "dir={}",
+                if self.descending { "desc" } else { "asc" }
+            ));
+        }
+        parts.join("&")
+    }
+
+    /// This query with the sort set to `key`: the other direction if it is
+    /// already sorted by `key`, else that column's natural direction.
+    pub fn sorted_by(&self, key: SortKey) -> WorkerQuery {
+        let descending = if self.sort == key {
+            !self.descending
+        } else {
+            key.descending_by_default()
+        };
+        WorkerQuery {
+            sort: key,
+            descending,
+            ..self.clone()
+        }
+    }
+
+    /// This query showing only `status`.
+    pub fn only_status(&self, status: WorkerStatus) -> WorkerQuery {
+        WorkerQuery {
+            statuses: vec![status],
+            ..self.clone()
+        }
+    }
+}
+
+/// Percent-encodes a query value: everything but unreserved characters.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `path` with the query string `q`, if any.
+pub fn with_query(path: &str, q: &str) -> String {
+    if q.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{q}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use everai_api::Timestamp;
+
+    fn worker(
+        id: &str,
+        status: WorkerStatus,
+        detail: DetailStatus,
+        created: &str,
+        success: u64,
+    ) -> Worker {
+        Worker {
+            id: id.into(),
+            device_id: format!("dev-{id}"),
+            status,
+            detail_status: detail,
+            created_at: Timestamp::parse(created),
+            success_count: success,
+            ..Worker::default()
+        }
+    }
+
+    fn sample() -> Vec<Worker> {
+        vec![
+            worker(
+                "aaa",
+                WorkerStatus::Running,
+                DetailStatus::Free,
+                "2024-01-01T00:00:01Z",
+                5,
+            ),
+            worker(
+                "bbb",
+                WorkerStatus::Running,
+                DetailStatus::Busy,
+                "2024-01-01T00:00:03Z",
+                9,
+            ),
+            worker(
+                "ccc",
+                WorkerStatus::Pending,
+                DetailStatus::InFlight,
+                "2024-01-01T00:00:02Z",
+                0,
+            ),
+            worker(
+                "ddd",
+                WorkerStatus::Unknown("STATUS_NEW".into()),
+                DetailStatus::Free,
+                "",
+                1,
+            ),
+        ]
+    }
+
+    fn ids(ws: &[Worker]) -> Vec<&str> {
+        ws.iter().map(|w| w.id.as_str()).collect()
+    }
+
+    fn parse(q: &[(&'static str, &'static str)]) -> (WorkerQuery, Vec<String>) {
+        WorkerQuery::parse(q.iter().copied())
+    }
+
+    #[test]
+    fn the_default_is_everything_newest_first() {
+        let (q, notes) = parse(&[]);
+        assert!(notes.is_empty());
+        assert!(!q.is_filtered());
+        // No creation time sorts as oldest.
+        assert_eq!(ids(&q.apply(&sample())), ["bbb", "ccc", "aaa", "ddd"]);
+        assert_eq!(q.to_query_string(), "");
+    }
+
+    #[test]
+    fn statuses_details_and_search_narrow_the_rows() {
+        let (q, _) = parse(&[("status", "STATUS_RUNNING"), ("status", "STATUS_PENDING")]);
+        assert_eq!(ids(&q.apply(&sample())), ["bbb", "ccc", "aaa"]);
+        let (q, _) = parse(&[
+            ("status", "STATUS_RUNNING"),
+            ("detail", "DETAIL_STATUS_FREE"),
+        ]);
+        assert_eq!(ids(&q.apply(&sample())), ["aaa"]);
+        let (q, _) = parse(&[("q", "DEV-C")]);
+        assert_eq!(ids(&q.apply(&sample())), ["ccc"]);
+        // Unknown statuses can be filtered on too: they are shown as text.
+        let (q, _) = parse(&[("status", "STATUS_NEW")]);
+        assert_eq!(ids(&q.apply(&sample())), ["ddd"]);
+    }
+
+    #[test]
+    fn sorting_by_any_column_either_way() {
+        let (q, _) = parse(&[("sort", "success")]);
+        assert!(q.descending);
+        assert_eq!(ids(&q.apply(&sample())), ["bbb", "aaa", "ddd", "ccc"]);
+        let (q, _) = parse(&[("sort", "success"), ("dir", "asc")]);
+        assert_eq!(ids(&q.apply(&sample())), ["ccc", "ddd", "aaa", "bbb"]);
+        let (q, _) = parse(&[("sort", "id")]);
+        assert!(!q.descending);
+        assert_eq!(ids(&q.apply(&sample())), ["aaa", "bbb", "ccc", "ddd"]);
+        for key in SortKey::ALL {
+            assert_eq!(SortKey::from_param(key.param()), Some(key));
+            let shown = q.sorted_by(key).apply(&sample());
+            assert_eq!(shown.len(), 4, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_ignored_and_reported() {
+        let (q, notes) = parse(&[("sort", "bogus"), ("dir", "sideways")]);
+        assert_eq!(q.sort, SortKey::Created);
+        assert!(q.descending);
+        assert_eq!(notes.len(), 2);
+        assert!(notes[0].contains("\"bogus\""), "{notes:?}");
+        assert!(notes[1].contains("\"sideways\""), "{notes:?}");
+        let long = "x".repeat(500);
+        let (q, notes) = WorkerQuery::parse([("q", long.as_str())]);
+        assert_eq!(q.search.len(), MAX_SEARCH_LEN);
+        assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn the_query_string_is_canonical_and_round_trips() {
+        let (q, _) = parse(&[
+            ("sort", "memory"),
+            ("q", "a b&c"),
+            ("status", "STATUS_PENDING"),
+            ("status", "STATUS_RUNNING"),
+            ("status", "STATUS_PENDING"),
+            ("dir", "asc"),
+        ]);
+        let s = q.to_query_string();
+        assert_eq!(
+            s,
+            "status=STATUS_PENDING&status=STATUS_RUNNING&q=a%20b%26c&sort=memory&dir=asc"
+        );
+        // The same view given in another order has the same URL.
+        let (again, _) = parse(&[
+            ("dir", "asc"),
+            ("status", "STATUS_RUNNING"),
+            ("status", "STATUS_PENDING"),
+            ("q", "a b&c"),
+            ("sort", "memory"),
+        ]);
+        assert_eq!(again.to_query_string(), s);
+    }
+
+    #[test]
+    fn sort_links_toggle_the_direction() {
+        let (q, _) = parse(&[]);
+        let by_created = q.sorted_by(SortKey::Created);
+        assert!(!by_created.descending);
+        assert_eq!(by_created.to_query_string(), "dir=asc");
+        let by_id = q.sorted_by(SortKey::Id);
+        assert_eq!(by_id.to_query_string(), "sort=id");
+        assert_eq!(
+            by_id.sorted_by(SortKey::Id).to_query_string(),
+            "sort=id&dir=desc"
+        );
+        assert_eq!(
+            q.only_status(WorkerStatus::Running).to_query_string(),
+            "status=STATUS_RUNNING"
+        );
+    }
+
+    #[test]
+    fn values_are_percent_encoded() {
+        assert_eq!(encode("abc-_.~"), "abc-_.~");
+        assert_eq!(encode("a b/é"), "a%20b%2F%C3%A9");
+        assert_eq!(with_query("/p", ""), "/p");
+        assert_eq!(with_query("/p", "a=1"), "/p?a=1");
+    }
+}
