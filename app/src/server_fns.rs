@@ -2,5 +2,6 @@
 //! the browser may see. Nothing secret (the upstream token, the upstream
 //! URL) ever leaves through here.
 
+pub mod apps;
 pub mod status;
 pub mod workers;

@@ -73,3 +73,17 @@ test('an unknown address gets a 404 page that leads back', async ({ page }) => {
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('EverAI Worker Console');
 });
+
+test('the start page lists every app with its readiness, linking to its workers', async ({ page }) => {
+  await page.goto('/');
+  const apps = page.locator('table.apps tbody tr');
+  // The demo world: three namespaces, seven apps.
+  await expect(apps).toHaveCount(7);
+  const sd = page.locator('tr[data-app="stable-diffusion"]');
+  await expect(sd).toContainText('default');
+  await expect(sd).toContainText('Deployed');
+  await expect(sd.locator('td.num')).toHaveText(/^\d+ \/ \d+$/);
+  await sd.getByRole('link', { name: 'stable-diffusion' }).click();
+  await expect(page).toHaveURL(/\/namespaces\/default\/apps\/stable-diffusion\/workers$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('stable-diffusion');
+});

@@ -32,7 +32,7 @@ test('the worker page hydrates without errors', async ({ page, javaScriptEnabled
 
 test('the start page form opens an app by name', async ({ page }) => {
   await page.goto('/');
-  await page.getByLabel('App').fill('llm-chat');
+  await page.getByLabel('App', { exact: true }).fill('llm-chat');
   await page.getByRole('button', { name: 'Open' }).click();
   await expect(page).toHaveURL(/\/namespaces\/default\/apps\/llm-chat\/workers$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('llm-chat');

@@ -125,6 +125,20 @@ impl Client {
         Ok(list.apps.into_iter().map(Into::into).collect())
     }
 
+    /// `GET /api/apps/v1/apps`: the apps of every namespace the token sees.
+    pub async fn list_all_apps(&self) -> Result<Vec<AppSummary>, ApiError> {
+        let mut url = self.base.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments
+                .pop_if_empty()
+                .extend(["api", "apps", "v1", "apps"]);
+        }
+        let list: wire::AppList = self.get(url).await?;
+        Ok(list.apps.into_iter().map(Into::into).collect())
+    }
+
     /// `POST …/workers:scale-up` with `{"scaleUpWorkersNum": "<count>"}`;
     /// returns the new workers' ids. Sent once, never retried.
     pub async fn scale_up(

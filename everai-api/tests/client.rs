@@ -249,6 +249,28 @@ async fn list_apps_flattens_the_platform_shape() {
 }
 
 #[tokio::test]
+async fn list_all_apps_asks_across_namespaces() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/apps/v1/apps"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"apps":[{"appV1alpha1":{"metadata":{"name":"a","namespace":"one"}}},
+                {"appV1alpha1":{"metadata":{"name":"b","namespace":"two"}}}]}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let apps = client_for(&server.uri()).list_all_apps().await.unwrap();
+    let names: Vec<_> = apps
+        .iter()
+        .map(|a| (a.namespace.as_str(), a.name.as_str()))
+        .collect();
+    assert_eq!(names, [("one", "a"), ("two", "b")]);
+}
+
+#[tokio::test]
 async fn error_statuses_become_specific_errors() {
     let gateway = r#"{"code":5,"message":"app my-app not found","details":[]}"#;
     for (status, body, want) in [

@@ -1,9 +1,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use everai_api::{AppStatus, AppSummary};
+
 use crate::{
+    components::error_banner::ErrorBanner,
     format,
-    server_fns::status::{ConsoleStatus, get_console_status},
+    server_fns::{
+        apps::list_apps,
+        status::{ConsoleStatus, get_console_status},
+    },
 };
 
 /// The start page: what the console is and whether its server is healthy.
@@ -12,6 +18,7 @@ pub fn HomePage() -> impl IntoView {
     // Bumped by "Check again"; the status resource refetches when it changes.
     let checks = RwSignal::new(0u32);
     let status = Resource::new(move || checks.get(), |_| get_console_status());
+    let apps = Resource::new(|| (), |_| list_apps());
 
     view! {
         <Title text="" />
@@ -21,6 +28,18 @@ pub fn HomePage() -> impl IntoView {
                 "See an app's workers, filter them, look back over recent days, "
                 "and scale the app up or down."
             </p>
+
+            <section class="card apps-card" aria-labelledby="apps-heading">
+                <h2 id="apps-heading">"Apps"</h2>
+                <Transition fallback=|| view! { <p class="muted">"Loading apps…"</p> }>
+                    {move || Suspend::new(async move {
+                        match apps.await {
+                            Ok(apps) => view! { <AppTable apps /> }.into_any(),
+                            Err(error) => view! { <ErrorBanner error /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
 
             <form class="card open-app" method="get" action="/open">
                 <h2>"Open an app"</h2>
@@ -112,4 +131,60 @@ fn StatusList(status: ConsoleStatus) -> impl IntoView {
             </div>
         </dl>
     }
+}
+
+/// The apps, one row each, linking to their worker pages.
+#[component]
+fn AppTable(apps: Vec<AppSummary>) -> impl IntoView {
+    if apps.is_empty() {
+        return view! {
+            <p class="muted" data-testid="no-apps">"The console's token sees no apps."</p>
+        }
+        .into_any();
+    }
+    let rows = apps
+        .into_iter()
+        .map(|a| {
+            let href = format!(
+                "/namespaces/{}/apps/{}/workers",
+                crate::filters::encode(&a.namespace),
+                crate::filters::encode(&a.name)
+            );
+            let class = match a.status {
+                AppStatus::Deployed => "badge badge-ok",
+                AppStatus::Paused => "badge badge-ended",
+                AppStatus::Terminating | AppStatus::Deleted => "badge badge-going",
+                AppStatus::Unspecified => "badge badge-bad",
+                AppStatus::Unknown(_) => "badge badge-unknown",
+            };
+            view! {
+                <tr data-app=a.name.clone()>
+                    <td>{a.namespace.clone()}</td>
+                    <td>
+                        <a href=href>{a.name.clone()}</a>
+                    </td>
+                    <td>
+                        <span class=class>{a.status.label().to_string()}</span>
+                    </td>
+                    <td class="num">{format!("{} / {}", a.ready_workers, a.desired_workers)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="workers apps">
+                <thead>
+                    <tr>
+                        <th scope="col">"Namespace"</th>
+                        <th scope="col">"App"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col" class="num">"Ready / desired"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }
