@@ -3,4 +3,5 @@
 pub mod badges;
 pub mod error_banner;
 pub mod header;
+pub mod scale;
 pub mod worker_table;

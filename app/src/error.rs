@@ -19,6 +19,9 @@ pub enum ConsoleError {
     /// A bug or misconfiguration inside the console; details are in its log.
     #[error("The console hit an internal error. Its log has the details.")]
     Internal,
+    /// A form post that did not come from the console's own pages.
+    #[error("Refused: {0}. Scale actions can only be started from the console's own pages.")]
+    CrossSite(String),
     /// Input the console refused before sending anything upstream.
     #[error("{0}")]
     InvalidInput(String),
@@ -61,6 +64,7 @@ impl ConsoleError {
             ConsoleError::Transport(_) => 502,
             ConsoleError::Internal => 500,
             ConsoleError::InvalidInput(_) => 400,
+            ConsoleError::CrossSite(_) => 403,
             ConsoleError::AppNotFound { .. } => 404,
             ConsoleError::Unauthorized
             | ConsoleError::Forbidden
@@ -92,6 +96,9 @@ impl ConsoleError {
             | ConsoleError::Upstream { .. }
             | ConsoleError::Malformed(_) => {
                 "Reload in a moment; if it persists, check the platform's status."
+            }
+            ConsoleError::CrossSite(_) => {
+                "Open the app's worker page in the console and act from there."
             }
             ConsoleError::Transport(_) => "Check your connection to the console and reload.",
             ConsoleError::Internal => "Reload; if it persists, tell whoever runs the console.",

@@ -237,29 +237,36 @@ impl WorkerQuery {
         shown
     }
 
+    /// The view as query pairs, in canonical order; none for the defaults.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs: Vec<(&'static str, String)> = Vec::new();
+        for s in &self.statuses {
+            pairs.push(("status", s.wire().to_string()));
+        }
+        for d in &self.details {
+            pairs.push(("detail", d.wire().to_string()));
+        }
+        if !self.search.is_empty() {
+            pairs.push(("q", self.search.clone()));
+        }
+        if self.sort != SortKey::default() {
+            pairs.push(("sort", self.sort.param().to_string()));
+        }
+        if self.descending != self.sort.descending_by_default() {
+            let dir = if self.descending { "desc" } else { "asc" };
+            pairs.push(("dir", dir.to_string()));
+        }
+        pairs
+    }
+
     /// The canonical query string (without `?`; empty for the defaults):
     /// the same view always has the same URL.
     pub fn to_query_string(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        for s in &self.statuses {
-            parts.push(format!("status={}", encode(s.wire())));
-        }
-        for d in &self.details {
-            parts.push(format!("detail={}", encode(d.wire())));
-        }
-        if !self.search.is_empty() {
-            parts.push(format!("q={}", encode(&self.search)));
-        }
-        if self.sort != SortKey::default() {
-            parts.push(format!("sort={}", self.sort.param()));
-        }
-        if self.descending != self.sort.descending_by_default() {
-            parts.push(format!(
-                "dir={}",
-                if self.descending { "desc" } else { "asc" }
-            ));
-        }
-        parts.join("&")
+        self.to_pairs()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     /// This query with the sort set to `key`: the other direction if it is
@@ -273,6 +280,14 @@ impl WorkerQuery {
         WorkerQuery {
             sort: key,
             descending,
+            ..self.clone()
+        }
+    }
+
+    /// This query showing only `detail`.
+    pub fn only_detail(&self, detail: DetailStatus) -> WorkerQuery {
+        WorkerQuery {
+            details: vec![detail],
             ..self.clone()
         }
     }
@@ -297,6 +312,15 @@ pub fn encode(value: &str) -> String {
         }
     }
     out
+}
+
+/// The worker page of `namespace`/`app`, each name one encoded segment.
+pub fn workers_path(namespace: &str, app: &str) -> String {
+    format!(
+        "/namespaces/{}/apps/{}/workers",
+        encode(namespace),
+        encode(app)
+    )
 }
 
 /// `path` with the query string `q`, if any.
@@ -471,6 +495,10 @@ mod tests {
             q.only_status(WorkerStatus::Running).to_query_string(),
             "status=STATUS_RUNNING"
         );
+        assert_eq!(
+            q.only_detail(DetailStatus::Busy).to_query_string(),
+            "detail=DETAIL_STATUS_BUSY"
+        );
     }
 
     #[test]
@@ -478,6 +506,10 @@ mod tests {
         assert_eq!(encode("abc-_.~"), "abc-_.~");
         assert_eq!(encode("a b/é"), "a%20b%2F%C3%A9");
         assert_eq!(with_query("/p", ""), "/p");
+        assert_eq!(
+            workers_path("default", "a b/c"),
+            "/namespaces/default/apps/a%20b%2Fc/workers"
+        );
         assert_eq!(with_query("/p", "a=1"), "/p?a=1");
     }
 }

@@ -4,6 +4,9 @@
 //! `hydrate` into the browser bundle. Server-only code sits behind
 //! `#[cfg(feature = "ssr")]`.
 
+#[cfg(feature = "ssr")]
+pub mod action_log;
+pub mod actions;
 pub mod components;
 pub mod error;
 pub mod filters;

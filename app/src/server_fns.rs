@@ -3,5 +3,6 @@
 //! URL) ever leaves through here.
 
 pub mod apps;
+pub mod scale;
 pub mod status;
 pub mod workers;

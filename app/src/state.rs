@@ -14,6 +14,10 @@ pub struct AppState {
     pub client: Client,
     /// What kind of API `client` talks to, safe to show.
     pub upstream: UpstreamKind,
+    /// Outcomes of recent scale actions; one platform call per confirmation.
+    pub actions: crate::action_log::ActionLog,
+    /// Most workers one scale-up may add (`CONSOLE_MAX_SCALE_STEP`).
+    pub max_scale_step: u32,
     /// When this server process started; shown as uptime.
     pub started_at: std::time::Instant,
 }

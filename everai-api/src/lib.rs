@@ -13,7 +13,7 @@ pub mod client;
 mod error;
 
 #[cfg(feature = "client")]
-pub use client::{Client, ClientOptions, ScaleDown};
+pub use client::{Client, ClientOptions, MAX_SCALE_COUNT, ScaleDown};
 #[cfg(feature = "client")]
 pub use error::ApiError;
 pub use model::{AppStatus, AppSummary, DetailStatus, Timestamp, Worker, WorkerList, WorkerStatus};

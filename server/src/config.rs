@@ -6,6 +6,7 @@
 //! | `EVERAI_TOKEN` | bearer token for `EVERAI_ENDPOINT`; required with it |
 //! | `EVERAI_SIM_SEED` | seed of the built-in simulator's demo world, default 1 |
 //! | `EVERAI_SIM_TIME_SCALE` | how much faster than real time the simulator runs, default 1 |
+//! | `CONSOLE_MAX_SCALE_STEP` | most workers one scale-up may add, 1 to 1000, default 50 |
 //! | `LEPTOS_SITE_ADDR` | address to listen on (read by Leptos), default `127.0.0.1:3000` |
 //! | `RUST_LOG` | log filter, default `info` |
 
@@ -44,8 +45,22 @@ pub enum ConfigError {
     TokenNotPrintable,
     #[error("EVERAI_SIM_SEED must be a whole number from 0 to 18446744073709551615")]
     BadSeed,
+    #[error("CONSOLE_MAX_SCALE_STEP must be a whole number from 1 to 1000, e.g. 50")]
+    BadMaxScaleStep,
     #[error("EVERAI_SIM_TIME_SCALE must be a number from 0.01 to 10000, e.g. 1 or 60")]
     BadTimeScale,
+}
+
+/// Most workers one scale-up may add, from `CONSOLE_MAX_SCALE_STEP`.
+pub fn max_scale_step_from(var: impl Fn(&str) -> Option<String>) -> Result<u32, ConfigError> {
+    match var("CONSOLE_MAX_SCALE_STEP").map(|v| v.trim().to_string()) {
+        None => Ok(app::actions::DEFAULT_MAX_SCALE_STEP),
+        Some(v) if v.is_empty() => Ok(app::actions::DEFAULT_MAX_SCALE_STEP),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=everai_api::MAX_SCALE_COUNT).contains(&n) => Ok(n),
+            _ => Err(ConfigError::BadMaxScaleStep),
+        },
+    }
 }
 
 /// Reads the upstream settings through `var` (the process environment in
@@ -120,6 +135,16 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         upstream_from(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn the_scale_step_is_bounded() {
+        let step = |v: Option<&str>| max_scale_step_from(|_| v.map(str::to_string));
+        assert_eq!(step(None), Ok(50));
+        assert_eq!(step(Some(" 7 ")), Ok(7));
+        for bad in ["0", "-1", "1001", "ten"] {
+            assert_eq!(step(Some(bad)), Err(ConfigError::BadMaxScaleStep), "{bad}");
+        }
     }
 
     #[test]

@@ -49,12 +49,15 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
     let upstream = config::upstream_from(|k| std::env::var(k).ok())?;
+    let max_scale_step = config::max_scale_step_from(|k| std::env::var(k).ok())?;
     let (client, upstream) = connect(upstream).await?;
 
     let state = AppState {
         leptos_options,
         client,
         upstream,
+        actions: Default::default(),
+        max_scale_step,
         started_at: std::time::Instant::now(),
     };
     let listener = tokio::net::TcpListener::bind(addr)

@@ -18,6 +18,8 @@ fn state() -> AppState {
             .build(),
         client: client("http://127.0.0.1:9", "unused"),
         upstream: UpstreamKind::Simulator,
+        actions: Default::default(),
+        max_scale_step: 50,
         started_at: std::time::Instant::now(),
     }
 }
@@ -185,4 +187,293 @@ async fn platform_token_never_reaches_the_page_or_server_function() {
             "upstream URL leaked: {body}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_open_form_redirects_to_the_worker_page() {
+    let res = server::router(state())
+        .oneshot(
+            Request::get("/open?namespace=research&app=whisper-large")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        "/namespaces/research/apps/whisper-large/workers"
+    );
+    // No namespace means the platform's default; odd names stay one segment.
+    let res = server::router(state())
+        .oneshot(
+            Request::get("/open?namespace=&app=a%2Fb")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        "/namespaces/default/apps/a%2Fb/workers"
+    );
+}
+
+#[tokio::test]
+async fn the_open_form_without_an_app_is_a_400() {
+    let (status, body) = send(
+        Request::get("/open?namespace=default&app=+")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body, "Enter the name of an app to open.");
+}
+
+/// A scale form post as the console's own page sends it.
+fn scale_post(endpoint: &str, fields: &[(&str, &str)], origin: &str) -> Request<Body> {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    Request::post(endpoint)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, origin)
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+const OWN: &str = "http://127.0.0.1:3000";
+
+async fn live_ids(state: &AppState, app: &str) -> Vec<String> {
+    let ns = everai_api::Namespace::parse("default").unwrap();
+    let app = everai_api::AppName::parse(app).unwrap();
+    let list = state
+        .client
+        .list_workers(&ns, &app, false, 2)
+        .await
+        .unwrap();
+    list.workers
+        .into_iter()
+        .filter(|w| w.status != everai_api::WorkerStatus::Terminating)
+        .map(|w| w.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_scale_up_runs_once_per_confirmation_and_redirects_to_its_outcome() {
+    let state = state_with_simulator().await;
+    let form = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "2"),
+        ("key", KEY),
+        ("view", "dir=asc&sort=nope&evil=1"),
+    ];
+    let mut locations = Vec::new();
+    // The second post is a double click: same key, so no second call.
+    for _ in 0..2 {
+        let res = server::router(state.clone())
+            .oneshot(scale_post("/api/scale_up", &form, OWN))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        locations.push(
+            res.headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(locations[0], locations[1]);
+    assert_eq!(
+        locations[0],
+        format!("/namespaces/default/apps/empty-app/workers?dir=asc&action={KEY}")
+    );
+    let ids = live_ids(&state, "empty-app").await;
+    assert_eq!(ids.len(), 2, "one scale-up of 2, not two: {ids:?}");
+
+    let (status, page) = send_to(
+        state.clone(),
+        Request::get(&locations[0]).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(&format!(
+            "Added 2 workers to default/empty-app: {}, {}",
+            ids[0], ids[1]
+        )) || page.contains(&format!(
+            "Added 2 workers to default/empty-app: {}, {}",
+            ids[1], ids[0]
+        )),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("row-new").count(),
+        2,
+        "the new workers are highlighted"
+    );
+}
+
+#[tokio::test]
+async fn a_cross_site_scale_post_is_refused_before_any_upstream_call() {
+    let state = state_with_simulator().await;
+    let form = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "1"),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    for origin in ["http://evil.example", "null"] {
+        let (status, body) =
+            send_to(state.clone(), scale_post("/api/scale_up", &form, origin)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin}: {body}");
+        assert!(body.contains("Origin"), "{body}");
+    }
+    let mut req = scale_post("/api/scale_up", &form, OWN);
+    req.headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    let (status, _) = send_to(state.clone(), req).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(live_ids(&state, "empty-app").await.is_empty());
+}
+
+#[tokio::test]
+async fn bad_scale_input_is_rejected_with_a_specific_message_and_no_call() {
+    let state = state_with_simulator().await;
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
+        (
+            "/api/scale_up",
+            &[("count", "abc")],
+            "The count must be a whole number",
+        ),
+        (
+            "/api/scale_up",
+            &[("count", "0")],
+            "The count must be at least 1",
+        ),
+        (
+            "/api/scale_up",
+            &[("count", "999")],
+            "At most 10 workers can be added now (the app has 0 of at most 10 workers)",
+        ),
+        (
+            "/api/scale_down",
+            &[("workers", "nope,also-nope")],
+            "Not live workers of this app: nope, also-nope.",
+        ),
+    ];
+    for (i, (endpoint, extra, message)) in cases.into_iter().enumerate() {
+        let key = format!("{i:032x}");
+        let mut form = vec![
+            ("namespace", "default"),
+            ("app", "empty-app"),
+            ("key", key.as_str()),
+            ("view", ""),
+        ];
+        form.extend_from_slice(extra);
+        let res = server::router(state.clone())
+            .oneshot(scale_post(endpoint, &form, OWN))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{message}");
+        let location = res.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let (_, page) = send_to(
+            state.clone(),
+            Request::get(&location).body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert!(page.contains("Nothing was changed"), "{message}: {page}");
+        assert!(page.contains(message), "{message}: {page}");
+    }
+    assert!(live_ids(&state, "empty-app").await.is_empty());
+
+    // A key the console did not make is not a form of the console.
+    let form = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "1"),
+        ("key", "not-a-key"),
+        ("view", ""),
+    ];
+    let (status, body) = send_to(state.clone(), scale_post("/api/scale_up", &form, OWN)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("This form has expired"), "{body}");
+}
+
+#[tokio::test]
+async fn a_scale_down_removes_exactly_the_chosen_workers() {
+    let state = state_with_simulator().await;
+    let before = live_ids(&state, "stable-diffusion").await;
+    let chosen = before[..2].join(",");
+    let listed = before[..2].join(", ");
+    let form = [
+        ("namespace", "default"),
+        ("app", "stable-diffusion"),
+        ("workers", chosen.as_str()),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    let res = server::router(state.clone())
+        .oneshot(scale_post("/api/scale_down", &form, OWN))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let after = live_ids(&state, "stable-diffusion").await;
+    assert_eq!(after.len(), before.len() - 2);
+    assert!(!after.contains(&before[0]) && !after.contains(&before[1]));
+    let location = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, page) = send_to(
+        state.clone(),
+        Request::get(&location).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains(&format!(
+            "Removing 2 workers from default/stable-diffusion: {listed}."
+        )),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_confirmation_names_the_app_and_the_count_and_checks_it() {
+    let state = state_with_simulator().await;
+    let (status, page) = send_to(
+        state.clone(),
+        Request::get("/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=3")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Add 3 workers to default/stable-diffusion?"),
+        "{page}"
+    );
+    assert!(page.contains(r#"action="/api/scale_up""#), "{page}");
+    let (_, page) = send_to(
+        state.clone(),
+        Request::get("/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=15")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("At most 14 workers can be added now"),
+        "{page}"
+    );
+    assert!(!page.contains(r#"action="/api/scale_up""#), "{page}");
 }

@@ -145,11 +145,7 @@ fn AppTable(apps: Vec<AppSummary>) -> impl IntoView {
     let rows = apps
         .into_iter()
         .map(|a| {
-            let href = format!(
-                "/namespaces/{}/apps/{}/workers",
-                crate::filters::encode(&a.namespace),
-                crate::filters::encode(&a.name)
-            );
+            let href = crate::filters::workers_path(&a.namespace, &a.name);
             let class = match a.status {
                 AppStatus::Deployed => "badge badge-ok",
                 AppStatus::Paused => "badge badge-ended",

@@ -6,9 +6,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::{
-    components::{badges::StatusBadge, error_banner::ErrorBanner, worker_table::WorkerTable},
+    actions::{ScaleIntent, removable, scale_up_limit},
+    components::{
+        badges::{DetailBadge, StatusBadge},
+        error_banner::ErrorBanner,
+        scale::{ActionBanner, ConfirmPanel, ScalePanel},
+        worker_table::WorkerTable,
+    },
     filters::{SortKey, WorkerQuery, with_query},
-    server_fns::workers::{WorkerPage, list_workers},
+    server_fns::workers::{ActionShown, WorkerPage, list_workers},
 };
 
 /// The live view of one app's workers.
@@ -17,9 +23,12 @@ pub fn WorkersPage() -> impl IntoView {
     let params = use_params_map();
     let namespace = move || params.read().get("ns").unwrap_or_default();
     let app = move || params.read().get("app").unwrap_or_default();
+    let query = use_query_map();
+    // The outcome of a scale action comes with the list it changed.
+    let action = move || query.read().get("action");
     let workers = Resource::new(
-        move || (namespace(), app()),
-        |(namespace, app)| list_workers(namespace, app, false, 2),
+        move || (namespace(), app(), action()),
+        |(namespace, app, action)| list_workers(namespace, app, false, 2, action),
     );
 
     view! {
@@ -35,7 +44,9 @@ pub fn WorkersPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
                 {move || Suspend::new(async move {
                     match workers.await {
-                        Ok(page) => view! { <WorkerList page /> }.into_any(),
+                        Ok(page) => {
+                            view! { <WorkerList page namespace=namespace() app=app() /> }.into_any()
+                        }
                         Err(error) => view! { <ErrorBanner error /> }.into_any(),
                     }
                 })}
@@ -47,36 +58,91 @@ pub fn WorkersPage() -> impl IntoView {
 /// The summary, filters and table for one read of the workers; re-renders
 /// when the URL query changes, without fetching again.
 #[component]
-fn WorkerList(page: WorkerPage) -> impl IntoView {
+fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView {
     let WorkerPage {
         workers,
         max_workers,
         fetched_at_ms,
+        action_key,
+        max_scale_step,
+        action,
     } = page;
-    if workers.is_empty() {
-        return view! {
-            <p class="empty" data-testid="no-workers">
-                "This app has no live workers. Scale it up to start some."
-            </p>
-        }
-        .into_any();
-    }
     let query_map = use_query_map();
     let path = use_location().pathname;
     let parsed = Memo::new(move |_| {
         let map = query_map.read();
-        WorkerQuery::parse((&*map).into_iter().map(|(k, v)| (k.as_ref(), v)))
+        let pairs = || (&*map).into_iter().map(|(k, v)| (k.as_ref(), v));
+        (WorkerQuery::parse(pairs()), ScaleIntent::parse(pairs()))
     });
+    let highlight: Vec<String> = match &action {
+        Some(ActionShown::Outcome(o)) => o.added_ids().to_vec(),
+        _ => Vec::new(),
+    };
+    let banner = action.map(|shown| view! { <ActionBanner shown /> });
     let all = StoredValue::new(workers);
 
     let render = move || {
-        let (query, notes) = parsed.get();
+        let ((query, notes), intent) = parsed.get();
         let path = path.get();
-        let (counts, shown) = all.with_value(|all| (count_by_status(all), query.apply(all)));
+        let confirm = intent.clone().map(|intent| {
+            view! {
+                <ConfirmPanel
+                    intent
+                    namespace=namespace.clone()
+                    app=app.clone()
+                    path=path.clone()
+                    query=query.clone()
+                    workers=all.get_value()
+                    max_workers
+                    max_step=max_scale_step
+                    action_key=action_key.clone()
+                    now_ms=fetched_at_ms
+                />
+            }
+        });
+        let (up_limit, removable_now, live) = all.with_value(|all| {
+            (
+                scale_up_limit(all, max_workers, max_scale_step),
+                all.iter().filter(|w| removable(w)).count(),
+                all.iter().filter(|w| w.status.is_live()).count(),
+            )
+        });
+        let up_hint = match (max_workers, up_limit) {
+            (0, n) => format!("Up to {n} at a time."),
+            (max, 0) => format!("At its limit: {live} of at most {max} workers."),
+            (max, n) => format!("Room for {n} more ({live} of at most {max})."),
+        };
+        let scale = view! {
+            <ScalePanel
+                path=path.clone()
+                query=query.clone()
+                up_limit
+                removable=removable_now
+                up_hint
+            />
+        };
+        if all.with_value(|all| all.is_empty()) {
+            return view! {
+                {confirm}
+                {scale}
+                <p class="empty" data-testid="no-workers">
+                    "This app has no live workers. Scale it up to start some."
+                </p>
+            }
+            .into_any();
+        }
+        let selected: Vec<String> = match &intent {
+            Some(Ok(ScaleIntent::DownWorkers { ids })) => ids.clone(),
+            _ => Vec::new(),
+        };
+        let (counts, details, shown) =
+            all.with_value(|all| (count_by_status(all), count_by_detail(all), query.apply(all)));
         let total = all.with_value(|all| all.len());
         let showing = shown.len();
         view! {
-            <Summary counts max_workers total query=query.clone() path=path.clone() />
+            {confirm}
+            <Summary counts details max_workers total query=query.clone() path=path.clone() />
+            {scale}
             <FilterBar query=query.clone() path=path.clone() />
             {(!notes.is_empty())
                 .then(|| {
@@ -102,22 +168,47 @@ fn WorkerList(page: WorkerPage) -> impl IntoView {
                 }
                     .into_any()
             } else {
-                view! { <WorkerTable workers=shown now_ms=fetched_at_ms query path /> }.into_any()
+                view! {
+                    <WorkerTable
+                        workers=shown
+                        now_ms=fetched_at_ms
+                        query
+                        path
+                        selected
+                        highlight=highlight.clone()
+                    />
+                }
+                    .into_any()
             }}
         }
+        .into_any()
     };
-    render.into_any()
+    view! {
+        {banner}
+        {render}
+    }
+    .into_any()
 }
 
-/// How many workers are in each status, most common first.
-pub fn count_by_status(workers: &[Worker]) -> Vec<(WorkerStatus, usize)> {
-    let mut counts: BTreeMap<WorkerStatus, usize> = BTreeMap::new();
+/// How many workers have each value of `key`, most common first.
+fn count_by<K: Ord + Clone>(workers: &[Worker], key: impl Fn(&Worker) -> &K) -> Vec<(K, usize)> {
+    let mut counts: BTreeMap<K, usize> = BTreeMap::new();
     for w in workers {
-        *counts.entry(w.status.clone()).or_default() += 1;
+        *counts.entry(key(w).clone()).or_default() += 1;
     }
     let mut counts: Vec<_> = counts.into_iter().collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     counts
+}
+
+/// How many workers are in each status, most common first.
+pub fn count_by_status(workers: &[Worker]) -> Vec<(WorkerStatus, usize)> {
+    count_by(workers, |w| &w.status)
+}
+
+/// How many workers are in each detail status, most common first.
+pub fn count_by_detail(workers: &[Worker]) -> Vec<(DetailStatus, usize)> {
+    count_by(workers, |w| &w.detail_status)
 }
 
 /// Counts by status, each a link that shows only that status, and the
@@ -125,6 +216,7 @@ pub fn count_by_status(workers: &[Worker]) -> Vec<(WorkerStatus, usize)> {
 #[component]
 fn Summary(
     counts: Vec<(WorkerStatus, usize)>,
+    details: Vec<(DetailStatus, usize)>,
     max_workers: u64,
     total: usize,
     query: WorkerQuery,
@@ -146,6 +238,23 @@ fn Summary(
                             <li>
                                 <a href=href class="summary-link" aria-label=label>
                                     <StatusBadge status />
+                                    <span class="count">{n}</span>
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <ul class="summary-counts" aria-label="By detail status">
+                {details
+                    .into_iter()
+                    .map(|(detail, n)| {
+                        let href = with_query(&path, &query.only_detail(detail.clone()).to_query_string());
+                        let label = format!("Show only {} workers ({n})", detail.label());
+                        view! {
+                            <li>
+                                <a href=href class="summary-link" aria-label=label>
+                                    <DetailBadge detail />
                                     <span class="count">{n}</span>
                                 </a>
                             </li>
@@ -283,5 +392,7 @@ mod tests {
             ]
         );
         assert!(count_by_status(&[]).is_empty());
+        let details = count_by_detail(&workers);
+        assert_eq!(details, vec![(DetailStatus::Unspecified, 4)]);
     }
 }

@@ -2,7 +2,7 @@ use everai_api::Worker;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ConsoleError;
+use crate::{actions::ActionOutcome, error::ConsoleError};
 
 /// One read of an app's workers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -13,16 +13,32 @@ pub struct WorkerPage {
     /// The server's clock when the list was read (ms since the epoch):
     /// relative times are counted from it, so server and browser agree.
     pub fetched_at_ms: i64,
+    /// A fresh one-time key for the scale forms rendered from this read.
+    pub action_key: String,
+    /// Most workers one scale-up may add.
+    pub max_scale_step: u32,
+    /// The outcome of the action the URL names (`action=<key>`), if any.
+    pub action: Option<ActionShown>,
+}
+
+/// What the page can say about the action its URL names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ActionShown {
+    Outcome(ActionOutcome),
+    /// Not known here: over an hour old, or from before a restart.
+    Gone,
 }
 
 /// The workers of `namespace`/`app`: live ones, or with `show_all` also
-/// those that ended within `recent_days`.
+/// those that ended within `recent_days`; with `action`, also the outcome
+/// of that scale action.
 #[server(prefix = "/api", endpoint = "list_workers")]
 pub async fn list_workers(
     namespace: String,
     app: String,
     show_all: bool,
     recent_days: u32,
+    action: Option<String>,
 ) -> Result<WorkerPage, ConsoleError> {
     use everai_api::{AppName, Namespace};
 
@@ -45,9 +61,20 @@ pub async fn list_workers(
     let fetched_at_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
+    let action = action
+        .filter(|key| !key.is_empty())
+        .map(|key| match state.actions.get(&key) {
+            Some(outcome) if outcome.namespace == namespace && outcome.app == app => {
+                ActionShown::Outcome(outcome)
+            }
+            _ => ActionShown::Gone,
+        });
     Ok(WorkerPage {
         workers: list.workers,
         max_workers: list.max_workers,
         fetched_at_ms,
+        action_key: crate::action_log::ActionLog::new_key(),
+        max_scale_step: state.max_scale_step,
+        action,
     })
 }

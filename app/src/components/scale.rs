@@ -1,0 +1,308 @@
+//! The scale controls of the worker page: the forms that start an action,
+//! the confirmation that says exactly what will happen, and the banner
+//! that says what did. All plain HTML forms: they work the same before
+//! hydration and with JavaScript off.
+
+use everai_api::{Timestamp, Worker};
+use leptos::prelude::*;
+
+use crate::{
+    actions::{
+        ActionOutcome, ScaleIntent, ScaleResult, check_scale_up, longest_idle_free, pick_by_ids,
+        pick_for_removal, removal_warning, workers_word,
+    },
+    components::badges::{DetailBadge, StatusBadge},
+    filters::{WorkerQuery, with_query},
+    format,
+    server_fns::workers::ActionShown,
+};
+
+/// The current view's filters as hidden fields, so that a form returns to
+/// the same view.
+pub fn hidden_view(query: &WorkerQuery) -> impl IntoView + use<> {
+    query
+        .to_pairs()
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+        .collect_view()
+}
+
+/// "Add [n] workers" and "Remove [n] workers": each opens the confirmation.
+#[component]
+pub fn ScalePanel(
+    path: String,
+    query: WorkerQuery,
+    /// Most workers a scale-up may add now.
+    up_limit: u32,
+    /// Workers a scale-down could take.
+    removable: usize,
+    /// Why `up_limit` is what it is, for the hint.
+    up_hint: String,
+) -> impl IntoView {
+    let up_disabled = up_limit == 0;
+    let down_disabled = removable == 0;
+    view! {
+        <section class="scale" aria-label="Scale">
+            <form class="scale-form" method="get" action=path.clone()>
+                {hidden_view(&query)}
+                <input type="hidden" name="confirm" value="up" />
+                <label>
+                    "Add "
+                    <input
+                        type="number"
+                        name="count"
+                        inputmode="numeric"
+                        min="1"
+                        max=up_limit.max(1).to_string()
+                        value="1"
+                        required
+                        disabled=up_disabled
+                        aria-describedby="scale-up-hint"
+                    />
+                    " workers"
+                </label>
+                <button type="submit" class="button" disabled=up_disabled>
+                    "Scale up…"
+                </button>
+                <span id="scale-up-hint" class="muted hint">{up_hint}</span>
+            </form>
+            <form class="scale-form" method="get" action=path>
+                {hidden_view(&query)}
+                <input type="hidden" name="confirm" value="down" />
+                <label>
+                    "Remove "
+                    <input
+                        type="number"
+                        name="count"
+                        inputmode="numeric"
+                        min="1"
+                        max=removable.max(1).to_string()
+                        value="1"
+                        required
+                        disabled=down_disabled
+                    />
+                    " workers"
+                </label>
+                <button type="submit" class="button" disabled=down_disabled>
+                    "Scale down…"
+                </button>
+                <span class="muted hint">"Longest-idle free workers go first."</span>
+            </form>
+        </section>
+    }
+}
+
+/// The confirmation of the action in the URL: what exactly will happen,
+/// and the one button that does it.
+#[component]
+pub fn ConfirmPanel(
+    intent: Result<ScaleIntent, String>,
+    namespace: String,
+    app: String,
+    path: String,
+    query: WorkerQuery,
+    workers: Vec<Worker>,
+    max_workers: u64,
+    max_step: u32,
+    action_key: String,
+    now_ms: i64,
+) -> impl IntoView {
+    let cancel = with_query(&path, &query.to_query_string());
+    let target = format!("{namespace}/{app}");
+    let problem = |message: String| {
+        view! {
+            <section class="confirm confirm-problem" role="alert" aria-labelledby="confirm-title">
+                <h2 id="confirm-title">"This action cannot go ahead"</h2>
+                <p data-testid="confirm-problem">{message}</p>
+                <a class="button" href=cancel.clone()>"Back to the workers"</a>
+            </section>
+        }
+        .into_any()
+    };
+    let intent = match intent {
+        Ok(intent) => intent,
+        Err(message) => return problem(message),
+    };
+    let common = {
+        let (namespace, app, key) = (namespace.clone(), app.clone(), action_key.clone());
+        let view_qs = query.to_query_string();
+        move || {
+            view! {
+                <input type="hidden" name="namespace" value=namespace.clone() />
+                <input type="hidden" name="app" value=app.clone() />
+                <input type="hidden" name="key" value=key.clone() />
+                <input type="hidden" name="view" value=view_qs.clone() />
+            }
+        }
+    };
+    // Once sent, the button stays pressed: a second click sends nothing
+    // (and the server would answer it with the first one's outcome).
+    let sending = RwSignal::new(false);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        if sending.get_untracked() {
+            ev.prevent_default();
+        }
+        sending.set(true);
+    };
+
+    match intent {
+        ScaleIntent::Up { count } => match check_scale_up(count, &workers, max_workers, max_step) {
+            Err(message) => problem(message),
+            Ok(count) => {
+                let live = workers.iter().filter(|w| w.status.is_live()).count();
+                let capacity = if max_workers > 0 {
+                    format!("It has {live} live workers and may have at most {max_workers}.")
+                } else {
+                    format!("It has {live} live workers.")
+                };
+                let title = format!("Add {} to {target}?", workers_word(count as usize));
+                let button = format!("Add {}", workers_word(count as usize));
+                view! {
+                    <section class="confirm" role="region" aria-labelledby="confirm-title">
+                        <h2 id="confirm-title">{title}</h2>
+                        <p>{capacity} " New workers start as Created and take a while to run."</p>
+                        <form method="post" action="/api/scale_up" on:submit=on_submit>
+                            {common()}
+                            <input type="hidden" name="count" value=count.to_string() />
+                            <div class="confirm-actions">
+                                <button type="submit" class="button button-primary" disabled=move || sending.get()>
+                                    {move || if sending.get() { "Adding…".to_string() } else { button.clone() }}
+                                </button>
+                                <a class="button" href=cancel.clone()>"Cancel"</a>
+                            </div>
+                        </form>
+                    </section>
+                }
+                .into_any()
+            }
+        },
+        ScaleIntent::DownCount { .. } | ScaleIntent::DownWorkers { .. } => {
+            let picked = match &intent {
+                ScaleIntent::DownCount { count } => pick_for_removal(&workers, *count),
+                ScaleIntent::DownWorkers { ids } => pick_by_ids(&workers, ids),
+                ScaleIntent::Up { .. } => unreachable!("handled above"),
+            };
+            let picked = match picked {
+                Ok(picked) => picked,
+                Err(message) => return problem(message),
+            };
+            let n = picked.len();
+            let warned = picked
+                .iter()
+                .filter(|w| removal_warning(w).is_some())
+                .count();
+            let idle = longest_idle_free(&workers, n);
+            let idle_ids: Vec<&str> = idle.iter().map(|w| w.id.as_str()).collect();
+            let picked_ids: Vec<&str> = picked.iter().map(|w| w.id.as_str()).collect();
+            // The one-click alternative: the same number of the longest-idle
+            // free workers, when that is a different choice.
+            let alternative = (idle.len() == n && idle_ids != picked_ids).then(|| {
+                let mut pairs: Vec<String> = vec![query.to_query_string(), "confirm=down".into()];
+                pairs.extend(idle_ids.iter().map(|id| format!("worker={id}")));
+                let href = with_query(
+                    &path,
+                    &pairs
+                        .into_iter()
+                        .filter(|p| !p.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("&"),
+                );
+                view! {
+                    <p>
+                        <a href=href data-testid="pick-idle">
+                            {format!("Select the {} longest-idle free workers instead", n)}
+                        </a>
+                    </p>
+                }
+            });
+            let ids = picked_ids.join(",");
+            let title = format!("Remove {} from {target}?", workers_word(n));
+            let button = format!("Remove {}", workers_word(n));
+            let rows = picked
+                .into_iter()
+                .map(|w| {
+                    let idle_for = w
+                        .last_serve_at
+                        .or(w.launch_at)
+                        .map(|t| format!("idle {}", format::ago(t, now_ms)))
+                        .unwrap_or_default();
+                    let warning = removal_warning(&w);
+                    view! {
+                        <li class:warned=warning.is_some()>
+                            <span class="mono">{w.id.clone()}</span>
+                            <StatusBadge status=w.status.clone() />
+                            <DetailBadge detail=w.detail_status.clone() />
+                            <span class="muted">{idle_for}</span>
+                            {warning.map(|m| view! { <strong class="warning">{m}</strong> })}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <section class="confirm" role="region" aria-labelledby="confirm-title">
+                    <h2 id="confirm-title">{title}</h2>
+                    {(warned > 0)
+                        .then(|| {
+                            view! {
+                                <p class="banner banner-warn" data-testid="confirm-warning">
+                                    {format!(
+                                        "{} of these {} busy or still starting: removing {} cuts off its work.",
+                                        warned,
+                                        if warned == 1 { "is" } else { "are" },
+                                        if warned == 1 { "it" } else { "them" },
+                                    )}
+                                </p>
+                            }
+                        })}
+                    <ul class="confirm-list" aria-label="Workers to remove">{rows}</ul>
+                    {alternative}
+                    <form method="post" action="/api/scale_down" on:submit=on_submit>
+                        {common()}
+                        <input type="hidden" name="workers" value=ids />
+                        <div class="confirm-actions">
+                            <button type="submit" class="button button-danger" disabled=move || sending.get()>
+                                {move || if sending.get() { "Removing…".to_string() } else { button.clone() }}
+                            </button>
+                            <a class="button" href=cancel.clone()>"Cancel"</a>
+                        </div>
+                    </form>
+                </section>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// What came of the action the URL names.
+#[component]
+pub fn ActionBanner(shown: ActionShown) -> impl IntoView {
+    match shown {
+        ActionShown::Gone => view! {
+            <div class="banner banner-warn" role="status" data-testid="action-result">
+                "The outcome of this action is no longer known here (it is over an hour old, or the console restarted). The table shows the app as it is now."
+            </div>
+        }
+        .into_any(),
+        ActionShown::Outcome(outcome) => {
+            let class = match outcome.result {
+                ScaleResult::Added { .. } | ScaleResult::Removed => "banner banner-ok",
+                ScaleResult::Unknown { .. } => "banner banner-warn",
+                ScaleResult::Rejected { .. } | ScaleResult::Failed { .. } => "banner banner-error",
+            };
+            let when = at(&outcome);
+            view! {
+                <div class=class role="status" data-testid="action-result">
+                    <strong>{outcome.message()}</strong>
+                    <span class="banner-advice">{when}</span>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+fn at(outcome: &ActionOutcome) -> String {
+    Timestamp::from_unix_nanos(i128::from(outcome.at_ms) * 1_000_000)
+        .map(|t| format!("At {}.", format::exact(t)))
+        .unwrap_or_default()
+}

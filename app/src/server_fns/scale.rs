@@ -1,0 +1,333 @@
+//! Scale actions, posted by the confirmation forms of the worker page.
+//!
+//! They are plain HTML form posts, so they work before hydration and with
+//! JavaScript off: each one checks that the request comes from the
+//! console's own pages, checks the input against the app as it is now,
+//! calls the platform at most once per confirmation (see
+//! [`crate::action_log`]), and answers with a redirect back to the same view
+//! of the worker page, which then shows the outcome.
+
+use leptos::prelude::*;
+
+use crate::error::ConsoleError;
+
+/// `POST /api/scale_up`: adds `count` workers to `namespace`/`app`.
+#[server(prefix = "/api", endpoint = "scale_up")]
+pub async fn scale_up(
+    namespace: String,
+    app: String,
+    count: String,
+    key: String,
+    view: String,
+) -> Result<(), ConsoleError> {
+    ssr::handle(ssr::Form {
+        namespace,
+        app,
+        key,
+        view,
+        ask: ssr::Ask::Up { count },
+    })
+    .await
+}
+
+/// `POST /api/scale_down`: removes exactly the workers in `workers`
+/// (ids separated by commas) from `namespace`/`app`.
+#[server(prefix = "/api", endpoint = "scale_down")]
+pub async fn scale_down(
+    namespace: String,
+    app: String,
+    workers: String,
+    key: String,
+    view: String,
+) -> Result<(), ConsoleError> {
+    ssr::handle(ssr::Form {
+        namespace,
+        app,
+        key,
+        view,
+        ask: ssr::Ask::Down { workers },
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use axum::http::{HeaderMap, StatusCode, header};
+    use everai_api::{AppName, Namespace, ScaleDown};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    use crate::{
+        actions::{
+            ActionOutcome, ScaleRequest, ScaleResult, check_scale_up, is_action_key, parse_count,
+            pick_by_ids,
+        },
+        error::ConsoleError,
+        filters::{WorkerQuery, with_query, workers_path},
+        state::AppState,
+    };
+
+    pub enum Ask {
+        Up { count: String },
+        Down { workers: String },
+    }
+
+    pub struct Form {
+        pub namespace: String,
+        pub app: String,
+        pub key: String,
+        pub view: String,
+        pub ask: Ask,
+    }
+
+    /// Refuses requests that do not come from the console's own pages:
+    /// browsers send `Sec-Fetch-Site` and `Origin` with every form post, and
+    /// neither can be set by another site's page.
+    pub fn check_same_origin(headers: &HeaderMap) -> Result<(), ConsoleError> {
+        let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        if let Some(site) = text("sec-fetch-site")
+            && site != "same-origin"
+        {
+            return Err(ConsoleError::CrossSite(format!(
+                "the request came from a {site} page"
+            )));
+        }
+        match text(header::ORIGIN.as_str()) {
+            Some(origin) => {
+                let host = text(header::HOST.as_str()).unwrap_or_default();
+                let origin_host = url::Url::parse(origin).ok().and_then(|u| {
+                    let host = u.host_str()?.to_string();
+                    Some(match u.port() {
+                        Some(p) => format!("{host}:{p}"),
+                        None => host,
+                    })
+                });
+                match origin_host {
+                    Some(o) if !host.is_empty() && o.eq_ignore_ascii_case(host) => Ok(()),
+                    _ => Err(ConsoleError::CrossSite(
+                        "the request's Origin is not this console".into(),
+                    )),
+                }
+            }
+            None if text("sec-fetch-site") == Some("same-origin") => Ok(()),
+            None => Err(ConsoleError::CrossSite(
+                "the request has no Origin header".into(),
+            )),
+        }
+    }
+
+    fn now_ms() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    }
+
+    /// Sets the status of the reply to a refused post.
+    fn refuse(err: ConsoleError) -> ConsoleError {
+        if let Some(response) = use_context::<ResponseOptions>()
+            && let Ok(code) = StatusCode::from_u16(err.status_code())
+        {
+            response.set_status(code);
+        }
+        err
+    }
+
+    pub async fn handle(form: Form) -> Result<(), ConsoleError> {
+        let state = use_context::<AppState>().ok_or(ConsoleError::Internal)?;
+        let parts = use_context::<axum::http::request::Parts>().ok_or(ConsoleError::Internal)?;
+        check_same_origin(&parts.headers).map_err(|e| {
+            tracing::warn!(error = %e, "refused a cross-site scale request");
+            refuse(e)
+        })?;
+        let ns = Namespace::parse(form.namespace.trim())
+            .map_err(|e| refuse(ConsoleError::InvalidInput(e.to_string())))?;
+        let app = AppName::parse(form.app.trim())
+            .map_err(|e| refuse(ConsoleError::InvalidInput(e.to_string())))?;
+        if !is_action_key(&form.key) {
+            return Err(refuse(ConsoleError::InvalidInput(
+                "This form has expired or was not made by the console; open the worker page and try again."
+                    .into(),
+            )));
+        }
+        // The view to return to, rebuilt from its parts so that nothing
+        // but the worker page's own filters can ride along.
+        let view = {
+            let pairs: Vec<(String, String)> = url::form_urlencoded::parse(form.view.as_bytes())
+                .into_owned()
+                .collect();
+            let (query, _) =
+                WorkerQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            query.to_query_string()
+        };
+
+        let key = form.key.clone();
+        let max_step = state.max_scale_step;
+        let client = state.client.clone();
+        let (namespace, app_name) = (ns.as_str().to_string(), app.as_str().to_string());
+        state
+            .actions
+            .run_once(&key, async move {
+                let (request, result) = act(&client, &ns, &app, form.ask, max_step).await;
+                let outcome = ActionOutcome {
+                    namespace: ns.as_str().to_string(),
+                    app: app.as_str().to_string(),
+                    request,
+                    result,
+                    at_ms: now_ms(),
+                };
+                tracing::info!(
+                    namespace = %outcome.namespace,
+                    app = %outcome.app,
+                    request = ?outcome.request,
+                    result = ?outcome.result,
+                    "scale action"
+                );
+                outcome
+            })
+            .await;
+
+        let mut back = with_query(&workers_path(&namespace, &app_name), &view);
+        back.push(if view.is_empty() { '?' } else { '&' });
+        back.push_str("action=");
+        back.push_str(&key);
+        leptos_axum::redirect(&back);
+        if let Some(response) = use_context::<ResponseOptions>() {
+            // 303: the browser follows with a GET, and a reload does not
+            // post again.
+            response.set_status(StatusCode::SEE_OTHER);
+        }
+        Ok(())
+    }
+
+    /// Checks the request against the app as it is now, then makes the one
+    /// platform call.
+    async fn act(
+        client: &everai_api::Client,
+        ns: &Namespace,
+        app: &AppName,
+        ask: Ask,
+        max_step: u32,
+    ) -> (ScaleRequest, ScaleResult) {
+        let rejected = |request, reason: String| (request, ScaleResult::Rejected { reason });
+        let request = match &ask {
+            Ask::Up { count } => match parse_count(count) {
+                Ok(count) => ScaleRequest::Up { count },
+                Err(reason) => return rejected(ScaleRequest::Up { count: 0 }, reason),
+            },
+            Ask::Down { workers } => {
+                let ids: Vec<String> = workers
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if ids.is_empty() {
+                    return rejected(
+                        ScaleRequest::Down { worker_ids: ids },
+                        "no workers were chosen.".into(),
+                    );
+                }
+                ScaleRequest::Down { worker_ids: ids }
+            }
+        };
+        // The app as it is now: capacity and which workers exist.
+        let list = match client.list_workers(ns, app, false, 2).await {
+            Ok(list) => list,
+            Err(e) => {
+                let reason = ConsoleError::from_api(e, ns.as_str(), app.as_str()).to_string();
+                return (request, ScaleResult::Failed { reason });
+            }
+        };
+        let call = match &request {
+            ScaleRequest::Up { count } => {
+                match check_scale_up(*count, &list.workers, list.max_workers, max_step) {
+                    Ok(count) => client.scale_up(ns, app, count).await.map(Some),
+                    Err(reason) => return rejected(request, reason),
+                }
+            }
+            ScaleRequest::Down { worker_ids } => match pick_by_ids(&list.workers, worker_ids) {
+                Ok(_) => {
+                    let body = ScaleDown {
+                        count: None,
+                        worker_ids: worker_ids.clone(),
+                    };
+                    client.scale_down(ns, app, &body).await.map(|()| None)
+                }
+                Err(reason) => return rejected(request, reason),
+            },
+        };
+        let result = match call {
+            Ok(Some(worker_ids)) => ScaleResult::Added { worker_ids },
+            Ok(None) => ScaleResult::Removed,
+            Err(e) => {
+                let unknown = e.outcome_unknown();
+                let reason = ConsoleError::from_api(e, ns.as_str(), app.as_str()).to_string();
+                if unknown {
+                    ScaleResult::Unknown { reason }
+                } else {
+                    ScaleResult::Failed { reason }
+                }
+            }
+        };
+        (request, result)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use axum::http::{HeaderMap, HeaderValue};
+
+        use super::check_same_origin;
+
+        fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            h
+        }
+
+        #[test]
+        fn only_the_consoles_own_pages_may_post() {
+            let own = [
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://127.0.0.1:3000"),
+            ];
+            assert!(check_same_origin(&headers(&own)).is_ok());
+            assert!(
+                check_same_origin(&headers(&[
+                    ("host", "console.example"),
+                    ("origin", "https://console.example"),
+                    ("sec-fetch-site", "same-origin"),
+                ]))
+                .is_ok()
+            );
+            assert!(
+                check_same_origin(&headers(&[
+                    ("host", "console.example"),
+                    ("sec-fetch-site", "same-origin")
+                ]))
+                .is_ok()
+            );
+            for bad in [
+                &[
+                    ("host", "127.0.0.1:3000"),
+                    ("origin", "http://evil.example"),
+                ][..],
+                &[
+                    ("host", "127.0.0.1:3000"),
+                    ("origin", "http://127.0.0.1:3001"),
+                ][..],
+                &[("host", "127.0.0.1:3000"), ("origin", "null")][..],
+                &[("host", "127.0.0.1:3000")][..],
+                &[
+                    ("host", "127.0.0.1:3000"),
+                    ("origin", "http://127.0.0.1:3000"),
+                    ("sec-fetch-site", "cross-site"),
+                ][..],
+                &[("host", "127.0.0.1:3000"), ("sec-fetch-site", "same-site")][..],
+            ] {
+                let err = check_same_origin(&headers(bad)).unwrap_err();
+                assert_eq!(err.status_code(), 403, "{bad:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import { expect, test } from '@playwright/test';
+import { WorkersPage } from './pages/workers-page';
+
+// These tests change the simulator's apps, so each uses apps that no other
+// test reads, and the two projects (hydrated, no-js) pick different workers.
+
+test('scale up: a count, a confirmation naming the app, then the new worker highlighted', async ({ page }) => {
+  const workers = new WorkersPage(page);
+  await workers.open('research', 'tokenizer');
+  const scale = page.getByRole('region', { name: 'Scale' });
+  await scale.getByLabel(/^Add/).fill('1');
+  await scale.getByRole('button', { name: 'Scale up…' }).click();
+  await expect(page).toHaveURL(/[?&]confirm=up&count=1(&|$)/);
+
+  const confirm = page.getByRole('region', { name: 'Add 1 worker to research/tokenizer?' });
+  await expect(confirm).toBeVisible();
+  await confirm.getByRole('button', { name: 'Add 1 worker' }).click();
+
+  await expect(page).toHaveURL(/[?&]action=[0-9a-f]{32}$/);
+  const result = page.getByTestId('action-result');
+  await expect(result).toHaveText(/^Added 1 worker to research\/tokenizer: [0-9A-Za-z]{22}\./);
+  const id = ((await result.innerText()).match(/: ([0-9A-Za-z]{22})\./) ?? [])[1];
+  await expect(page.locator(`tr[data-worker-id="${id}"]`)).toHaveClass(/row-new/);
+  // The confirmation is gone: reloading this URL shows the outcome, it does not act again.
+  await expect(page.getByRole('region', { name: /^Add / })).toHaveCount(0);
+});
+
+test('a double click on the confirmation sends one request', async ({ page, javaScriptEnabled }) => {
+  await page.goto(`${WorkersPage.path('default', 'llm-chat')}?confirm=up&count=1`);
+  const posts: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST') posts.push(r.url());
+  });
+  const button = page.getByRole('button', { name: 'Add 1 worker' });
+  if (javaScriptEnabled) {
+    // Hydrated: the button is disabled once the form is sent.
+    await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  }
+  await button.dblclick();
+  await expect(page.getByTestId('action-result')).toHaveText(/^Added 1 worker to default\/llm-chat: /);
+  if (javaScriptEnabled) {
+    expect(posts).toHaveLength(1);
+  } else {
+    // Without JavaScript the browser may send the form twice; the server
+    // answers the second with the first one's outcome (proved by the Rust
+    // router tests), so the person sees one action.
+    expect(posts.length).toBeGreaterThanOrEqual(1);
+  }
+  await expect(page.locator('tr.row-new')).toHaveCount(1);
+});
+
+test('scale down the selected worker: the confirmation lists exactly it', async ({ page, javaScriptEnabled }) => {
+  const workers = new WorkersPage(page);
+  await workers.open('research', 'whisper-large');
+  const boxes = page.getByRole('checkbox', { name: /^Select worker / });
+  const count = await boxes.count();
+  expect(count).toBeGreaterThan(1);
+  const box = javaScriptEnabled ? boxes.first() : boxes.last();
+  const id = ((await box.getAttribute('aria-label')) ?? '').replace('Select worker ', '');
+  await box.check();
+  if (javaScriptEnabled) {
+    await expect(page.getByTestId('selected-count')).toHaveText('1 worker selected.');
+  }
+  await page.getByRole('button', { name: 'Remove selected…' }).click();
+  await expect(page).toHaveURL(new RegExp(`[?&]confirm=down&worker=${id}(&|$)`));
+
+  const confirm = page.getByRole('region', { name: 'Remove 1 worker from research/whisper-large?' });
+  await expect(confirm.getByRole('list', { name: 'Workers to remove' }).getByRole('listitem')).toHaveText([
+    new RegExp(`^${id}`),
+  ]);
+  // The ticked box stays ticked in the table behind the confirmation.
+  await expect(page.getByRole('checkbox', { name: `Select worker ${id}` })).toBeChecked();
+  await confirm.getByRole('button', { name: 'Remove 1 worker' }).click();
+
+  await expect(page.getByTestId('action-result')).toHaveText(
+    new RegExp(`^Removing 1 worker from research/whisper-large: ${id}\\.`),
+  );
+  await expect(page.locator(`tr[data-worker-id="${id}"] td.status`)).toHaveText('Terminating');
+});
+
+test('a bad count in the URL gets a specific message and no button', async ({ page }) => {
+  await page.goto(`${WorkersPage.path('research', 'tokenizer')}?confirm=up&count=-3`);
+  await expect(page.getByTestId('confirm-problem')).toHaveText('The count must be at least 1; -3 is negative.');
+  await expect(page.getByRole('button', { name: /^Add \d/ })).toHaveCount(0);
+  await page.getByRole('link', { name: 'Back to the workers' }).click();
+  await expect(page).toHaveURL(/\/workers$/);
+});
+
+test('a scale request from another site is refused with 403', async ({ request }) => {
+  const response = await request.post('/api/scale_up', {
+    headers: { Origin: 'https://evil.example', Accept: 'text/html' },
+    form: {
+      namespace: 'research',
+      app: 'tokenizer',
+      count: '1',
+      key: '0123456789abcdef0123456789abcdef',
+      view: '',
+    },
+    maxRedirects: 0,
+  });
+  expect(response.status()).toBe(403);
+  expect(await response.text()).toContain("Origin is not this console");
+});
