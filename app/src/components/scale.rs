@@ -33,14 +33,17 @@ pub fn ScalePanel(
     path: String,
     query: WorkerQuery,
     /// Most workers a scale-up may add now.
-    up_limit: u32,
+    #[prop(into)]
+    up_limit: Signal<u32>,
     /// Workers a scale-down could take.
-    removable: usize,
+    #[prop(into)]
+    removable: Signal<usize>,
     /// Why `up_limit` is what it is, for the hint.
-    up_hint: String,
+    #[prop(into)]
+    up_hint: Signal<String>,
 ) -> impl IntoView {
-    let up_disabled = up_limit == 0;
-    let down_disabled = removable == 0;
+    let up_disabled = move || up_limit.get() == 0;
+    let down_disabled = move || removable.get() == 0;
     view! {
         <section class="scale" aria-label="Scale">
             <form class="scale-form" method="get" action=path.clone()>
@@ -53,7 +56,7 @@ pub fn ScalePanel(
                         name="count"
                         inputmode="numeric"
                         min="1"
-                        max=up_limit.max(1).to_string()
+                        max=move || up_limit.get().max(1).to_string()
                         value="1"
                         required
                         disabled=up_disabled
@@ -76,7 +79,7 @@ pub fn ScalePanel(
                         name="count"
                         inputmode="numeric"
                         min="1"
-                        max=removable.max(1).to_string()
+                        max=move || removable.get().max(1).to_string()
                         value="1"
                         required
                         disabled=down_disabled

@@ -1,4 +1,4 @@
-use everai_api::Worker;
+use everai_api::{Timestamp, Worker};
 use leptos::prelude::*;
 
 use crate::{
@@ -9,21 +9,26 @@ use crate::{
     },
     filters::{SortKey, WorkerQuery, with_query},
     format,
+    pages::workers::Snapshot,
 };
 
-/// The workers as a table, times relative to `now_ms` (exact UTC on hover).
-/// Each column heading is a link that sorts by it, keeping the filters.
+/// The workers as a table, times relative to the read they came from
+/// (exact UTC on hover). Each column heading is a link that sorts by it,
+/// keeping the filters. Rows are keyed by worker and content: a new read
+/// redraws only the rows that changed, and highlights them briefly.
 #[component]
 pub fn WorkerTable(
-    workers: Vec<Worker>,
-    now_ms: i64,
+    /// The rows to show, in order.
+    shown: Memo<Vec<Worker>>,
+    /// The read they come from: its clock and what changed in it.
+    snapshot: RwSignal<Snapshot>,
     /// The view the rows were chosen by; headings link to its variants.
     query: WorkerQuery,
     /// The page's path, for those links.
     path: String,
-    /// Workers whose checkbox starts ticked.
-    selected: Vec<String>,
-    /// Workers just added, highlighted.
+    /// The ticked workers; kept across reads.
+    selected: RwSignal<Vec<String>>,
+    /// Workers just added by a scale action, highlighted.
     highlight: Vec<String>,
 ) -> impl IntoView {
     let headings = SortKey::ALL
@@ -52,15 +57,8 @@ pub fn WorkerTable(
             }
         })
         .collect_view();
-    let ticked = RwSignal::new(selected.len());
-    let rows = workers
-        .into_iter()
-        .map(|w| {
-            let checked = selected.contains(&w.id);
-            let new = highlight.contains(&w.id);
-            view! { <WorkerRow worker=w now_ms checked new ticked /> }
-        })
-        .collect_view();
+    let now_ms = Signal::derive(move || snapshot.with(|s| s.fetched_at_ms));
+    let highlight = StoredValue::new(highlight);
     view! {
         // The row checkboxes belong to this form (by their `form`
         // attribute): it opens the confirmation for the ticked workers.
@@ -69,7 +67,7 @@ pub fn WorkerTable(
             <input type="hidden" name="confirm" value="down" />
             <button type="submit" class="button">"Remove selected…"</button>
             <span class="muted hint" data-testid="selected-count">
-                {move || match ticked.get() {
+                {move || match selected.with(Vec::len) {
                     0 => "Tick workers in the table to remove exactly those.".to_string(),
                     1 => "1 worker selected.".to_string(),
                     n => format!("{n} workers selected."),
@@ -86,29 +84,62 @@ pub fn WorkerTable(
                         {headings}
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody>
+                    <For
+                        each=move || shown.get()
+                        key=|w| (w.id.clone(), fingerprint(w))
+                        children=move |w| {
+                            let flash = snapshot
+                                .with_untracked(|s| {
+                                    if s.new_ids.contains(&w.id) {
+                                        "row-new"
+                                    } else if s.changed_ids.contains(&w.id) {
+                                        "row-changed"
+                                    } else {
+                                        ""
+                                    }
+                                });
+                            let flash = if highlight.with_value(|h| h.contains(&w.id)) {
+                                "row-new"
+                            } else {
+                                flash
+                            };
+                            view! { <WorkerRow worker=w now_ms selected flash /> }
+                        }
+                    />
+                </tbody>
             </table>
         </div>
     }
 }
 
+/// Everything a row shows, so that a row is redrawn exactly when it would
+/// look different.
+fn fingerprint(w: &Worker) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    w.status.wire().hash(&mut h);
+    w.detail_status.wire().hash(&mut h);
+    w.device_id.hash(&mut h);
+    for t in [w.created_at, w.launch_at, w.last_serve_at] {
+        t.map(|t| t.unix_nanos()).hash(&mut h);
+    }
+    (w.success_count, w.failed_count, w.memory, w.gpus).hash(&mut h);
+    w.cpus.to_bits().hash(&mut h);
+    w.gpu_name.hash(&mut h);
+    w.app_revision.hash(&mut h);
+    h.finish()
+}
+
 #[component]
 fn WorkerRow(
     worker: Worker,
-    now_ms: i64,
-    checked: bool,
-    new: bool,
-    ticked: RwSignal<usize>,
+    /// The clock of the read, for relative times.
+    now_ms: Signal<i64>,
+    selected: RwSignal<Vec<String>>,
+    /// `row-new`, `row-changed` or nothing.
+    flash: &'static str,
 ) -> impl IntoView {
-    let created = worker
-        .created_at
-        .map(|t| (format::ago(t, now_ms), format::exact(t)));
-    let launched = worker
-        .launch_at
-        .map(|t| (format::ago(t, now_ms), format::exact(t)));
-    let served = worker
-        .last_serve_at
-        .map(|t| (format::ago(t, now_ms), format::exact(t)));
     let cold_start = worker
         .cold_start()
         .map(|d| format::duration(d.whole_milliseconds() as i64));
@@ -119,20 +150,33 @@ fn WorkerRow(
         (n, "") => format!("{n}×"),
         (n, name) => format!("{n}× {name}"),
     };
-    let time_cell = |value: Option<(String, String)>| match value {
-        Some((relative, exact)) => {
-            view! { <td><time title=exact.clone() datetime=exact>{relative}</time></td> }.into_any()
+    let time_cell = |value: Option<Timestamp>| match value {
+        Some(t) => {
+            let exact = format::exact(t);
+            view! {
+                <td>
+                    <time title=exact.clone() datetime=exact>
+                        {move || format::ago(t, now_ms.get())}
+                    </time>
+                </td>
+            }
+            .into_any()
         }
         None => view! { <td class="muted">"—"</td> }.into_any(),
     };
     let select = removable(&worker).then(|| {
-        let label = format!("Select worker {}", worker.id);
+        let id = worker.id.clone();
+        let label = format!("Select worker {id}");
+        let is_ticked = {
+            let id = id.clone();
+            move || selected.with(|s| s.contains(&id))
+        };
         let on_change = move |ev| {
-            ticked.update(|n| {
-                *n = if event_target_checked(&ev) {
-                    *n + 1
-                } else {
-                    n.saturating_sub(1)
+            let tick = event_target_checked(&ev);
+            selected.update(|s| {
+                s.retain(|x| x != &id);
+                if tick {
+                    s.push(id.clone());
                 }
             })
         };
@@ -142,23 +186,24 @@ fn WorkerRow(
                 name="worker"
                 form="selection"
                 value=worker.id.clone()
-                checked=checked
+                checked=is_ticked.clone()
+                prop:checked=is_ticked
                 aria-label=label
                 on:change=on_change
             />
         }
     });
     view! {
-        <tr data-worker-id=worker.id.clone() class:row-new=new>
+        <tr data-worker-id=worker.id.clone() class=flash>
             <td class="select">{select}</td>
             <td class="status"><StatusBadge status=worker.status.clone() /></td>
             <td class="detail"><DetailBadge detail=worker.detail_status.clone() /></td>
             <td class="mono worker-id">{worker.id.clone()}</td>
             <td class="mono" title=worker.device_id.clone()>{device_short}</td>
-            {time_cell(created)}
-            {time_cell(launched)}
+            {time_cell(worker.created_at)}
+            {time_cell(worker.launch_at)}
             <td>{cold_start.unwrap_or_default()}</td>
-            {time_cell(served)}
+            {time_cell(worker.last_serve_at)}
             <td class="num success">{worker.success_count}</td>
             <td class="num failed">{worker.failed_count}</td>
             <td class="num">{format::cpus(worker.cpus)}</td>

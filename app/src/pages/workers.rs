@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use everai_api::{DetailStatus, Worker, WorkerStatus};
 use leptos::prelude::*;
@@ -13,6 +13,7 @@ use crate::{
         scale::{ActionBanner, ConfirmPanel, ScalePanel},
         worker_table::WorkerTable,
     },
+    error::ConsoleError,
     filters::{SortKey, WorkerQuery, with_query},
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
 };
@@ -55,8 +56,53 @@ pub fn WorkersPage() -> impl IntoView {
     }
 }
 
-/// The summary, filters and table for one read of the workers; re-renders
-/// when the URL query changes, without fetching again.
+/// How often the live view reads the workers again.
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One read of the workers, and how it differs from the read before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub workers: Vec<Worker>,
+    pub max_workers: u64,
+    pub fetched_at_ms: i64,
+    /// Workers that were not in the previous read.
+    pub new_ids: BTreeSet<String>,
+    /// Workers whose shown fields changed since the previous read.
+    pub changed_ids: BTreeSet<String>,
+}
+
+impl Snapshot {
+    /// The next read, compared with this one.
+    pub fn next(&self, workers: Vec<Worker>, max_workers: u64, fetched_at_ms: i64) -> Snapshot {
+        let before: BTreeMap<&str, &Worker> =
+            self.workers.iter().map(|w| (w.id.as_str(), w)).collect();
+        let mut new_ids = BTreeSet::new();
+        let mut changed_ids = BTreeSet::new();
+        for w in &workers {
+            match before.get(w.id.as_str()) {
+                None => {
+                    new_ids.insert(w.id.clone());
+                }
+                Some(old) if *old != w => {
+                    changed_ids.insert(w.id.clone());
+                }
+                Some(_) => {}
+            }
+        }
+        Snapshot {
+            workers,
+            max_workers,
+            fetched_at_ms,
+            new_ids,
+            changed_ids,
+        }
+    }
+}
+
+/// The summary, scale controls, filters and table of one app. The first
+/// read comes from the server; after hydration the list is read again every
+/// few seconds and only what changed is redrawn, so typing, ticked boxes,
+/// open menus and the scroll position stay as they are.
 #[component]
 fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView {
     let WorkerPage {
@@ -68,126 +114,297 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         action,
     } = page;
     let query_map = use_query_map();
-    let path = use_location().pathname;
+    let location = use_location();
+    let path = location.pathname;
     let parsed = Memo::new(move |_| {
         let map = query_map.read();
         let pairs = || (&*map).into_iter().map(|(k, v)| (k.as_ref(), v));
         (WorkerQuery::parse(pairs()), ScaleIntent::parse(pairs()))
     });
-    let highlight: Vec<String> = match &action {
+    let query = Memo::new(move |_| parsed.with(|p| p.0.0.clone()));
+    let intent = Memo::new(move |_| parsed.with(|p| p.1.clone()));
+    let highlight = StoredValue::new(match &action {
         Some(ActionShown::Outcome(o)) => o.added_ids().to_vec(),
         _ => Vec::new(),
-    };
+    });
     let banner = action.map(|shown| view! { <ActionBanner shown /> });
-    let all = StoredValue::new(workers);
+    let snapshot = RwSignal::new(Snapshot {
+        workers,
+        max_workers,
+        fetched_at_ms,
+        new_ids: BTreeSet::new(),
+        changed_ids: BTreeSet::new(),
+    });
+    let selected = RwSignal::new(match intent.get_untracked() {
+        Some(Ok(ScaleIntent::DownWorkers { ids })) => ids,
+        _ => Vec::new(),
+    });
+    let live = LiveRefresh::start(namespace.clone(), app.clone(), snapshot, intent);
 
-    let render = move || {
-        let ((query, notes), intent) = parsed.get();
-        let path = path.get();
-        let confirm = intent.clone().map(|intent| {
-            view! {
-                <ConfirmPanel
-                    intent
-                    namespace=namespace.clone()
-                    app=app.clone()
-                    path=path.clone()
-                    query=query.clone()
-                    workers=all.get_value()
-                    max_workers
-                    max_step=max_scale_step
-                    action_key=action_key.clone()
-                    now_ms=fetched_at_ms
-                />
-            }
-        });
-        let (up_limit, removable_now, live) = all.with_value(|all| {
-            (
-                scale_up_limit(all, max_workers, max_scale_step),
-                all.iter().filter(|w| removable(w)).count(),
-                all.iter().filter(|w| w.status.is_live()).count(),
-            )
-        });
-        let up_hint = match (max_workers, up_limit) {
-            (0, n) => format!("Up to {n} at a time."),
-            (max, 0) => format!("At its limit: {live} of at most {max} workers."),
-            (max, n) => format!("Room for {n} more ({live} of at most {max})."),
-        };
-        let scale = view! {
-            <ScalePanel
-                path=path.clone()
-                query=query.clone()
-                up_limit
-                removable=removable_now
-                up_hint
+    let confirm = move || {
+        let intent = intent.get()?;
+        let snap = snapshot.get();
+        Some(view! {
+            <ConfirmPanel
+                intent
+                namespace=namespace.clone()
+                app=app.clone()
+                path=path.get()
+                query=query.get()
+                workers=snap.workers
+                max_workers=snap.max_workers
+                max_step=max_scale_step
+                action_key=action_key.clone()
+                now_ms=snap.fetched_at_ms
             />
-        };
-        if all.with_value(|all| all.is_empty()) {
-            return view! {
-                {confirm}
-                {scale}
-                <p class="empty" data-testid="no-workers">
-                    "This app has no live workers. Scale it up to start some."
-                </p>
-            }
-            .into_any();
-        }
-        let selected: Vec<String> = match &intent {
-            Some(Ok(ScaleIntent::DownWorkers { ids })) => ids.clone(),
-            _ => Vec::new(),
-        };
-        let (counts, details, shown) =
-            all.with_value(|all| (count_by_status(all), count_by_detail(all), query.apply(all)));
-        let total = all.with_value(|all| all.len());
-        let showing = shown.len();
-        view! {
-            {confirm}
-            <Summary counts details max_workers total query=query.clone() path=path.clone() />
-            {scale}
-            <FilterBar query=query.clone() path=path.clone() />
-            {(!notes.is_empty())
-                .then(|| {
-                    view! {
-                        <ul class="notes" role="status">
-                            {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                        </ul>
-                    }
-                })}
-            <p class="showing muted" data-testid="showing">
-                {if query.is_filtered() {
-                    format!("Showing {showing} of {total} workers")
-                } else {
-                    format!("Showing all {total} workers")
-                }}
-            </p>
-            {if shown.is_empty() {
-                view! {
-                    <p class="empty" data-testid="no-matches">
-                        "No worker matches these filters. "
-                        <a href=path.clone()>"Clear the filters"</a>
-                    </p>
-                }
-                    .into_any()
-            } else {
-                view! {
-                    <WorkerTable
-                        workers=shown
-                        now_ms=fetched_at_ms
-                        query
-                        path
-                        selected
-                        highlight=highlight.clone()
-                    />
-                }
-                    .into_any()
-            }}
-        }
-        .into_any()
+        })
     };
+    let limits = Memo::new(move |_| {
+        snapshot.with(|s| {
+            let up = scale_up_limit(&s.workers, s.max_workers, max_scale_step);
+            let removable = s.workers.iter().filter(|w| removable(w)).count();
+            let live = s.workers.iter().filter(|w| w.status.is_live()).count();
+            let hint = match (s.max_workers, up) {
+                (0, n) => format!("Up to {n} at a time."),
+                (max, 0) => format!("At its limit: {live} of at most {max} workers."),
+                (max, n) => format!("Room for {n} more ({live} of at most {max})."),
+            };
+            (up, removable, hint)
+        })
+    });
+    let shown = Memo::new(move |_| query.with(|q| snapshot.with(|s| q.apply(&s.workers))));
+    let empty = Memo::new(move |_| snapshot.with(|s| s.workers.is_empty()));
+
     view! {
         {banner}
-        {render}
+        {confirm}
+        {move || {
+            let (counts, details, total) = snapshot.with(|s| {
+                (count_by_status(&s.workers), count_by_detail(&s.workers), s.workers.len())
+            });
+            (!empty.get())
+                .then(|| {
+                    view! {
+                        <Summary
+                            counts
+                            details
+                            max_workers=snapshot.with(|s| s.max_workers)
+                            total
+                            query=query.get()
+                            path=path.get()
+                        />
+                    }
+                })
+        }}
+        <LiveStatus live />
+        {move || {
+            view! {
+                <ScalePanel
+                    path=path.get()
+                    query=query.get()
+                    up_limit=Signal::derive(move || limits.with(|l| l.0))
+                    removable=Signal::derive(move || limits.with(|l| l.1))
+                    up_hint=Signal::derive(move || limits.with(|l| l.2.clone()))
+                />
+            }
+        }}
+        {move || {
+            if empty.get() {
+                return view! {
+                    <p class="empty" data-testid="no-workers">
+                        "This app has no live workers. Scale it up to start some."
+                    </p>
+                }
+                    .into_any();
+            }
+            let notes = parsed.with(|p| p.0.1.clone());
+            view! {
+                <FilterBar query=query.get() path=path.get() />
+                {(!notes.is_empty())
+                    .then(|| {
+                        view! {
+                            <ul class="notes" role="status">
+                                {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                            </ul>
+                        }
+                    })}
+                <p class="showing muted" data-testid="showing">
+                    {move || {
+                        let showing = shown.with(Vec::len);
+                        let total = snapshot.with(|s| s.workers.len());
+                        if query.with(WorkerQuery::is_filtered) {
+                            format!("Showing {showing} of {total} workers")
+                        } else {
+                            format!("Showing all {total} workers")
+                        }
+                    }}
+                </p>
+                <Show
+                    when=move || shown.with(|s| !s.is_empty())
+                    fallback=move || {
+                        view! {
+                            <p class="empty" data-testid="no-matches">
+                                "No worker matches these filters. "
+                                <a href=path.get()>"Clear the filters"</a>
+                            </p>
+                        }
+                    }
+                >
+                    <WorkerTable
+                        shown
+                        snapshot
+                        query=query.get()
+                        path=path.get()
+                        selected
+                        highlight=highlight.get_value()
+                    />
+                </Show>
+            }
+                .into_any()
+        }}
     }
     .into_any()
+}
+
+/// The state of live updates, shared by the status line and the timer.
+#[derive(Clone, Copy)]
+struct LiveRefresh {
+    /// The person's choice: on unless paused.
+    on: RwSignal<bool>,
+    /// The browser's clock, ticking once a second after hydration.
+    now_ms: RwSignal<i64>,
+    /// The browser's clock when the last good read arrived. Ages and the
+    /// period are measured on one clock: the browser's and the server's
+    /// may disagree by any amount.
+    received_ms: RwSignal<i64>,
+    /// Why the last read failed, while the shown data is stale.
+    error: RwSignal<Option<ConsoleError>>,
+    /// True after hydration: the controls work.
+    running: RwSignal<bool>,
+    /// A confirmation is open: the list holds still under it.
+    held: Signal<bool>,
+}
+
+impl LiveRefresh {
+    fn start(
+        namespace: String,
+        app: String,
+        snapshot: RwSignal<Snapshot>,
+        intent: Memo<Option<Result<ScaleIntent, String>>>,
+    ) -> LiveRefresh {
+        let first = snapshot.with_untracked(|s| s.fetched_at_ms);
+        let live = LiveRefresh {
+            on: RwSignal::new(true),
+            now_ms: RwSignal::new(first),
+            received_ms: RwSignal::new(first),
+            error: RwSignal::new(None),
+            running: RwSignal::new(false),
+            held: Signal::derive(move || intent.with(Option::is_some)),
+        };
+        // Effects run in the browser only: the server renders one read.
+        Effect::new(move |_| {
+            let now = js_now_ms();
+            live.now_ms.set(now);
+            live.received_ms.set(now);
+            live.running.set(true);
+            let in_flight = StoredValue::new(false);
+            // Reads are spaced from the last attempt, so a failing upstream
+            // is asked every 5 s too, not every tick.
+            let last_attempt = StoredValue::new(now);
+            let (namespace, app) = (namespace.clone(), app.clone());
+            let tick = move || {
+                let now = js_now_ms();
+                live.now_ms.set(now);
+                let due = now - last_attempt.get_value() >= REFRESH_EVERY.as_millis() as i64;
+                let visible = !document().hidden();
+                if !due
+                    || !visible
+                    || !live.on.get_untracked()
+                    || live.held.get_untracked()
+                    || in_flight.get_value()
+                {
+                    return;
+                }
+                in_flight.set_value(true);
+                last_attempt.set_value(now);
+                let (namespace, app) = (namespace.clone(), app.clone());
+                leptos::task::spawn_local(async move {
+                    match list_workers(namespace, app, false, 2, None).await {
+                        Ok(page) => {
+                            snapshot.update(|s| {
+                                *s = s.next(page.workers, page.max_workers, page.fetched_at_ms)
+                            });
+                            live.error.set(None);
+                            let now = js_now_ms();
+                            live.received_ms.set(now);
+                            live.now_ms.set(now);
+                        }
+                        Err(e) => live.error.set(Some(e)),
+                    }
+                    in_flight.set_value(false);
+                });
+            };
+            if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
+                on_cleanup(move || handle.clear());
+            }
+        });
+        live
+    }
+}
+
+fn js_now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// "Updated 12 s ago", pause and resume, and why the data is stale.
+#[component]
+fn LiveStatus(live: LiveRefresh) -> impl IntoView {
+    let age = move || {
+        let secs = ((live.now_ms.get() - live.received_ms.get()) / 1000).max(0);
+        if secs < 2 {
+            "Updated just now".to_string()
+        } else {
+            format!("Updated {} ago", crate::format::span(secs * 1000))
+        }
+    };
+    let state = move || {
+        if !live.running.get() {
+            ""
+        } else if live.held.get() {
+            " · paused while you confirm"
+        } else if live.on.get() {
+            " · live, every 5 s"
+        } else {
+            " · paused"
+        }
+    };
+    view! {
+        <div class="live" data-testid="live">
+            <span class="live-age">{age}{state}</span>
+            <button
+                type="button"
+                class="button button-small"
+                disabled=move || !live.running.get()
+                aria-pressed=move || (!live.on.get()).to_string()
+                on:click=move |_| live.on.update(|on| *on = !*on)
+            >
+                {move || if live.on.get() { "Pause updates" } else { "Resume updates" }}
+            </button>
+            {move || {
+                live.error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <p class="banner banner-warn" role="alert" data-testid="stale">
+                                {format!(
+                                    "Could not refresh: {e} Showing the workers as they were at the last good read."
+                                )}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
 }
 
 /// How many workers have each value of `key`, most common first.
@@ -394,5 +611,35 @@ mod tests {
         assert!(count_by_status(&[]).is_empty());
         let details = count_by_detail(&workers);
         assert_eq!(details, vec![(DetailStatus::Unspecified, 4)]);
+    }
+
+    #[test]
+    fn a_new_read_knows_which_workers_are_new_and_which_changed() {
+        let w = |id: &str, status| Worker {
+            id: id.into(),
+            status,
+            ..Worker::default()
+        };
+        let first = Snapshot {
+            workers: vec![w("a", WorkerStatus::Running), w("b", WorkerStatus::Pending)],
+            max_workers: 0,
+            fetched_at_ms: 1,
+            new_ids: BTreeSet::new(),
+            changed_ids: BTreeSet::new(),
+        };
+        let next = first.next(
+            vec![
+                w("a", WorkerStatus::Running),
+                w("b", WorkerStatus::Running),
+                w("c", WorkerStatus::Created),
+            ],
+            20,
+            2,
+        );
+        assert_eq!(next.new_ids, BTreeSet::from(["c".to_string()]));
+        assert_eq!(next.changed_ids, BTreeSet::from(["b".to_string()]));
+        assert_eq!((next.max_workers, next.fetched_at_ms), (20, 2));
+        let same = next.next(next.workers.clone(), 20, 3);
+        assert!(same.new_ids.is_empty() && same.changed_ids.is_empty());
     }
 }
