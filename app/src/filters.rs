@@ -140,6 +140,9 @@ pub struct WorkerQuery {
     pub search: String,
     pub sort: SortKey,
     pub descending: bool,
+    /// The history window in days (history view only), as the URL gave it;
+    /// checked by [`crate::history::parse_days`].
+    pub days: Option<String>,
 }
 
 impl WorkerQuery {
@@ -187,6 +190,7 @@ impl WorkerQuery {
                     )),
                 },
                 "dir" => dir = Some(value),
+                "days" if !value.is_empty() => query.days = Some(value.chars().take(12).collect()),
                 _ => {}
             }
         }
@@ -256,6 +260,9 @@ impl WorkerQuery {
             let dir = if self.descending { "desc" } else { "asc" };
             pairs.push(("dir", dir.to_string()));
         }
+        if let Some(days) = &self.days {
+            pairs.push(("days", days.clone()));
+        }
         pairs
     }
 
@@ -318,6 +325,15 @@ pub fn encode(value: &str) -> String {
 pub fn workers_path(namespace: &str, app: &str) -> String {
     format!(
         "/namespaces/{}/apps/{}/workers",
+        encode(namespace),
+        encode(app)
+    )
+}
+
+/// The history page of `namespace`/`app`.
+pub fn history_path(namespace: &str, app: &str) -> String {
+    format!(
+        "/namespaces/{}/apps/{}/history",
         encode(namespace),
         encode(app)
     )

@@ -11,6 +11,7 @@ pub mod components;
 pub mod error;
 pub mod filters;
 pub mod format;
+pub mod history;
 pub mod pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
@@ -23,7 +24,9 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
-use crate::pages::{home::HomePage, not_found::NotFound, workers::WorkersPage};
+use crate::pages::{
+    history::HistoryPage, home::HomePage, not_found::NotFound, workers::WorkersPage,
+};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -78,6 +81,17 @@ pub fn App() -> impl IntoView {
                             StaticSegment("workers"),
                         )
                         view=WorkersPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(
+                            StaticSegment("namespaces"),
+                            ParamSegment("ns"),
+                            StaticSegment("apps"),
+                            ParamSegment("app"),
+                            StaticSegment("history"),
+                        )
+                        view=HistoryPage
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -477,3 +477,36 @@ async fn the_confirmation_names_the_app_and_the_count_and_checks_it() {
     );
     assert!(!page.contains(r#"action="/api/scale_up""#), "{page}");
 }
+
+#[tokio::test]
+async fn the_history_page_draws_lifetimes_cold_starts_and_churn() {
+    let state = state_with_simulator().await;
+    let (status, page) = send_to(
+        state.clone(),
+        Request::get("/namespaces/default/apps/stable-diffusion/history?days=7")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-testid=\"timeline\""), "{page}");
+    let bars = page.matches("class=\"bar bar-boot\"").count();
+    assert!(bars > 6, "live and ended workers are drawn: {bars}");
+    assert!(page.contains("data-testid=\"cold-starts\""), "{page}");
+    assert!(page.contains(">A100<"), "{page}");
+    assert!(page.matches("<tr>").count() >= 7, "7 churn rows and more");
+    assert!(page.contains("Ended workers"), "{page}");
+
+    let (status, page) = send_to(
+        state,
+        Request::get("/namespaces/default/apps/stable-diffusion/history?days=abc")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("days must be a whole number from 1 to 30"),
+        "{page}"
+    );
+}

@@ -30,6 +30,9 @@ pub fn WorkerTable(
     selected: RwSignal<Vec<String>>,
     /// Workers just added by a scale action, highlighted.
     highlight: Vec<String>,
+    /// No selection: for workers that can no longer be acted on.
+    #[prop(optional)]
+    read_only: bool,
 ) -> impl IntoView {
     let headings = SortKey::ALL
         .into_iter()
@@ -60,27 +63,38 @@ pub fn WorkerTable(
     let now_ms = Signal::derive(move || snapshot.with(|s| s.fetched_at_ms));
     let highlight = StoredValue::new(highlight);
     view! {
-        // The row checkboxes belong to this form (by their `form`
-        // attribute): it opens the confirmation for the ticked workers.
-        <form id="selection" class="selection" method="get" action=path>
-            {hidden_view(&query)}
-            <input type="hidden" name="confirm" value="down" />
-            <button type="submit" class="button">"Remove selected…"</button>
-            <span class="muted hint" data-testid="selected-count">
-                {move || match selected.with(Vec::len) {
-                    0 => "Tick workers in the table to remove exactly those.".to_string(),
-                    1 => "1 worker selected.".to_string(),
-                    n => format!("{n} workers selected."),
-                }}
-            </span>
-        </form>
+        {(!read_only)
+            .then(|| {
+                let hidden = hidden_view(&query);
+                view! {
+                    // The row checkboxes belong to this form (by their `form`
+                    // attribute): it opens the confirmation for the ticked workers.
+                    <form id="selection" class="selection" method="get" action=path>
+                        {hidden}
+                        <input type="hidden" name="confirm" value="down" />
+                        <button type="submit" class="button">"Remove selected…"</button>
+                        <span class="muted hint" data-testid="selected-count">
+                            {move || match selected.with(Vec::len) {
+                                0 => "Tick workers in the table to remove exactly those.".to_string(),
+                                1 => "1 worker selected.".to_string(),
+                                n => format!("{n} workers selected."),
+                            }}
+                        </span>
+                    </form>
+                }
+            })}
         <div class="table-wrap">
             <table class="workers">
                 <thead>
                     <tr>
-                        <th scope="col" class="select">
-                            <span class="visually-hidden">"Select"</span>
-                        </th>
+                        {(!read_only)
+                            .then(|| {
+                                view! {
+                                    <th scope="col" class="select">
+                                        <span class="visually-hidden">"Select"</span>
+                                    </th>
+                                }
+                            })}
                         {headings}
                     </tr>
                 </thead>
@@ -104,7 +118,7 @@ pub fn WorkerTable(
                             } else {
                                 flash
                             };
-                            view! { <WorkerRow worker=w now_ms selected flash /> }
+                            view! { <WorkerRow worker=w now_ms selected flash read_only /> }
                         }
                     />
                 </tbody>
@@ -139,6 +153,7 @@ fn WorkerRow(
     selected: RwSignal<Vec<String>>,
     /// `row-new`, `row-changed` or nothing.
     flash: &'static str,
+    read_only: bool,
 ) -> impl IntoView {
     let cold_start = worker
         .cold_start()
@@ -164,7 +179,7 @@ fn WorkerRow(
         }
         None => view! { <td class="muted">"—"</td> }.into_any(),
     };
-    let select = removable(&worker).then(|| {
+    let select = (!read_only && removable(&worker)).then(|| {
         let id = worker.id.clone();
         let label = format!("Select worker {id}");
         let is_ticked = {
@@ -195,7 +210,7 @@ fn WorkerRow(
     });
     view! {
         <tr data-worker-id=worker.id.clone() class=flash>
-            <td class="select">{select}</td>
+            {(!read_only).then(|| view! { <td class="select">{select}</td> })}
             <td class="status"><StatusBadge status=worker.status.clone() /></td>
             <td class="detail"><DetailBadge detail=worker.detail_status.clone() /></td>
             <td class="mono worker-id">{worker.id.clone()}</td>

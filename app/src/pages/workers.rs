@@ -14,7 +14,7 @@ use crate::{
         worker_table::WorkerTable,
     },
     error::ConsoleError,
-    filters::{SortKey, WorkerQuery, with_query},
+    filters::{SortKey, WorkerQuery, history_path, with_query, workers_path},
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
 };
 
@@ -42,6 +42,12 @@ pub fn WorkersPage() -> impl IntoView {
                 <span aria-hidden="true">" / "</span>
             </nav>
             <h1>{app}</h1>
+            <nav class="tabs" aria-label="Views">
+                <a href=move || workers_path(&namespace(), &app()) aria-current="page">
+                    "Live workers"
+                </a>
+                <a href=move || history_path(&namespace(), &app())>"History"</a>
+            </nav>
             <Transition fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
                 {move || Suspend::new(async move {
                     match workers.await {
@@ -112,6 +118,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         action_key,
         max_scale_step,
         action,
+        recent_actions: _,
     } = page;
     let query_map = use_query_map();
     let location = use_location();
@@ -486,7 +493,7 @@ fn Summary(
 /// The filters as a GET form: it works the same with JavaScript off, and the
 /// resulting URL reproduces the view.
 #[component]
-fn FilterBar(query: WorkerQuery, path: String) -> impl IntoView {
+pub fn FilterBar(query: WorkerQuery, path: String) -> impl IntoView {
     let status_boxes = WorkerStatus::KNOWN
         .iter()
         .map(|s| {

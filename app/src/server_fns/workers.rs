@@ -19,6 +19,9 @@ pub struct WorkerPage {
     pub max_scale_step: u32,
     /// The outcome of the action the URL names (`action=<key>`), if any.
     pub action: Option<ActionShown>,
+    /// With `show_all`: the scale actions on the app that the console still
+    /// remembers (the last hour), for the history timeline.
+    pub recent_actions: Vec<ActionOutcome>,
 }
 
 /// What the page can say about the action its URL names.
@@ -76,5 +79,10 @@ pub async fn list_workers(
         action_key: crate::action_log::ActionLog::new_key(),
         max_scale_step: state.max_scale_step,
         action,
+        recent_actions: if show_all {
+            state.actions.recent(&namespace, &app)
+        } else {
+            Vec::new()
+        },
     })
 }

@@ -1,0 +1,67 @@
+import { expect, test } from '@playwright/test';
+import { WorkersPage } from './pages/workers-page';
+
+test('the history view draws the window it is asked for', async ({ page }) => {
+  await page.goto('/namespaces/default/apps/stable-diffusion/history');
+  await expect(page.getByRole('link', { name: 'History' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('link', { name: '2 days' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('timeline')).toBeVisible();
+  await expect(page.getByTestId('churn').locator('tbody tr')).toHaveCount(2);
+
+  await page.getByRole('link', { name: '7 days' }).click();
+  await expect(page).toHaveURL(/\/history\?days=7$/);
+  await expect(page.getByTestId('churn').locator('tbody tr')).toHaveCount(7);
+  await expect(page.getByTestId('history-summary')).toHaveText(/^\d+ workers in the last 7 days, \d+ of them ended\.$/);
+  await expect(page.getByTestId('cold-starts').getByRole('rowheader', { name: 'A100' })).toBeVisible();
+  await expect(page.getByTestId('cold-starts').locator('tbody tr').first().locator('td').nth(1)).toHaveText(/^\d/);
+});
+
+test('ended workers can be filtered like live ones, and the link keeps the window', async ({ page }) => {
+  await page.goto('/namespaces/default/apps/image-resize/history?days=7&status=STATUS_TERMINATED');
+  const rows = page.locator('table.workers tbody tr');
+  expect(await rows.count()).toBeGreaterThan(0);
+  for (const text of await rows.locator('td.status').allInnerTexts()) {
+    expect(text.trim()).toBe('Terminated');
+  }
+  await page.getByRole('link', { name: 'Success' }).click();
+  await expect(page).toHaveURL(/days=7/);
+  await expect(page).toHaveURL(/sort=success/);
+});
+
+test('two workers scaled down go Terminating, then show as Terminated in history', async ({ page, javaScriptEnabled }) => {
+  const workers = new WorkersPage(page);
+  await workers.open('default', 'llm-chat');
+  const boxes = page.getByRole('checkbox', { name: /^Select worker / });
+  const n = await boxes.count();
+  // Only workers that can still be removed have a box. The two projects may
+  // run side by side: each takes its own end of the table (the app starts
+  // with four live workers, so the ends do not meet).
+  expect(n).toBeGreaterThanOrEqual(2);
+  const picked = javaScriptEnabled ? [boxes.nth(0), boxes.nth(1)] : [boxes.nth(n - 1), boxes.nth(n - 2)];
+  const ids: string[] = [];
+  for (const box of picked) {
+    ids.push(((await box.getAttribute('aria-label')) ?? '').replace('Select worker ', ''));
+  }
+  // By name: rows may move as workers come and go.
+  for (const id of ids) {
+    await page.getByRole('checkbox', { name: `Select worker ${id}` }).check();
+  }
+  await page.getByRole('button', { name: 'Remove selected…' }).click();
+  await page.getByRole('button', { name: 'Remove 2 workers' }).click();
+  await expect(page.getByTestId('action-result')).toHaveText(/^Removing 2 workers from default\/llm-chat: /);
+  for (const id of ids) {
+    await expect(page.locator(`tr[data-worker-id="${id}"] td.status`)).toHaveText(/Terminating|Terminated/);
+  }
+
+  await page.getByRole('link', { name: 'History' }).click();
+  await expect(page).toHaveURL(/\/apps\/llm-chat\/history$/);
+  // Removal takes the simulator 2 to 6 s; read the page again until it shows.
+  await expect(async () => {
+    await page.reload();
+    for (const id of ids) {
+      await expect(page.locator(`table.workers tr[data-worker-id="${id}"] td.status`)).toHaveText('Terminated', {
+        timeout: 500,
+      });
+    }
+  }).toPass({ timeout: 20_000 });
+});
