@@ -63,14 +63,17 @@ impl Timeline {
                 let start_ms = w.created_at?.unix_millis();
                 let deleted = w.deleted_at.map(|t| t.unix_millis());
                 let ended = deleted.is_some() || !w.status.is_live();
-                let end_ms = deleted
-                    .or_else(|| {
-                        ended
-                            .then(|| w.last_serve_at.or(w.launch_at).map(|t| t.unix_millis()))
-                            .flatten()
-                    })
-                    .unwrap_or(now_ms)
-                    .clamp(start_ms, now_ms.max(start_ms));
+                // An ended worker without a deletion time (a failed launch)
+                // ends at its last sign of life, or where it began.
+                let end_ms = match (deleted, ended) {
+                    (Some(d), _) => d,
+                    (None, true) => w
+                        .last_serve_at
+                        .or(w.launch_at)
+                        .map_or(start_ms, |t| t.unix_millis()),
+                    (None, false) => now_ms,
+                }
+                .clamp(start_ms, now_ms.max(start_ms));
                 Some(Bar {
                     id: w.id.clone(),
                     start_ms,
@@ -302,6 +305,10 @@ mod tests {
                 "",
             ),
             worker("live", now - 1_000, None, None, ""),
+            Worker {
+                status: WorkerStatus::Error,
+                ..worker("failed", now - 5_000, None, None, "")
+            },
         ];
         let t = Timeline::build(&ws, now, 2);
         assert_eq!(t.from_ms, now - 2 * DAY_MS);
@@ -313,7 +320,12 @@ mod tests {
         assert_eq!(t.to_ms, now);
         assert_eq!(t.bars[0].id, "old");
         assert!(t.bars[0].ended && t.bars[0].end_ms == now - DAY_MS);
-        assert!(!t.bars[1].ended && t.bars[1].end_ms == now);
+        assert!(!t.bars[2].ended && t.bars[2].end_ms == now);
+        let failed = &t.bars[1];
+        assert!(
+            failed.ended && failed.end_ms == failed.start_ms,
+            "{failed:?}"
+        );
         assert_eq!(t.x(now, 300.0), 300.0);
         assert!((t.x(now - DAY_MS, 300.0) - 150.0).abs() < 1e-9);
     }

@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::{
     actions::ActionOutcome,
-    components::{error_banner::ErrorBanner, worker_table::WorkerTable},
+    components::{copy_link::CopyLink, error_banner::ErrorBanner, worker_table::WorkerTable},
     filters::{WorkerQuery, history_path, with_query, workers_path},
     format,
     history::{BUCKET_EDGES_S, DAY_MS, Timeline, churn, cold_starts, is_ended, parse_days},
@@ -48,6 +48,11 @@ pub fn HistoryPage() -> impl IntoView {
             <nav class="tabs" aria-label="Views">
                 <a href=live_href>"Live workers"</a>
                 <a href=history_path aria-current="page">"History"</a>
+                <CopyLink href=Signal::derive(move || {
+                    let map = query_map.read();
+                    let (view, _) = WorkerQuery::parse((&*map).into_iter().map(|(k, v)| (k.as_ref(), v)));
+                    with_query(&history_path(), &view.to_query_string())
+                }) />
             </nav>
             <nav class="windows" aria-label="History window">
                 <span class="muted">"Last "</span>
@@ -230,9 +235,7 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
             let y = AXIS + i as f64 * row;
             let h = (row - if row > 4.0 { 1.5 } else { 0.5 }).max(1.0);
             let x0 = timeline.x(b.start_ms, W);
-            let x1 = b
-                .launch_ms
-                .map_or(timeline.x(b.end_ms, W), |l| timeline.x(l, W));
+            let x1 = b.launch_ms.map_or(x0, |l| timeline.x(l, W));
             let x2 = timeline.x(b.end_ms, W);
             let class = match (&b.status, b.ended) {
                 (
@@ -257,8 +260,8 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
             view! {
                 <g>
                     <title>{title}</title>
-                    <rect class="bar bar-boot" x=x0 y=y width=(x1 - x0).max(0.5) height=h />
-                    <rect class=class x=x1 y=y width=(x2 - x1).max(0.5) height=h />
+                    {(x1 > x0).then(|| view! { <rect class="bar bar-boot" x=x0 y=y width=x1 - x0 height=h /> })}
+                    <rect class=class x=x1 y=y width=(x2 - x1).max(2.0) height=h />
                 </g>
             }
         })
