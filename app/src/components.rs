@@ -1,6 +1,7 @@
 //! Widgets shared by several pages.
 
 pub mod badges;
+pub mod copy_link;
 pub mod error_banner;
 pub mod header;
 pub mod scale;

@@ -13,6 +13,7 @@ pub mod filters;
 pub mod format;
 pub mod history;
 pub mod pages;
+pub mod recent;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -29,6 +29,8 @@ pub fn HomePage() -> impl IntoView {
                 "and scale the app up or down."
             </p>
 
+            <RecentApps />
+
             <section class="card apps-card" aria-labelledby="apps-heading">
                 <h2 id="apps-heading">"Apps"</h2>
                 <Transition fallback=|| view! { <p class="muted">"Loading apps…"</p> }>
@@ -183,4 +185,37 @@ fn AppTable(apps: Vec<AppSummary>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// The apps this browser opened lately (from its local storage, so only
+/// after hydration; nothing is shown without JavaScript).
+#[component]
+fn RecentApps() -> impl IntoView {
+    let recent = RwSignal::new(Vec::<(String, String)>::new());
+    Effect::new(move |_| recent.set(crate::recent::load()));
+    move || {
+        let apps = recent.get();
+        (!apps.is_empty()).then(|| {
+            let links = apps
+                .into_iter()
+                .map(|(ns, app)| {
+                    let href = crate::filters::workers_path(&ns, &app);
+                    view! {
+                        <li>
+                            <a href=href>
+                                <span class="muted">{format!("{ns} / ")}</span>
+                                {app}
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <section class="card recent-card" aria-labelledby="recent-heading">
+                    <h2 id="recent-heading">"Recently opened"</h2>
+                    <ul class="recent" data-testid="recent-apps">{links}</ul>
+                </section>
+            }
+        })
+    }
 }

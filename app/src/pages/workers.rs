@@ -9,6 +9,7 @@ use crate::{
     actions::{ScaleIntent, removable, scale_up_limit},
     components::{
         badges::{DetailBadge, StatusBadge},
+        copy_link::CopyLink,
         error_banner::ErrorBanner,
         scale::{ActionBanner, ConfirmPanel, ScalePanel},
         worker_table::WorkerTable,
@@ -47,6 +48,11 @@ pub fn WorkersPage() -> impl IntoView {
                     "Live workers"
                 </a>
                 <a href=move || history_path(&namespace(), &app())>"History"</a>
+                <CopyLink href=Signal::derive(move || {
+                    let map = query.read();
+                    let (view, _) = WorkerQuery::parse((&*map).into_iter().map(|(k, v)| (k.as_ref(), v)));
+                    with_query(&workers_path(&namespace(), &app()), &view.to_query_string())
+                }) />
             </nav>
             <Transition fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
                 {move || Suspend::new(async move {
@@ -147,6 +153,11 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         _ => Vec::new(),
     });
     let live = LiveRefresh::start(namespace.clone(), app.clone(), snapshot, intent);
+    {
+        // Remembered in this browser for the start page (browser only).
+        let (namespace, app) = (namespace.clone(), app.clone());
+        Effect::new(move |_| crate::recent::save(&namespace, &app));
+    }
 
     let confirm = move || {
         let intent = intent.get()?;
