@@ -13,9 +13,19 @@ use crate::config::Upstream;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
+/// The app's routes, worked out once per process. Working them out renders
+/// the app with resource loading switched off process-wide; doing it while
+/// another router serves a page could leave that page's resources unloaded
+/// and the page hanging (tests build many routers in one process).
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The complete router: Leptos pages, server functions, static files.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
