@@ -1,5 +1,6 @@
 //! Widgets shared by several pages.
 
+pub mod app_header;
 pub mod badges;
 pub mod copy_link;
 pub mod error_banner;

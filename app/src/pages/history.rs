@@ -10,8 +10,12 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::{
     actions::ActionOutcome,
-    components::{copy_link::CopyLink, error_banner::ErrorBanner, worker_table::WorkerTable},
-    filters::{WorkerQuery, history_path, with_query, workers_path},
+    components::{
+        app_header::{AppView, AppViewHeader},
+        error_banner::ErrorBanner,
+        worker_table::WorkerTable,
+    },
+    filters::{WorkerQuery, history_path, with_query},
     format,
     history::{BUCKET_EDGES_S, DAY_MS, Timeline, churn, cold_starts, is_ended, parse_days},
     pages::workers::{FilterBar, Snapshot},
@@ -32,28 +36,12 @@ pub fn HistoryPage() -> impl IntoView {
         move || (namespace(), app(), days.get().0),
         |(namespace, app, days)| list_workers(namespace, app, true, days, None),
     );
-    let live_href = move || workers_path(&namespace(), &app());
     let history_path = move || history_path(&namespace(), &app());
 
     view! {
         <Title text=move || format!("History · {} · {}", app(), namespace()) />
         <section class="page history-page">
-            <nav class="crumbs" aria-label="Breadcrumb">
-                <a href="/">"Apps"</a>
-                <span aria-hidden="true">" / "</span>
-                <span>{namespace}</span>
-                <span aria-hidden="true">" / "</span>
-            </nav>
-            <h1>{app}</h1>
-            <nav class="tabs" aria-label="Views">
-                <a href=live_href>"Live workers"</a>
-                <a href=history_path aria-current="page">"History"</a>
-                <CopyLink href=Signal::derive(move || {
-                    let map = query_map.read();
-                    let (view, _) = WorkerQuery::parse((&*map).into_iter().map(|(k, v)| (k.as_ref(), v)));
-                    with_query(&history_path(), &view.to_query_string())
-                }) />
-            </nav>
+            <AppViewHeader current=AppView::History />
             <nav class="windows" aria-label="History window">
                 <span class="muted">"Last "</span>
                 {move || {

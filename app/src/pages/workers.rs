@@ -8,14 +8,14 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use crate::{
     actions::{ScaleIntent, removable, scale_up_limit},
     components::{
+        app_header::{AppView, AppViewHeader},
         badges::{DetailBadge, StatusBadge},
-        copy_link::CopyLink,
         error_banner::ErrorBanner,
         scale::{ActionBanner, ConfirmPanel, ScalePanel},
         worker_table::WorkerTable,
     },
     error::ConsoleError,
-    filters::{SortKey, WorkerQuery, history_path, with_query, workers_path},
+    filters::{SortKey, WorkerQuery, with_query},
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
 };
 
@@ -36,24 +36,7 @@ pub fn WorkersPage() -> impl IntoView {
     view! {
         <Title text=move || format!("{} · {}", app(), namespace()) />
         <section class="page workers-page">
-            <nav class="crumbs" aria-label="Breadcrumb">
-                <a href="/">"Apps"</a>
-                <span aria-hidden="true">" / "</span>
-                <span>{namespace}</span>
-                <span aria-hidden="true">" / "</span>
-            </nav>
-            <h1>{app}</h1>
-            <nav class="tabs" aria-label="Views">
-                <a href=move || workers_path(&namespace(), &app()) aria-current="page">
-                    "Live workers"
-                </a>
-                <a href=move || history_path(&namespace(), &app())>"History"</a>
-                <CopyLink href=Signal::derive(move || {
-                    let map = query.read();
-                    let (view, _) = WorkerQuery::parse((&*map).into_iter().map(|(k, v)| (k.as_ref(), v)));
-                    with_query(&workers_path(&namespace(), &app()), &view.to_query_string())
-                }) />
-            </nav>
+            <AppViewHeader current=AppView::Live />
             <Transition fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
                 {move || Suspend::new(async move {
                     match workers.await {
