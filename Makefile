@@ -13,7 +13,11 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 # The end-to-end suite gets its own port, so it can run beside `make run`.
 E2E_SITE_ADDR ?= 127.0.0.1:3300
-E2E := LEPTOS_SITE_ADDR=$(E2E_SITE_ADDR) LEPTOS_RELOAD_PORT=3301 cargo leptos end-to-end
+# The built-in simulator on a known loopback port and token, so the tests can
+# drive it (fault injection, launch times) as well as the console.
+E2E_SIM_ADDR ?= 127.0.0.1:3302
+E2E := LEPTOS_SITE_ADDR=$(E2E_SITE_ADDR) LEPTOS_RELOAD_PORT=3301 \
+	EVERAI_SIM_ADDR=$(E2E_SIM_ADDR) EVERAI_SIM_TOKEN=e2e-simulator cargo leptos end-to-end
 
 .PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release
 
@@ -54,8 +58,10 @@ test-compat: setup-test ## the platform's own Python client against the simulato
 
 e2e: setup-test ## Playwright against a debug build
 	@scripts/port-free.sh $(E2E_SITE_ADDR)
+	@scripts/port-free.sh $(E2E_SIM_ADDR)
 	$(E2E)
 
 e2e-release: setup-test ## Playwright against the release build (what CI also runs)
 	@scripts/port-free.sh $(E2E_SITE_ADDR)
+	@scripts/port-free.sh $(E2E_SIM_ADDR)
 	$(E2E) --release

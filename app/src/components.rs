@@ -5,5 +5,7 @@ pub mod badges;
 pub mod copy_link;
 pub mod error_banner;
 pub mod header;
+pub mod pager;
 pub mod scale;
+pub mod skeleton;
 pub mod worker_table;

@@ -1,5 +1,5 @@
 //! The worker view's filters and sort order, as they live in the URL query:
-//! `?status=STATUS_RUNNING&status=STATUS_PENDING&detail=DETAIL_STATUS_FREE&q=ab12&sort=created&dir=desc`.
+//! `?status=STATUS_RUNNING&status=STATUS_PENDING&detail=DETAIL_STATUS_FREE&q=ab12&sort=created&dir=desc&page=2`.
 //!
 //! Parsing is lenient (a bad value never breaks the page) but not silent:
 //! whatever was ignored is reported, so the page can say so.
@@ -10,6 +10,10 @@ use everai_api::{DetailStatus, Worker, WorkerStatus};
 
 /// The longest search text kept.
 pub const MAX_SEARCH_LEN: usize = 100;
+
+/// Rows in one page of the table: enough to scan, few enough that the
+/// browser stays quick with thousands of workers.
+pub const PAGE_SIZE: usize = 100;
 
 /// A column the table can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -143,6 +147,8 @@ pub struct WorkerQuery {
     /// The history window in days (history view only), as the URL gave it;
     /// checked by [`crate::history::parse_days`].
     pub days: Option<String>,
+    /// The page of the table, from 1; see [`Paging`].
+    pub page: usize,
 }
 
 impl WorkerQuery {
@@ -151,6 +157,7 @@ impl WorkerQuery {
     pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Self, Vec<String>) {
         let mut query = WorkerQuery {
             descending: SortKey::default().descending_by_default(),
+            page: 1,
             ..WorkerQuery::default()
         };
         let mut notes = Vec::new();
@@ -191,6 +198,13 @@ impl WorkerQuery {
                 },
                 "dir" => dir = Some(value),
                 "days" if !value.is_empty() => query.days = Some(value.chars().take(12).collect()),
+                "page" if !value.is_empty() => match value.parse::<usize>() {
+                    Ok(n) if n >= 1 => query.page = n,
+                    _ => notes.push(format!(
+                        "{:?} is not a page number; showing the first page.",
+                        value.chars().take(20).collect::<String>()
+                    )),
+                },
                 _ => {}
             }
         }
@@ -263,7 +277,18 @@ impl WorkerQuery {
         if let Some(days) = &self.days {
             pairs.push(("days", days.clone()));
         }
+        if self.page > 1 {
+            pairs.push(("page", self.page.to_string()));
+        }
         pairs
+    }
+
+    /// This query on page `page`.
+    pub fn on_page(&self, page: usize) -> WorkerQuery {
+        WorkerQuery {
+            page: page.max(1),
+            ..self.clone()
+        }
     }
 
     /// The canonical query string (without `?`; empty for the defaults):
@@ -287,6 +312,7 @@ impl WorkerQuery {
         WorkerQuery {
             sort: key,
             descending,
+            page: 1,
             ..self.clone()
         }
     }
@@ -295,6 +321,7 @@ impl WorkerQuery {
     pub fn only_detail(&self, detail: DetailStatus) -> WorkerQuery {
         WorkerQuery {
             details: vec![detail],
+            page: 1,
             ..self.clone()
         }
     }
@@ -303,7 +330,37 @@ impl WorkerQuery {
     pub fn only_status(&self, status: WorkerStatus) -> WorkerQuery {
         WorkerQuery {
             statuses: vec![status],
+            page: 1,
             ..self.clone()
+        }
+    }
+}
+
+/// Where one page of `total` rows sits: the page asked for, moved back to
+/// the last one when the list has shrunk under it (workers come and go).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// The page shown, from 1.
+    pub page: usize,
+    /// How many pages there are (at least 1).
+    pub pages: usize,
+    /// The rows of the page shown: `start..end` of the filtered list.
+    pub start: usize,
+    pub end: usize,
+    pub total: usize,
+}
+
+impl Paging {
+    pub fn new(total: usize, asked: usize) -> Paging {
+        let pages = total.div_ceil(PAGE_SIZE).max(1);
+        let page = asked.clamp(1, pages);
+        let start = (page - 1) * PAGE_SIZE;
+        Paging {
+            page,
+            pages,
+            start: start.min(total),
+            end: (start + PAGE_SIZE).min(total),
+            total,
         }
     }
 }
@@ -527,5 +584,38 @@ mod tests {
             "/namespaces/default/apps/a%20b%2Fc/workers"
         );
         assert_eq!(with_query("/p", "a=1"), "/p?a=1");
+    }
+
+    #[test]
+    fn paging_cuts_the_list_into_pages_and_follows_it_when_it_shrinks() {
+        let p = Paging::new(250, 1);
+        assert_eq!((p.page, p.pages, p.start, p.end), (1, 3, 0, 100));
+        let p = Paging::new(250, 3);
+        assert_eq!((p.page, p.start, p.end), (3, 200, 250));
+        // Past the end (the list shrank, or a hand-edited link): the last page.
+        let p = Paging::new(250, 9);
+        assert_eq!((p.page, p.start, p.end), (3, 200, 250));
+        let p = Paging::new(0, 4);
+        assert_eq!((p.page, p.pages, p.start, p.end), (1, 1, 0, 0));
+        let p = Paging::new(100, 2);
+        assert_eq!((p.page, p.pages, p.start, p.end), (1, 1, 0, 100));
+    }
+
+    #[test]
+    fn the_page_lives_in_the_url_and_new_orders_start_at_page_one() {
+        let (q, notes) = WorkerQuery::parse([("page", "3"), ("sort", "id")]);
+        assert!(notes.is_empty());
+        assert_eq!(q.page, 3);
+        assert_eq!(q.to_query_string(), "sort=id&page=3");
+        assert_eq!(q.on_page(1).to_query_string(), "sort=id");
+        assert_eq!(q.sorted_by(SortKey::Created).page, 1);
+        assert_eq!(q.only_status(WorkerStatus::Running).page, 1);
+        assert_eq!(q.only_detail(DetailStatus::Free).page, 1);
+        for bad in ["0", "-1", "two", "1.5", "99999999999999999999999"] {
+            let (q, notes) = WorkerQuery::parse([("page", bad)]);
+            assert_eq!(q.page, 1, "{bad}");
+            assert_eq!(notes.len(), 1, "{bad}");
+            assert!(notes[0].contains("not a page number"), "{bad}");
+        }
     }
 }

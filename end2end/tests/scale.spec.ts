@@ -1,10 +1,14 @@
 import { expect, test } from '@playwright/test';
 import { WorkersPage } from './pages/workers-page';
+import { tuneLaunch } from './support/simulator';
 
 // These tests change the simulator's apps, so each uses apps that no other
 // test reads, and the two projects (hydrated, no-js) pick different workers.
 
-test('scale up: a count, a confirmation naming the app, then the new worker highlighted', async ({ page }) => {
+test('scale up: a count, a confirmation naming the app, then the new worker highlighted until it runs', async ({ page, request, javaScriptEnabled }) => {
+  // Fast time for this app: its launches take 1-2 s and never fail, so the
+  // new worker's way to RUNNING is certain and short.
+  await tuneLaunch(request, 'research', 'tokenizer', { secs: [1, 2], failure: 0 });
   const workers = new WorkersPage(page);
   await workers.open('research', 'tokenizer');
   const scale = page.getByRole('region', { name: 'Scale' });
@@ -23,6 +27,19 @@ test('scale up: a count, a confirmation naming the app, then the new worker high
   await expect(page.locator(`tr[data-worker-id="${id}"]`)).toHaveClass(/row-new/);
   // The confirmation is gone: reloading this URL shows the outcome, it does not act again.
   await expect(page.getByRole('region', { name: /^Add / })).toHaveCount(0);
+
+  // The new worker reaches RUNNING: the live view reads it again on its own;
+  // without JavaScript, a reload of the same URL shows it.
+  const status = page.locator(`tr[data-worker-id="${id}"] td.status`);
+  if (javaScriptEnabled) {
+    await expect(status).toHaveText('Running', { timeout: 15_000 });
+  } else {
+    await expect(async () => {
+      await page.reload();
+      await expect(status).toHaveText('Running', { timeout: 500 });
+    }).toPass({ timeout: 15_000 });
+  }
+  await expect(page.getByTestId('action-result')).toHaveText(/^Added 1 worker/);
 });
 
 test('a double click on the confirmation sends one request', async ({ page, javaScriptEnabled }) => {

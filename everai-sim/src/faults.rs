@@ -19,6 +19,10 @@ pub struct Faults {
     pub truncate_rate: f64,
     /// Share of successful answers replaced by an HTML page.
     pub html_rate: f64,
+    /// Only requests about these apps (`namespace/app`) are affected; when
+    /// empty, every API request is. Lets one app misbehave while the others
+    /// stay healthy.
+    pub apps: Vec<String>,
 }
 
 impl Default for Faults {
@@ -30,6 +34,7 @@ impl Default for Faults {
             retry_after_secs: None,
             truncate_rate: 0.0,
             html_rate: 0.0,
+            apps: Vec::new(),
         }
     }
 }
@@ -52,6 +57,62 @@ impl Faults {
         if self.latency_ms > 120_000 {
             return Err("latency_ms must be at most 120000".into());
         }
+        for app in &self.apps {
+            let mut parts = app.split('/');
+            let ok = matches!(
+                (parts.next(), parts.next(), parts.next()),
+                (Some(ns), Some(name), None) if !ns.is_empty() && !name.is_empty()
+            );
+            if !ok {
+                return Err(format!("apps: {app:?} is not of the form namespace/app"));
+            }
+        }
         Ok(())
+    }
+
+    /// Whether a request for `path` is subject to these faults.
+    pub fn applies_to(&self, path: &str) -> bool {
+        if self.apps.is_empty() {
+            return true;
+        }
+        // /api/apps/v1/namespaces/{ns}/apps/{app}/…
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match segments.as_slice() {
+            ["api", "apps", "v1", "namespaces", ns, "apps", app, ..] => {
+                self.apps.iter().any(|a| *a == format!("{ns}/{app}"))
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scoped_faults_apply_to_their_apps_only() {
+        let faults = Faults {
+            apps: vec!["staging/canary".into()],
+            ..Faults::default()
+        };
+        assert!(faults.validate().is_ok());
+        assert!(faults.applies_to("/api/apps/v1/namespaces/staging/apps/canary/workers"));
+        assert!(faults.applies_to("/api/apps/v1/namespaces/staging/apps/canary/workers:scale-up"));
+        assert!(!faults.applies_to("/api/apps/v1/namespaces/staging/apps/other/workers"));
+        assert!(!faults.applies_to("/api/apps/v1/namespaces/staging/apps"));
+        assert!(!faults.applies_to("/api/apps/v1/apps"));
+        assert!(Faults::default().applies_to("/api/apps/v1/apps"));
+    }
+
+    #[test]
+    fn app_names_must_name_namespace_and_app() {
+        for bad in ["canary", "a/b/c", "/canary", "staging/"] {
+            let faults = Faults {
+                apps: vec![bad.into()],
+                ..Faults::default()
+            };
+            assert!(faults.validate().is_err(), "{bad}");
+        }
     }
 }

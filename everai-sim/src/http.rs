@@ -10,7 +10,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, put},
 };
 use everai_api::{DetailStatus, Timestamp, WorkerStatus};
 use serde_json::{Map, Value, json};
@@ -34,7 +34,9 @@ pub fn router(sim: Simulator) -> Router {
             get(list_workers).post(scale),
         )
         .route_layer(middleware::from_fn_with_state(sim.clone(), inject_faults));
-    let control = Router::new().route("/_sim/faults", get(get_faults).put(put_faults));
+    let control = Router::new()
+        .route("/_sim/faults", get(get_faults).put(put_faults))
+        .route("/_sim/apps/{ns}/{app}/launch", put(put_launch));
     api.merge(control)
         .fallback(|| async { grpc_error(StatusCode::NOT_FOUND, 5, "Not Found") })
         .layer(middleware::from_fn_with_state(sim.clone(), require_token))
@@ -80,18 +82,25 @@ async fn require_token(State(sim): State<Simulator>, request: Request, next: Nex
 }
 
 async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
-    let (faults, error, garble) = {
+    let decided = {
         let mut guard = sim.inner.faults.lock().expect("faults lock");
         let (faults, rng) = &mut *guard;
-        let error = rng.chance(faults.error_rate);
-        let garble = if rng.chance(faults.truncate_rate) {
-            Some(Garble::Truncate)
-        } else if rng.chance(faults.html_rate) {
-            Some(Garble::Html)
-        } else {
+        if !faults.applies_to(request.uri().path()) {
             None
-        };
-        (faults.clone(), error, garble)
+        } else {
+            let error = rng.chance(faults.error_rate);
+            let garble = if rng.chance(faults.truncate_rate) {
+                Some(Garble::Truncate)
+            } else if rng.chance(faults.html_rate) {
+                Some(Garble::Html)
+            } else {
+                None
+            };
+            Some((faults.clone(), error, garble))
+        }
+    };
+    let Some((faults, error, garble)) = decided else {
+        return next.run(request).await;
     };
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
@@ -176,6 +185,44 @@ async fn put_faults(State(sim): State<Simulator>, body: Bytes) -> Response {
     }
     sim.set_faults(faults.clone());
     Json(faults).into_response()
+}
+
+/// How an app's future launches go: `{"secs": [lo, hi], "failure": 0.1}`,
+/// either field optional. Workers already created keep their fate.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LaunchSettings {
+    secs: Option<(f64, f64)>,
+    failure: Option<f64>,
+}
+
+async fn put_launch(
+    State(sim): State<Simulator>,
+    Path((ns, app)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let settings: LaunchSettings = match serde_json::from_slice(&body) {
+        Ok(s) => s,
+        Err(e) => return bad_request(&format!("invalid launch settings: {e}")),
+    };
+    if let Some((lo, hi)) = settings.secs
+        && !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo <= hi && hi <= 3600.0)
+    {
+        return bad_request("secs must be [lo, hi] with 0 <= lo <= hi <= 3600");
+    }
+    if let Some(f) = settings.failure
+        && !(0.0..=1.0).contains(&f)
+    {
+        return bad_request("failure must be between 0 and 1");
+    }
+    let now = sim.inner.clock.now();
+    let mut world = sim.inner.world.lock().expect("world lock");
+    match world.tune_launch(&ns, &app, settings.secs, settings.failure, now) {
+        Ok((secs, failure)) => {
+            Json(json!({ "secs": [secs.0, secs.1], "failure": failure })).into_response()
+        }
+        Err(e) => sim_error(e),
+    }
 }
 
 fn time(n: Nanos) -> Value {

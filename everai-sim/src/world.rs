@@ -426,6 +426,28 @@ impl World {
         Ok((views, app))
     }
 
+    /// Changes how the app's launches after `t` go (duration range in
+    /// seconds, share that fail); returns the settings now in force.
+    pub fn tune_launch(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        secs: Option<(f64, f64)>,
+        failure: Option<f64>,
+        t: Nanos,
+    ) -> Result<((f64, f64), f64), SimError> {
+        let app = self.app_mut(namespace, name)?;
+        // What happened before `t` happened under the old settings.
+        app.advance(t);
+        if let Some(secs) = secs {
+            app.spec.launch_secs = secs;
+        }
+        if let Some(failure) = failure {
+            app.spec.launch_failure = failure;
+        }
+        Ok((app.spec.launch_secs, app.spec.launch_failure))
+    }
+
     /// Starts `count` workers; refuses to go past the app's `maxWorkers`.
     pub fn scale_up(
         &mut self,

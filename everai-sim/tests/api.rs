@@ -385,3 +385,91 @@ async fn faults_can_be_set_over_http_and_are_checked() {
         ApiError::Upstream { status: 500, .. }
     ));
 }
+
+#[tokio::test]
+async fn faults_scoped_to_an_app_leave_the_others_alone() {
+    let mut world = World::empty();
+    for name in ["gpu-app", "other-app"] {
+        world.add_app(
+            AppSpec {
+                namespace: "default".into(),
+                name: name.into(),
+                gpu: None,
+                cpus: 1.0,
+                memory: 1024,
+                revision: "v1".into(),
+                max_workers: 4,
+                launch_secs: (5.0, 5.0),
+                launch_failure: 0.0,
+                request_every_secs: 5.0,
+                service_secs: (1.0, 1.0),
+                request_failure: 0.0,
+            },
+            T0 - DAY,
+            3,
+        );
+    }
+    let sim = Simulator::new(world, Arc::new(ManualClock::at(T0)), TOKEN);
+    let addr: SocketAddr = sim.spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let client = Client::new(
+        format!("http://{addr}").parse().unwrap(),
+        SecretString::from(TOKEN),
+        ClientOptions::default(),
+    )
+    .unwrap();
+    sim.set_faults(Faults {
+        error_rate: 1.0,
+        error_status: 500,
+        apps: vec!["default/gpu-app".into()],
+        ..Faults::default()
+    });
+    let other = AppName::parse("other-app").unwrap();
+    assert!(matches!(
+        client
+            .list_workers(&ns(), &app(), false, 2)
+            .await
+            .unwrap_err(),
+        ApiError::Upstream { status: 500, .. }
+    ));
+    assert!(client.list_workers(&ns(), &other, false, 2).await.is_ok());
+    assert!(client.list_apps(&ns()).await.is_ok());
+}
+
+#[tokio::test]
+async fn launches_can_be_tuned_per_app_over_http() {
+    let h = start().await;
+    let path = "/_sim/apps/default/gpu-app/launch";
+    for bad in [
+        r#"{"secs":[5,1]}"#,
+        r#"{"secs":[-1,1]}"#,
+        r#"{"failure":1.5}"#,
+        r#"{"typo":1}"#,
+    ] {
+        let (status, _) = raw(&h, "PUT", path, Some(TOKEN), Some(bad)).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    let (status, _) = raw(&h, "PUT", path, None, Some(r#"{"failure":0}"#)).await;
+    assert_eq!(status, 401);
+    let (status, _) = raw(
+        &h,
+        "PUT",
+        "/_sim/apps/default/no-such-app/launch",
+        Some(TOKEN),
+        Some(r#"{"failure":0}"#),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, body) = raw(&h, "PUT", path, Some(TOKEN), Some(r#"{"secs":[1,1]}"#)).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({ "secs": [1.0, 1.0], "failure": 0.0 }));
+    // A worker started now runs one (simulated) second later, not twenty.
+    let ids = h.client.scale_up(&ns(), &app(), 1).await.unwrap();
+    h.clock.advance(2 * SECOND);
+    let list = h
+        .client
+        .list_workers(&ns(), &app(), false, 2)
+        .await
+        .unwrap();
+    let started = list.workers.iter().find(|w| w.id == ids[0]).unwrap();
+    assert_eq!(started.status, WorkerStatus::Running);
+}

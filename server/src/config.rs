@@ -6,6 +6,8 @@
 //! | `EVERAI_TOKEN` | bearer token for `EVERAI_ENDPOINT`; required with it |
 //! | `EVERAI_SIM_SEED` | seed of the built-in simulator's demo world, default 1 |
 //! | `EVERAI_SIM_TIME_SCALE` | how much faster than real time the simulator runs, default 1 |
+//! | `EVERAI_SIM_ADDR` | loopback address for the built-in simulator, default a random free port |
+//! | `EVERAI_SIM_TOKEN` | the built-in simulator's token, default a random one; with `EVERAI_SIM_ADDR` it lets tests and demos drive the simulator (`PUT /_sim/faults`) |
 //! | `CONSOLE_MAX_SCALE_STEP` | most workers one scale-up may add, 1 to 1000, default 50 |
 //! | `LEPTOS_SITE_ADDR` | address to listen on (read by Leptos), default `127.0.0.1:3000` |
 //! | `RUST_LOG` | log filter, default `info` |
@@ -18,7 +20,14 @@ use url::Url;
 pub enum Upstream {
     /// The simulator built into the console (`EVERAI_ENDPOINT` unset),
     /// started in-process on a loopback port.
-    Simulator { seed: u64, time_scale: f64 },
+    Simulator {
+        seed: u64,
+        time_scale: f64,
+        /// Where it listens: a loopback address; `None` for any free port.
+        addr: Option<std::net::SocketAddr>,
+        /// Its token; `None` for a fresh random one.
+        token: Option<SecretString>,
+    },
     /// The real platform (or anything speaking its API) at `endpoint`.
     Platform {
         endpoint: Url,
@@ -49,6 +58,10 @@ pub enum ConfigError {
     BadMaxScaleStep,
     #[error("EVERAI_SIM_TIME_SCALE must be a number from 0.01 to 10000, e.g. 1 or 60")]
     BadTimeScale,
+    #[error("EVERAI_SIM_ADDR must be a loopback address with a port, e.g. 127.0.0.1:8900")]
+    BadSimAddr,
+    #[error("EVERAI_SIM_TOKEN must be a single line of printable characters")]
+    SimTokenNotPrintable,
 }
 
 /// Most workers one scale-up may add, from `CONSOLE_MAX_SCALE_STEP`.
@@ -103,7 +116,28 @@ fn simulator_from(var: impl Fn(&str) -> Option<String>) -> Result<Upstream, Conf
             .filter(|x| (0.01..=10_000.0).contains(x))
             .ok_or(ConfigError::BadTimeScale)?,
     };
-    Ok(Upstream::Simulator { seed, time_scale })
+    // The simulator's control endpoints can break it on purpose: keep them
+    // on this machine.
+    let addr = match set("EVERAI_SIM_ADDR") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<std::net::SocketAddr>()
+                .ok()
+                .filter(|a| a.ip().is_loopback())
+                .ok_or(ConfigError::BadSimAddr)?,
+        ),
+    };
+    let token = match set("EVERAI_SIM_TOKEN") {
+        None => None,
+        Some(t) if t.bytes().all(|b| b.is_ascii_graphic()) => Some(SecretString::from(t)),
+        Some(_) => return Err(ConfigError::SimTokenNotPrintable),
+    };
+    Ok(Upstream::Simulator {
+        seed,
+        time_scale,
+        addr,
+        token,
+    })
 }
 
 fn parse_endpoint(raw: &str) -> Result<Url, ConfigError> {
@@ -153,7 +187,9 @@ mod tests {
             upstream(&[]),
             Ok(Upstream::Simulator {
                 seed: 1,
-                time_scale: 1.0
+                time_scale: 1.0,
+                addr: None,
+                token: None,
             })
         ));
         assert!(matches!(
@@ -164,9 +200,25 @@ mod tests {
             upstream(&[("EVERAI_SIM_SEED", "42"), ("EVERAI_SIM_TIME_SCALE", "60")]),
             Ok(Upstream::Simulator {
                 seed: 42,
-                time_scale: 60.0
+                time_scale: 60.0,
+                ..
             })
         ));
+        let Ok(Upstream::Simulator {
+            addr: Some(addr),
+            token: Some(token),
+            ..
+        }) = upstream(&[
+            ("EVERAI_SIM_ADDR", "127.0.0.1:8900"),
+            ("EVERAI_SIM_TOKEN", "e2e"),
+        ])
+        else {
+            panic!("expected a fixed address and token");
+        };
+        assert_eq!(
+            (addr.to_string(), token.expose_secret()),
+            ("127.0.0.1:8900".into(), "e2e")
+        );
     }
 
     #[test]
@@ -178,6 +230,10 @@ mod tests {
             ("EVERAI_SIM_TIME_SCALE", "fast", ConfigError::BadTimeScale),
             ("EVERAI_SIM_TIME_SCALE", "NaN", ConfigError::BadTimeScale),
             ("EVERAI_SIM_TIME_SCALE", "1e9", ConfigError::BadTimeScale),
+            ("EVERAI_SIM_ADDR", "0.0.0.0:8900", ConfigError::BadSimAddr),
+            ("EVERAI_SIM_ADDR", "127.0.0.1", ConfigError::BadSimAddr),
+            ("EVERAI_SIM_ADDR", "localhost:8900", ConfigError::BadSimAddr),
+            ("EVERAI_SIM_TOKEN", "a b", ConfigError::SimTokenNotPrintable),
         ] {
             assert_eq!(
                 upstream(&[(name, value)]).unwrap_err(),

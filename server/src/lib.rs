@@ -87,8 +87,14 @@ pub async fn connect(
     upstream: Upstream,
 ) -> Result<(Client, UpstreamKind), Box<dyn std::error::Error>> {
     match upstream {
-        Upstream::Simulator { seed, time_scale } => {
-            let token = random_token();
+        Upstream::Simulator {
+            seed,
+            time_scale,
+            addr,
+            token,
+        } => {
+            use secrecy::ExposeSecret;
+            let token = token.map_or_else(random_token, |t| t.expose_secret().to_string());
             let sim = everai_sim::Simulator::demo(&everai_sim::SimConfig {
                 token: token.clone(),
                 seed,
@@ -96,9 +102,11 @@ pub async fn connect(
                 faults: Default::default(),
             });
             let addr = sim
-                .spawn((std::net::Ipv4Addr::LOCALHOST, 0).into())
+                .spawn(addr.unwrap_or((std::net::Ipv4Addr::LOCALHOST, 0).into()))
                 .await
-                .map_err(|e| format!("cannot start the built-in simulator: {e}"))?;
+                .map_err(|e| {
+                    format!("cannot start the built-in simulator (EVERAI_SIM_ADDR): {e}")
+                })?;
             tracing::info!(%addr, seed, time_scale, "upstream: built-in EverAI simulator");
             let endpoint = url::Url::parse(&format!("http://{addr}"))?;
             let client = Client::new(

@@ -38,6 +38,8 @@ async fn state_with_simulator() -> AppState {
     let (client, upstream) = server::connect(server::config::Upstream::Simulator {
         seed: 1,
         time_scale: 1.0,
+        addr: None,
+        token: None,
     })
     .await
     .unwrap();

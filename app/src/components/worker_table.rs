@@ -18,7 +18,7 @@ use crate::{
 /// redraws only the rows that changed, and highlights them briefly.
 #[component]
 pub fn WorkerTable(
-    /// The rows to show, in order.
+    /// The rows to show, in order (one page of them).
     shown: Memo<Vec<Worker>>,
     /// The read they come from: its clock and what changed in it.
     snapshot: RwSignal<Snapshot>,
@@ -72,6 +72,31 @@ pub fn WorkerTable(
                     <form id="selection" class="selection" method="get" action=path>
                         {hidden}
                         <input type="hidden" name="confirm" value="down" />
+                        // Ticked workers on other pages of the table go too.
+                        {move || {
+                            let off_page: Vec<String> = selected
+                                .with(|sel| {
+                                    shown
+                                        .with(|rows| {
+                                            snapshot
+                                                .with(|snap| {
+                                                    sel.iter()
+                                                        .filter(|id| !rows.iter().any(|w| &w.id == *id))
+                                                        .filter(|id| {
+                                                            snap.workers
+                                                                .iter()
+                                                                .any(|w| &w.id == *id && removable(w))
+                                                        })
+                                                        .cloned()
+                                                        .collect()
+                                                })
+                                        })
+                                });
+                            off_page
+                                .into_iter()
+                                .map(|id| view! { <input type="hidden" name="worker" value=id /> })
+                                .collect_view()
+                        }}
                         <button type="submit" class="button">"Remove selected…"</button>
                         <span class="muted hint" data-testid="selected-count">
                             {move || match selected.with(Vec::len) {

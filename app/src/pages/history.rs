@@ -13,9 +13,11 @@ use crate::{
     components::{
         app_header::{AppView, AppViewHeader},
         error_banner::ErrorBanner,
+        pager::Pager,
+        skeleton::HistorySkeleton,
         worker_table::WorkerTable,
     },
-    filters::{WorkerQuery, history_path, with_query},
+    filters::{Paging, WorkerQuery, history_path, with_query},
     format,
     history::{BUCKET_EDGES_S, DAY_MS, Timeline, churn, cold_starts, is_ended, parse_days},
     pages::workers::{FilterBar, Snapshot},
@@ -76,7 +78,7 @@ pub fn HistoryPage() -> impl IntoView {
                         }
                     })
             }}
-            <Transition fallback=|| view! { <p class="muted">"Loading history…"</p> }>
+            <Transition fallback=|| view! { <HistorySkeleton /> }>
                 {move || Suspend::new(async move {
                     match history.await {
                         Ok(page) => view! { <HistoryView page days=days.get_untracked().0 /> }.into_any(),
@@ -116,6 +118,11 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
         changed_ids: BTreeSet::new(),
     });
     let shown = Memo::new(move |_| query.with(|q| snapshot.with(|s| q.apply(&s.workers))));
+    let paging = Memo::new(move |_| Paging::new(shown.with(Vec::len), query.with(|q| q.page)));
+    let rows = Memo::new(move |_| {
+        let p = paging.get();
+        shown.with(|s| s[p.start..p.end].to_vec())
+    });
     let selected = RwSignal::new(Vec::new());
 
     view! {
@@ -156,7 +163,7 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
                         {move || format!("Showing {} of {ended_count} ended workers", shown.with(Vec::len))}
                     </p>
                     <WorkerTable
-                        shown
+                        shown=rows
                         snapshot
                         query=query.get()
                         path=path.get()
@@ -164,6 +171,7 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
                         highlight=Vec::new()
                         read_only=true
                     />
+                    <Pager paging query=query.get() path=path.get() />
                 }
                     .into_any()
             }}

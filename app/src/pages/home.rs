@@ -5,6 +5,7 @@ use everai_api::{AppStatus, AppSummary};
 
 use crate::{
     components::error_banner::ErrorBanner,
+    components::skeleton::AppsSkeleton,
     format,
     server_fns::{
         apps::list_apps,
@@ -33,7 +34,7 @@ pub fn HomePage() -> impl IntoView {
 
             <section class="card apps-card" aria-labelledby="apps-heading">
                 <h2 id="apps-heading">"Apps"</h2>
-                <Transition fallback=|| view! { <p class="muted">"Loading apps…"</p> }>
+                <Transition fallback=|| view! { <AppsSkeleton /> }>
                     {move || Suspend::new(async move {
                         match apps.await {
                             Ok(apps) => view! { <AppTable apps /> }.into_any(),

@@ -11,11 +11,13 @@ use crate::{
         app_header::{AppView, AppViewHeader},
         badges::{DetailBadge, StatusBadge},
         error_banner::ErrorBanner,
+        pager::Pager,
         scale::{ActionBanner, ConfirmPanel, ScalePanel},
+        skeleton::WorkersSkeleton,
         worker_table::WorkerTable,
     },
     error::ConsoleError,
-    filters::{SortKey, WorkerQuery, with_query},
+    filters::{Paging, SortKey, WorkerQuery, with_query},
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
 };
 
@@ -37,7 +39,7 @@ pub fn WorkersPage() -> impl IntoView {
         <Title text=move || format!("{} · {}", app(), namespace()) />
         <section class="page workers-page">
             <AppViewHeader current=AppView::Live />
-            <Transition fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
+            <Transition fallback=|| view! { <WorkersSkeleton /> }>
                 {move || Suspend::new(async move {
                     match workers.await {
                         Ok(page) => {
@@ -174,6 +176,11 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         })
     });
     let shown = Memo::new(move |_| query.with(|q| snapshot.with(|s| q.apply(&s.workers))));
+    let paging = Memo::new(move |_| Paging::new(shown.with(Vec::len), query.with(|q| q.page)));
+    let rows = Memo::new(move |_| {
+        let p = paging.get();
+        shown.with(|s| s[p.start..p.end].to_vec())
+    });
     let empty = Memo::new(move |_| snapshot.with(|s| s.workers.is_empty()));
 
     view! {
@@ -252,13 +259,14 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                     }
                 >
                     <WorkerTable
-                        shown
+                        shown=rows
                         snapshot
                         query=query.get()
                         path=path.get()
                         selected
                         highlight=highlight.get_value()
                     />
+                    <Pager paging query=query.get() path=path.get() />
                 </Show>
             }
                 .into_any()

@@ -1,0 +1,88 @@
+import { expect, test } from '@playwright/test';
+import { WorkersPage } from './pages/workers-page';
+import { setFaults } from './support/simulator';
+
+// The simulator makes one app fail while every other stays healthy; no other
+// test reads staging/sdxl-canary. The faults are process-wide, so these tests
+// run one after another, in the hydrated project only, and open a
+// JavaScript-off browser themselves where they need one.
+const [NS, APP] = ['staging', 'sdxl-canary'];
+const scope = { apps: [`${NS}/${APP}`] };
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeEach(({ javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'runs once, in the hydrated project; it opens its own no-JS browser');
+});
+
+test.afterEach(async ({ request }) => {
+  await setFaults(request, {});
+});
+
+test('a failing platform turns the live view stale, keeps its rows, and it recovers', async ({ page, request }) => {
+  await setFaults(request, {});
+  await page.clock.install();
+  const workers = new WorkersPage(page);
+  await workers.open(NS, APP);
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  const rows = await workers.rows.count();
+  expect(rows).toBeGreaterThan(0);
+  const live = page.getByTestId('live');
+  const stale = page.getByTestId('stale');
+  await expect(stale).toHaveCount(0);
+
+  await setFaults(request, { ...scope, error_rate: 1, error_status: 429, retry_after_secs: 30 });
+  const failed = page.waitForResponse((r) => r.url().includes('/api/list_workers'));
+  await page.clock.runFor(6_000);
+  await failed;
+  await expect(stale).toHaveText(
+    'Could not refresh: The EverAI API is rate limiting the console (429). Try again in 30 s. ' +
+      'Showing the workers as they were at the last good read.',
+  );
+  // The page is alive: same rows, controls usable, the age keeps counting.
+  await expect(workers.rows).toHaveCount(rows);
+  await page.clock.runFor(6_000);
+  await expect(live).toContainText(/Updated 1\d s ago/);
+  await expect(page.getByRole('button', { name: 'Pause updates' })).toBeEnabled();
+
+  await setFaults(request, {});
+  const recovered = page.waitForResponse((r) => r.url().includes('/api/list_workers') && r.status() === 200);
+  await page.clock.runFor(6_000);
+  await recovered;
+  await expect(stale).toHaveCount(0);
+  await expect(live).toContainText('Updated just now');
+});
+
+test('each kind of failure gets its own banner and status, and the page stays usable', async ({ browser, request, baseURL }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const page = await context.newPage();
+  const cases: [Parameters<typeof setFaults>[1], number, string][] = [
+    [{ error_rate: 1, error_status: 401 }, 502, "The EverAI API did not accept the console's token (401). Check EVERAI_TOKEN."],
+    [{ error_rate: 1, error_status: 429, retry_after_secs: 7 }, 502, 'rate limiting the console (429). Try again in 7 s.'],
+    [{ error_rate: 1, error_status: 502 }, 502, 'The EverAI API answered with an error (502)'],
+    [{ error_rate: 1, error_status: 503 }, 502, 'The EverAI API answered with an error (503)'],
+    [{ truncate_rate: 1 }, 502, 'sent an answer the console cannot read'],
+    [{ html_rate: 1 }, 502, 'sent an answer the console cannot read'],
+  ];
+  for (const [faults, status, text] of cases) {
+    await setFaults(request, { ...scope, ...faults });
+    const response = await page.goto(WorkersPage.path(NS, APP));
+    expect(response?.status(), JSON.stringify(faults)).toBe(status);
+    const banner = page.getByRole('alert');
+    await expect(banner, JSON.stringify(faults)).toContainText(text);
+    await expect(banner).toContainText(/Reload|token/);
+    // Never the upstream's own body.
+    await expect(page.locator('body')).not.toContainText('<html>');
+    await expect(page.locator('body')).not.toContainText('Service temporarily unavailable');
+  }
+  // The rest of the console is unaffected, and the app comes back.
+  await page.getByRole('link', { name: 'History' }).click();
+  await expect(page.getByRole('alert')).toContainText('sent an answer the console cannot read');
+  await page.goto('/');
+  await expect(page.locator(`tr[data-app="${APP}"]`).getByRole('link', { name: APP })).toBeVisible();
+  await setFaults(request, {});
+  const response = await page.goto(WorkersPage.path(NS, APP));
+  expect(response?.status()).toBe(200);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await context.close();
+});
