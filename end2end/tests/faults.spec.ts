@@ -54,9 +54,12 @@ test('a failing platform turns the live view stale, keeps its rows, and it recov
 });
 
 test('each kind of failure gets its own banner and status, and the page stays usable', async ({ browser, request, baseURL }) => {
+  test.setTimeout(60_000);
   const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
   const page = await context.newPage();
   const cases: [Parameters<typeof setFaults>[1], number, string][] = [
+    // Longer than the client's 8 s deadline: the page still comes, in time.
+    [{ latency_ms: 9_000 }, 504, 'The EverAI API did not answer in time.'],
     [{ error_rate: 1, error_status: 401 }, 502, "The EverAI API did not accept the console's token (401). Check EVERAI_TOKEN."],
     [{ error_rate: 1, error_status: 429, retry_after_secs: 7 }, 502, 'rate limiting the console (429). Try again in 7 s.'],
     [{ error_rate: 1, error_status: 502 }, 502, 'The EverAI API answered with an error (502)'],

@@ -65,3 +65,35 @@ test('two workers scaled down go Terminating, then show as Terminated in history
     }
   }).toPass({ timeout: 20_000 });
 });
+
+test('a long list comes in pages of 100, the page in the URL', async ({ page }) => {
+  const path = '/namespaces/default/apps/image-resize/history';
+  await page.goto(`${path}?days=30&sort=id`);
+  const rows = page.locator('table.workers tbody tr');
+  const pager = page.getByTestId('pager');
+  await expect(rows).toHaveCount(100);
+  const where = /^Rows 1–100 of (\d+) · page 1 of (\d+)$/;
+  await expect(pager.locator('.pager-where')).toHaveText(where);
+  const [, total, pages] = (await pager.locator('.pager-where').innerText()).match(where) ?? [];
+  expect(Number(total)).toBeGreaterThan(1000);
+  expect(Number(pages)).toBe(Math.ceil(Number(total) / 100));
+  const firstOnPage1 = await rows.first().getAttribute('data-worker-id');
+
+  await pager.getByRole('link', { name: 'Next →' }).click();
+  await expect(page).toHaveURL(`${path}?sort=id&days=30&page=2`);
+  await expect(pager.locator('.pager-where')).toHaveText(`Rows 101–200 of ${total} · page 2 of ${pages}`);
+  await expect(rows).toHaveCount(100);
+  const firstOnPage2 = await rows.first().getAttribute('data-worker-id');
+  expect(firstOnPage2! > firstOnPage1!).toBe(true);
+
+  // A shared link opens on its page; one past the end shows the last page.
+  await page.goto(`${path}?sort=id&days=30&page=9999`);
+  await expect(pager.locator('.pager-where')).toHaveText(new RegExp(`· page ${pages} of ${pages}$`));
+  await expect(pager.getByRole('link', { name: 'Next →' })).toHaveCount(0);
+  expect(await rows.count()).toBeLessThanOrEqual(100);
+
+  // A new sort starts again at the first page.
+  await page.getByRole('link', { name: 'Success' }).click();
+  await expect(page).not.toHaveURL(/page=/);
+  await expect(pager.locator('.pager-where')).toHaveText(/^Rows 1–100 of /);
+});

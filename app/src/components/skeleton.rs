@@ -81,6 +81,10 @@ pub fn WorkersSkeleton() -> impl IntoView {
             <p class="showing" aria-hidden="true">
                 <Bar class="sk-m" />
             </p>
+            <div class="selection" aria-hidden="true">
+                <span class="sk sk-button"></span>
+                <Bar class="sk-xl" />
+            </div>
             <SkeletonTable rows=8 cols=10 />
         </div>
     }
