@@ -4,6 +4,10 @@
 //! `hydrate` into the browser bundle. Server-only code sits behind
 //! `#[cfg(feature = "ssr")]`.
 
+// Deeply nested views make deep types; the default limit (128) is too low
+// for the test build of the worker page.
+#![recursion_limit = "256"]
+
 #[cfg(feature = "ssr")]
 pub mod action_log;
 pub mod actions;
