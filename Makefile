@@ -16,8 +16,10 @@ E2E_SITE_ADDR ?= 127.0.0.1:3300
 # The built-in simulator on a known loopback port and token, so the tests can
 # drive it (fault injection, launch times) as well as the console.
 E2E_SIM_ADDR ?= 127.0.0.1:3302
+# A fresh audit log for every run.
 E2E := LEPTOS_SITE_ADDR=$(E2E_SITE_ADDR) LEPTOS_RELOAD_PORT=3301 \
-	EVERAI_SIM_ADDR=$(E2E_SIM_ADDR) EVERAI_SIM_TOKEN=e2e-simulator cargo leptos end-to-end
+	EVERAI_SIM_ADDR=$(E2E_SIM_ADDR) EVERAI_SIM_TOKEN=e2e-simulator \
+	CONSOLE_DATABASE_URL=sqlite://$$(mktemp -d)/audit.sqlite3 cargo leptos end-to-end
 
 .PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release
 
@@ -43,14 +45,14 @@ test: setup-test lint test-rust test-compat e2e ## formatting, clippy, Rust test
 
 lint: ## rustfmt and clippy with -D warnings, for both the server and the browser build
 	cargo fmt --all -- --check
-	cargo clippy -p app -p server -p everai-api -p everai-sim --features everai-api/client --all-targets --locked -- -D warnings
+	cargo clippy -p app -p server -p everai-api -p everai-sim -p console-store --features everai-api/client --all-targets --locked -- -D warnings
 	cargo clippy -p frontend -p everai-api --target wasm32-unknown-unknown --locked -- -D warnings
 
 fmt: ## format the code
 	cargo fmt --all
 
-test-rust: ## unit, client and router tests
-	cargo test -p app -p server -p everai-api -p everai-sim --features everai-api/client --locked
+test-rust: setup-test ## unit, client, storage (SQLite and a private PostgreSQL) and router tests
+	scripts/with-postgres.sh cargo test -p app -p server -p everai-api -p everai-sim -p console-store --features everai-api/client --locked
 
 test-compat: setup-test ## the platform's own Python client against the simulator
 	cargo build -p everai-sim --locked

@@ -3,8 +3,9 @@
 # A second run finds everything in place and returns in about a second.
 #
 #   scripts/setup.sh          build tools: wasm target, cargo-leptos, wasm-bindgen, npm packages
-#   scripts/setup.sh --test   the same, plus Debian's Chromium for the Playwright suite and
-#                             the platform's Python client (everai) for the compatibility test
+#   scripts/setup.sh --test   the same, plus Debian's Chromium for the Playwright suite,
+#                             Debian's PostgreSQL for the storage tests and the platform's
+#                             Python client (everai) for the compatibility test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +56,16 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium
+fi
+
+if [ "${1:-}" = "--test" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  say "installing Debian's PostgreSQL server for the storage tests (it is not left running)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends postgresql
+  # The package starts a cluster of its own; the tests start private ones.
+  $sudo service postgresql stop >/dev/null 2>&1 || true
 fi
 
 if [ "${1:-}" = "--test" ] && \

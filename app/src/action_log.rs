@@ -95,20 +95,6 @@ impl ActionLog {
     }
 }
 
-impl ActionLog {
-    /// The finished actions on `namespace`/`app` still kept, oldest first.
-    pub fn recent(&self, namespace: &str, app: &str) -> Vec<ActionOutcome> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out: Vec<ActionOutcome> = entries
-            .values()
-            .filter_map(|e| e.outcome.borrow().clone())
-            .filter(|o| o.namespace == namespace && o.app == app)
-            .collect();
-        out.sort_by_key(|o| o.at_ms);
-        out
-    }
-}
-
 fn prune(entries: &mut HashMap<String, Entry>) {
     entries.retain(|_, e| e.started.elapsed() < KEEP);
     while entries.len() >= MAX_ENTRIES {
@@ -171,8 +157,6 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         assert_eq!(log.get("k"), Some(a.clone()));
         assert_eq!(log.get("other"), None);
-        assert_eq!(log.recent("default", "a"), vec![a.clone()]);
-        assert!(log.recent("default", "b").is_empty());
     }
 
     #[tokio::test]

@@ -55,6 +55,9 @@ pub enum ConsoleError {
     /// An answer the console cannot read.
     #[error("The EverAI API sent an answer the console cannot read ({0}).")]
     Malformed(String),
+    /// The console's own database did not answer.
+    #[error("The console's audit log could not be read.")]
+    AuditLog,
 }
 
 impl ConsoleError {
@@ -74,6 +77,7 @@ impl ConsoleError {
             | ConsoleError::Interrupted
             | ConsoleError::Malformed(_) => 502,
             ConsoleError::Timeout => 504,
+            ConsoleError::AuditLog => 503,
         }
     }
 
@@ -101,7 +105,9 @@ impl ConsoleError {
                 "Open the app's worker page in the console and act from there."
             }
             ConsoleError::Transport(_) => "Check your connection to the console and reload.",
-            ConsoleError::Internal => "Reload; if it persists, tell whoever runs the console.",
+            ConsoleError::Internal | ConsoleError::AuditLog => {
+                "Reload; if it persists, tell whoever runs the console."
+            }
         }
     }
 }

@@ -11,6 +11,7 @@
 #[cfg(feature = "ssr")]
 pub mod action_log;
 pub mod actions;
+pub mod audit;
 pub mod components;
 pub mod error;
 pub mod filters;
@@ -30,7 +31,8 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    history::HistoryPage, home::HomePage, not_found::NotFound, workers::WorkersPage,
+    audit::AuditLogPage, history::HistoryPage, home::HomePage, not_found::NotFound,
+    workers::WorkersPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -75,6 +77,7 @@ pub fn App() -> impl IntoView {
                 // default out-of-order mode patches data in with scripts).
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("audit") view=AuditLogPage ssr=SsrMode::Async />
                     // Async: the whole page waits for the data, so an unknown
                     // app is a real 404 and the table arrives complete.
                     <Route

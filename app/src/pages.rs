@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod audit;
 pub mod history;
 pub mod home;
 pub mod not_found;

@@ -3,6 +3,7 @@
 //! URL) ever leaves through here.
 
 pub mod apps;
+pub mod audit;
 pub mod scale;
 pub mod status;
 pub mod workers;

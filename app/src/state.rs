@@ -20,4 +20,9 @@ pub struct AppState {
     pub max_scale_step: u32,
     /// When this server process started; shown as uptime.
     pub started_at: std::time::Instant,
+    /// The audit log (SQLite or PostgreSQL).
+    pub store: console_store::Store,
+    /// This console process among its replicas (`CONSOLE_REPLICA_ID`),
+    /// written on each audit record.
+    pub replica: String,
 }

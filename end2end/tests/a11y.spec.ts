@@ -13,6 +13,7 @@ const views: [string, string][] = [
   ['confirm-down', '/namespaces/default/apps/image-resize/workers?confirm=down&count=2'],
   ['confirm-problem', '/namespaces/default/apps/stable-diffusion/workers?confirm=down'],
   ['history', '/namespaces/default/apps/stable-diffusion/history?days=7'],
+  ['audit', '/audit'],
   ['not-found', '/no/such/page'],
 ];
 

@@ -18,6 +18,8 @@ const views: [string, string][] = [
   ['history', '/namespaces/default/apps/image-resize/history?days=7'],
   ['history-one-day', '/namespaces/research/apps/tokenizer/history?days=1'],
   ['not-found', '/no/such/page'],
+  ['audit', '/audit'],
+  ['audit-bad-filter', '/audit?to=someday'],
 ];
 
 const widths = { desktop: 1280, phone: 375 };

@@ -53,6 +53,18 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The HTTP status the platform answered with, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Unauthorized => Some(401),
+            ApiError::Forbidden => Some(403),
+            ApiError::NotFound => Some(404),
+            ApiError::RateLimited { .. } => Some(429),
+            ApiError::Upstream { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
     /// True when a scale request may have been carried out although no
     /// answer arrived: the person must check the list, not retry blindly.
     pub fn outcome_unknown(&self) -> bool {

@@ -9,6 +9,8 @@
 //! | `EVERAI_SIM_ADDR` | loopback address for the built-in simulator, default a random free port |
 //! | `EVERAI_SIM_TOKEN` | the built-in simulator's token, default a random one; with `EVERAI_SIM_ADDR` it lets tests and demos drive the simulator (`PUT /_sim/faults`) |
 //! | `CONSOLE_MAX_SCALE_STEP` | most workers one scale-up may add, 1 to 1000, default 50 |
+//! | `CONSOLE_DATABASE_URL` | the audit log's database: `sqlite://path` or `postgres://…`, default `sqlite://everai-console.sqlite3` |
+//! | `CONSOLE_REPLICA_ID` | this process among replicas sharing a database, default `host:port` |
 //! | `LEPTOS_SITE_ADDR` | address to listen on (read by Leptos), default `127.0.0.1:3000` |
 //! | `RUST_LOG` | log filter, default `info` |
 
@@ -62,6 +64,43 @@ pub enum ConfigError {
     BadSimAddr,
     #[error("EVERAI_SIM_TOKEN must be a single line of printable characters")]
     SimTokenNotPrintable,
+    #[error(
+        "CONSOLE_REPLICA_ID must be 1 to 100 printable characters without spaces, e.g. console-a"
+    )]
+    BadReplicaId,
+}
+
+/// The database URL, from `CONSOLE_DATABASE_URL`; its form is checked when
+/// it is opened (and never printed: it may hold a password).
+pub fn database_url_from(var: impl Fn(&str) -> Option<String>) -> String {
+    var("CONSOLE_DATABASE_URL")
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "sqlite://everai-console.sqlite3".to_string())
+}
+
+/// This process's name among replicas, from `CONSOLE_REPLICA_ID`; by
+/// default the host name and the port it listens on, which stays the same
+/// when the process restarts (so it can recover its own interrupted calls)
+/// and differs between replicas.
+pub fn replica_from(
+    var: impl Fn(&str) -> Option<String>,
+    host: &str,
+    port: u16,
+) -> Result<String, ConfigError> {
+    match var("CONSOLE_REPLICA_ID").map(|v| v.trim().to_string()) {
+        Some(v) if !v.is_empty() => {
+            if v.len() <= 100 && v.bytes().all(|b| b.is_ascii_graphic()) {
+                Ok(v)
+            } else {
+                Err(ConfigError::BadReplicaId)
+            }
+        }
+        _ => Ok(format!(
+            "{}:{port}",
+            if host.is_empty() { "console" } else { host }
+        )),
+    }
 }
 
 /// Most workers one scale-up may add, from `CONSOLE_MAX_SCALE_STEP`.
@@ -169,6 +208,28 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         upstream_from(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn the_database_and_replica_have_defaults_and_are_checked() {
+        let none = |_: &str| None;
+        assert_eq!(database_url_from(none), "sqlite://everai-console.sqlite3");
+        assert_eq!(
+            database_url_from(|_| Some(" postgres://db/x ".into())),
+            "postgres://db/x"
+        );
+        assert_eq!(replica_from(none, "box", 3000), Ok("box:3000".into()));
+        assert_eq!(replica_from(none, "", 3000), Ok("console:3000".into()));
+        assert_eq!(
+            replica_from(|_| Some("console-a".into()), "box", 3000),
+            Ok("console-a".into())
+        );
+        for bad in ["a b", &"x".repeat(101)] {
+            assert_eq!(
+                replica_from(|_| Some(bad.to_string()), "box", 1),
+                Err(ConfigError::BadReplicaId)
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The console's HTTP server: configuration, routes and start-up, kept out of
 //! `main.rs` so that tests build the very same router.
 
+pub mod audit_csv;
 pub mod config;
 pub mod open;
 
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route("/open", axum::routing::get(open::open_app))
+        .route("/audit.csv", axum::routing::get(audit_csv::export))
         .leptos_routes_with_context(&state, routes, context.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -60,6 +62,21 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = leptos_options.site_addr;
     let upstream = config::upstream_from(|k| std::env::var(k).ok())?;
     let max_scale_step = config::max_scale_step_from(|k| std::env::var(k).ok())?;
+    let database_url = config::database_url_from(|k| std::env::var(k).ok());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let replica = config::replica_from(|k| std::env::var(k).ok(), &host, addr.port())?;
+    let store = console_store::Store::open(&database_url).await?;
+    tracing::info!(backend = store.backend().label(), %replica, "audit log opened");
+    let recovered = store.recover(&replica, now_ms(), STALE_AFTER_MS).await?;
+    if recovered > 0 {
+        tracing::warn!(
+            recovered,
+            "scale actions interrupted by a stop are marked outcome unknown in the audit log"
+        );
+    }
+    spawn_expiry(store.clone());
     let (client, upstream) = connect(upstream).await?;
 
     let state = AppState {
@@ -69,15 +86,48 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         actions: Default::default(),
         max_scale_step,
         started_at: std::time::Instant::now(),
+        store,
+        replica,
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr} (LEPTOS_SITE_ADDR): {e}"))?;
     tracing::info!("serving the console on http://{addr}");
-    axum::serve(listener, router(state).into_make_service())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
+}
+
+/// A scale call pending this long in the audit log can no longer finish
+/// (the client gives up after seconds): its replica died during it.
+const STALE_AFTER_MS: i64 = 5 * 60 * 1000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Every minute, marks audit records left pending by replicas that died
+/// and did not come back.
+fn spawn_expiry(store: console_store::Store) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            match store.expire_pending(now_ms(), STALE_AFTER_MS).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(n, "abandoned scale actions marked outcome unknown"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not check the audit log for abandoned actions")
+                }
+            }
+        }
+    });
 }
 
 /// The client for the configured API; for the built-in simulator, first

@@ -10,7 +10,7 @@ use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
 
-fn state() -> AppState {
+async fn state() -> AppState {
     AppState {
         leptos_options: LeptosOptions::builder()
             .output_name("everai_console")
@@ -21,6 +21,8 @@ fn state() -> AppState {
         actions: Default::default(),
         max_scale_step: 50,
         started_at: std::time::Instant::now(),
+        store: console_store::Store::open("sqlite::memory:").await.unwrap(),
+        replica: "test".into(),
     }
 }
 
@@ -46,7 +48,7 @@ async fn state_with_simulator() -> AppState {
     AppState {
         client,
         upstream,
-        ..state()
+        ..state().await
     }
 }
 
@@ -91,7 +93,7 @@ async fn an_unknown_app_is_a_404_page_with_a_reason() {
 async fn an_invalid_app_name_is_a_400_before_any_upstream_call() {
     // The client points nowhere: reaching it would be a 502, not a 400.
     let (status, body) = send_to(
-        state(),
+        state().await,
         Request::get("/namespaces/default/apps/bad%20name/workers")
             .body(Body::empty())
             .unwrap(),
@@ -104,7 +106,7 @@ async fn an_invalid_app_name_is_a_400_before_any_upstream_call() {
 #[tokio::test]
 async fn an_unreachable_platform_is_a_502_banner() {
     let (status, body) = send_to(
-        state(),
+        state().await,
         Request::get("/namespaces/default/apps/some-app/workers")
             .body(Body::empty())
             .unwrap(),
@@ -115,7 +117,7 @@ async fn an_unreachable_platform_is_a_502_banner() {
 }
 
 async fn send(req: Request<Body>) -> (StatusCode, String) {
-    let res = server::router(state()).oneshot(req).await.unwrap();
+    let res = server::router(state().await).oneshot(req).await.unwrap();
     let status = res.status();
     let body = res.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8(body.to_vec()).unwrap())
@@ -163,8 +165,8 @@ async fn console_status_server_function_answers_json() {
 #[tokio::test]
 async fn platform_token_never_reaches_the_page_or_server_function() {
     let secret = "tok-must-not-leak-7f3a";
-    let make_state = || {
-        let mut s = state();
+    let make_state = || async {
+        let mut s = state().await;
         s.client = client("https://upstream.invalid", secret);
         s.upstream = UpstreamKind::Platform;
         s
@@ -176,7 +178,10 @@ async fn platform_token_never_reaches_the_page_or_server_function() {
             .body(Body::empty())
             .unwrap(),
     ] {
-        let res = server::router(make_state()).oneshot(req).await.unwrap();
+        let res = server::router(make_state().await)
+            .oneshot(req)
+            .await
+            .unwrap();
         let body = res.into_body().collect().await.unwrap().to_bytes();
         let body = String::from_utf8_lossy(&body);
         assert!(
@@ -193,7 +198,7 @@ async fn platform_token_never_reaches_the_page_or_server_function() {
 
 #[tokio::test]
 async fn the_open_form_redirects_to_the_worker_page() {
-    let res = server::router(state())
+    let res = server::router(state().await)
         .oneshot(
             Request::get("/open?namespace=research&app=whisper-large")
                 .body(Body::empty())
@@ -207,7 +212,7 @@ async fn the_open_form_redirects_to_the_worker_page() {
         "/namespaces/research/apps/whisper-large/workers"
     );
     // No namespace means the platform's default; odd names stay one segment.
-    let res = server::router(state())
+    let res = server::router(state().await)
         .oneshot(
             Request::get("/open?namespace=&app=a%2Fb")
                 .body(Body::empty())
@@ -511,4 +516,144 @@ async fn the_history_page_draws_lifetimes_cold_starts_and_churn() {
         page.contains("days must be a whole number from 1 to 30"),
         "{page}"
     );
+}
+
+#[tokio::test]
+async fn every_scale_attempt_is_in_the_audit_log_page_and_csv() {
+    let state = state_with_simulator().await;
+    let up = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "1"),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    let (status, _) = send_to(state.clone(), scale_post("/api/scale_up", &up, OWN)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // A refused one is recorded too, with why.
+    let bad = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "0"),
+        ("key", "fedcba9876543210fedcba9876543210"),
+        ("view", ""),
+    ];
+    send_to(state.clone(), scale_post("/api/scale_up", &bad, OWN)).await;
+
+    let entries = state
+        .store
+        .list(&console_store::Filter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let done = entries
+        .iter()
+        .find(|e| e.outcome == console_store::Outcome::Done)
+        .unwrap();
+    let new_id = live_ids(&state, "empty-app").await.remove(0);
+    assert_eq!(done.new_ids, vec![new_id.clone()]);
+    assert_eq!(
+        (done.actor.as_str(), done.role.as_str()),
+        ("anonymous", "operator")
+    );
+    assert_eq!((done.count, done.upstream_status), (Some(1), Some(200)));
+    assert!(done.duration_ms.is_some() && done.finished_ms.is_some());
+    assert_eq!(done.replica, "test");
+    let rejected = entries
+        .iter()
+        .find(|e| e.outcome == console_store::Outcome::Rejected)
+        .unwrap();
+    assert!(
+        rejected.detail.contains("at least 1"),
+        "{}",
+        rejected.detail
+    );
+    assert_eq!(rejected.upstream_status, None);
+
+    let (status, page) = send_to(
+        state.clone(),
+        Request::get("/audit?app=default/empty-app&outcome=done")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(&format!("New: {new_id}")), "{page}");
+    assert!(page.contains("1 matching action."), "{page}");
+    assert!(
+        !page.contains("at least 1"),
+        "the filter keeps rejected ones out: {page}"
+    );
+
+    let res = server::router(state.clone())
+        .oneshot(
+            Request::get("/audit.csv?app=default/empty-app")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()[header::CONTENT_TYPE],
+        "text/csv; charset=utf-8"
+    );
+    let csv =
+        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("id,started_utc,"), "{csv}");
+    assert!(csv.contains(&format!(",done,,{new_id},200,")), "{csv}");
+
+    let (status, body) = send_to(
+        state.clone(),
+        Request::get("/audit.csv?from=yesterday")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("not a date like"), "{body}");
+    let (status, page) = send_to(
+        state,
+        Request::get("/audit?outcome=maybe")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("There is no outcome"), "{page}");
+}
+
+#[tokio::test]
+async fn without_an_audit_record_there_is_no_platform_call() {
+    let state = state_with_simulator().await;
+    let before = live_ids(&state, "empty-app").await.len();
+    // A database that has gone away.
+    state.store.close().await;
+    let up = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "1"),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    let res = server::router(state.clone())
+        .oneshot(scale_post("/api/scale_up", &up, OWN))
+        .await
+        .unwrap();
+    let location = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, page) = send_to(
+        state.clone(),
+        Request::get(&location).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(page.contains("could not write its audit log"), "{page}");
+    assert_eq!(live_ids(&state, "empty-app").await.len(), before);
 }

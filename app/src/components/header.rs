@@ -17,6 +17,10 @@ pub fn Header() -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true">"E"</span>
                 <span class="brand-name">"EverAI Worker Console"</span>
             </a>
+            <nav class="topnav" aria-label="Console">
+                <a href="/">"Apps"</a>
+                <a href="/audit">"Audit log"</a>
+            </nav>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     match status.await {

@@ -309,7 +309,7 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
             <span class="key key-bad"></span>
             "failed "
             <span class="key key-action"></span>
-            "scale action (this console, last hour)"
+            "scale action (from the audit log)"
         </p>
     }
     .into_any()

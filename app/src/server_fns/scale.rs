@@ -164,10 +164,16 @@ pub mod ssr {
         let max_step = state.max_scale_step;
         let client = state.client.clone();
         let (namespace, app_name) = (ns.as_str().to_string(), app.as_str().to_string());
+        let who = Who::of(&parts);
+        let audit = Audit {
+            store: state.store.clone(),
+            replica: state.replica.clone(),
+            who,
+        };
         state
             .actions
             .run_once(&key, async move {
-                let (request, result) = act(&client, &ns, &app, form.ask, max_step).await;
+                let (request, result) = act(&client, &audit, &ns, &app, form.ask, max_step).await;
                 let outcome = ActionOutcome {
                     namespace: ns.as_str().to_string(),
                     app: app.as_str().to_string(),
@@ -199,21 +205,42 @@ pub mod ssr {
         Ok(())
     }
 
-    /// Checks the request against the app as it is now, then makes the one
-    /// platform call.
-    async fn act(
-        client: &everai_api::Client,
-        ns: &Namespace,
-        app: &AppName,
-        ask: Ask,
-        max_step: u32,
-    ) -> (ScaleRequest, ScaleResult) {
-        let rejected = |request, reason: String| (request, ScaleResult::Rejected { reason });
-        let request = match &ask {
-            Ask::Up { count } => match parse_count(count) {
-                Ok(count) => ScaleRequest::Up { count },
-                Err(reason) => return rejected(ScaleRequest::Up { count: 0 }, reason),
-            },
+    /// Who is acting, for the audit log.
+    pub struct Who {
+        pub actor: String,
+        pub role: String,
+        pub client_addr: String,
+    }
+
+    impl Who {
+        /// Without sign-in every person is the same anonymous operator; the
+        /// address is the peer of the connection.
+        pub fn of(parts: &axum::http::request::Parts) -> Who {
+            let client_addr = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+            Who {
+                actor: "anonymous".into(),
+                role: "operator".into(),
+                client_addr,
+            }
+        }
+    }
+
+    /// Where and as whom an action is recorded.
+    pub struct Audit {
+        pub store: console_store::Store,
+        pub replica: String,
+        pub who: Who,
+    }
+
+    /// Reads the form's request; a bad one comes back with the reason.
+    fn parse_ask(ask: &Ask) -> Result<ScaleRequest, (ScaleRequest, String)> {
+        match ask {
+            Ask::Up { count } => parse_count(count)
+                .map(|count| ScaleRequest::Up { count })
+                .map_err(|reason| (ScaleRequest::Up { count: 0 }, reason)),
             Ask::Down { workers } => {
                 let ids: Vec<String> = workers
                     .split(',')
@@ -221,27 +248,116 @@ pub mod ssr {
                     .filter(|s| !s.is_empty())
                     .collect();
                 if ids.is_empty() {
-                    return rejected(
+                    Err((
                         ScaleRequest::Down { worker_ids: ids },
                         "no workers were chosen.".into(),
-                    );
+                    ))
+                } else {
+                    Ok(ScaleRequest::Down { worker_ids: ids })
                 }
-                ScaleRequest::Down { worker_ids: ids }
+            }
+        }
+    }
+
+    /// Records the attempt, checks it against the app as it is now, makes
+    /// the one platform call, and completes the record. Without a record
+    /// there is no call: an action nobody can account for is worse than
+    /// none.
+    async fn act(
+        client: &everai_api::Client,
+        audit: &Audit,
+        ns: &Namespace,
+        app: &AppName,
+        ask: Ask,
+        max_step: u32,
+    ) -> (ScaleRequest, ScaleResult) {
+        use console_store::{Action, Attempt, Completion, Outcome};
+
+        let parsed = parse_ask(&ask);
+        let request = match &parsed {
+            Ok(r) | Err((r, _)) => r.clone(),
+        };
+        let attempt = Attempt {
+            started_ms: now_ms(),
+            replica: audit.replica.clone(),
+            actor: audit.who.actor.clone(),
+            role: audit.who.role.clone(),
+            client_addr: audit.who.client_addr.clone(),
+            namespace: ns.as_str().to_string(),
+            app: app.as_str().to_string(),
+            action: match &request {
+                ScaleRequest::Up { .. } => Action::Up,
+                ScaleRequest::Down { .. } => Action::Down,
+            },
+            count: match &request {
+                ScaleRequest::Up { count } => Some(*count),
+                ScaleRequest::Down { .. } => None,
+            },
+            worker_ids: match &request {
+                ScaleRequest::Up { .. } => Vec::new(),
+                ScaleRequest::Down { worker_ids } => worker_ids.clone(),
+            },
+        };
+        let id = match audit.store.begin(&attempt).await {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::error!(error = %e, "could not write the audit log; the scale action was not sent");
+                let reason = "the console could not write its audit log, so it did not send the request. Nothing changed; try again, and if it persists tell whoever runs the console.".to_string();
+                return (request, ScaleResult::Failed { reason });
             }
         };
+        let (result, upstream_status, duration_ms) = match parsed {
+            Err((_, reason)) => (ScaleResult::Rejected { reason }, None, None),
+            Ok(request) => checked_call(client, ns, app, &request, max_step).await,
+        };
+        let (outcome, detail, new_ids) = match &result {
+            ScaleResult::Added { worker_ids } => (Outcome::Done, String::new(), worker_ids.clone()),
+            ScaleResult::Removed => (Outcome::Done, String::new(), Vec::new()),
+            ScaleResult::Rejected { reason } => (Outcome::Rejected, reason.clone(), Vec::new()),
+            ScaleResult::Failed { reason } => (Outcome::Failed, reason.clone(), Vec::new()),
+            ScaleResult::Unknown { reason } => (Outcome::Unknown, reason.clone(), Vec::new()),
+        };
+        let completion = Completion {
+            finished_ms: now_ms(),
+            outcome,
+            detail,
+            new_ids,
+            upstream_status,
+            duration_ms,
+        };
+        if let Err(e) = audit.store.complete(&id, &completion).await {
+            // The record stays pending and is marked outcome unknown later;
+            // the person still sees the real outcome on the page.
+            tracing::error!(error = %e, audit_id = %id, "could not complete the audit record");
+        }
+        (request, result)
+    }
+
+    /// Checks a well-formed request against the app as it is now and makes
+    /// the platform call; returns the result with the scale call's HTTP
+    /// status and duration (none when it was not made).
+    async fn checked_call(
+        client: &everai_api::Client,
+        ns: &Namespace,
+        app: &AppName,
+        request: &ScaleRequest,
+        max_step: u32,
+    ) -> (ScaleResult, Option<u16>, Option<i64>) {
+        let rejected = |reason: String| (ScaleResult::Rejected { reason }, None, None);
         // The app as it is now: capacity and which workers exist.
         let list = match client.list_workers(ns, app, false, 2).await {
             Ok(list) => list,
             Err(e) => {
                 let reason = ConsoleError::from_api(e, ns.as_str(), app.as_str()).to_string();
-                return (request, ScaleResult::Failed { reason });
+                return (ScaleResult::Failed { reason }, None, None);
             }
         };
-        let call = match &request {
+        let started = std::time::Instant::now();
+        let call = match request {
             ScaleRequest::Up { count } => {
                 match check_scale_up(*count, &list.workers, list.max_workers, max_step) {
                     Ok(count) => client.scale_up(ns, app, count).await.map(Some),
-                    Err(reason) => return rejected(request, reason),
+                    Err(reason) => return rejected(reason),
                 }
             }
             ScaleRequest::Down { worker_ids } => match pick_by_ids(&list.workers, worker_ids) {
@@ -252,23 +368,25 @@ pub mod ssr {
                     };
                     client.scale_down(ns, app, &body).await.map(|()| None)
                 }
-                Err(reason) => return rejected(request, reason),
+                Err(reason) => return rejected(reason),
             },
         };
-        let result = match call {
-            Ok(Some(worker_ids)) => ScaleResult::Added { worker_ids },
-            Ok(None) => ScaleResult::Removed,
+        let duration_ms = Some(started.elapsed().as_millis() as i64);
+        match call {
+            Ok(Some(worker_ids)) => (ScaleResult::Added { worker_ids }, Some(200), duration_ms),
+            Ok(None) => (ScaleResult::Removed, Some(200), duration_ms),
             Err(e) => {
                 let unknown = e.outcome_unknown();
+                let status = e.status();
                 let reason = ConsoleError::from_api(e, ns.as_str(), app.as_str()).to_string();
-                if unknown {
+                let result = if unknown {
                     ScaleResult::Unknown { reason }
                 } else {
                     ScaleResult::Failed { reason }
-                }
+                };
+                (result, status, duration_ms)
             }
-        };
-        (request, result)
+        }
     }
 
     #[cfg(test)]

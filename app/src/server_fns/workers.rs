@@ -19,8 +19,8 @@ pub struct WorkerPage {
     pub max_scale_step: u32,
     /// The outcome of the action the URL names (`action=<key>`), if any.
     pub action: Option<ActionShown>,
-    /// With `show_all`: the scale actions on the app that the console still
-    /// remembers (the last hour), for the history timeline.
+    /// With `show_all`: the scale actions on the app in the window, from
+    /// the audit log, for the history timeline.
     pub recent_actions: Vec<ActionOutcome>,
 }
 
@@ -80,9 +80,43 @@ pub async fn list_workers(
         max_scale_step: state.max_scale_step,
         action,
         recent_actions: if show_all {
-            state.actions.recent(&namespace, &app)
+            recorded_actions(&state, &namespace, &app, fetched_at_ms, recent_days).await
         } else {
             Vec::new()
         },
     })
+}
+
+/// The audit log's actions on `namespace`/`app` in the last `days`, oldest
+/// first. A database failure leaves the timeline without marks (and says so
+/// in the log) rather than failing the page.
+#[cfg(feature = "ssr")]
+async fn recorded_actions(
+    state: &crate::state::AppState,
+    namespace: &str,
+    app: &str,
+    now_ms: i64,
+    days: u32,
+) -> Vec<crate::actions::ActionOutcome> {
+    let filter = console_store::Filter {
+        namespace: Some(namespace.to_string()),
+        app: Some(app.to_string()),
+        from_ms: Some(now_ms - i64::from(days) * 24 * 60 * 60 * 1000),
+        limit: 2_000,
+        ..Default::default()
+    };
+    match state.store.list(&filter).await {
+        Ok(entries) => {
+            let mut out: Vec<_> = entries
+                .into_iter()
+                .map(|e| crate::audit::AuditRecord::from(e).to_outcome())
+                .collect();
+            out.sort_by_key(|o| o.at_ms);
+            out
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the audit log for the timeline");
+            Vec::new()
+        }
+    }
 }

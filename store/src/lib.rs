@@ -1,0 +1,499 @@
+//! The console's durable records, in an embedded SQLite file by default or
+//! in PostgreSQL (so that several console replicas share them).
+//!
+//! For now that is the audit log of scale attempts: every attempt is written
+//! *before* the platform is called and completed after, so a console that
+//! dies in between leaves an entry that [`Store::recover`] marks "outcome
+//! unknown" when it starts again.
+//!
+//! One set of portable SQL migrations (`migrations/`) and one set of queries
+//! serve both databases, through sqlx's `Any` driver.
+
+use std::{str::FromStr, sync::Once, time::Duration};
+
+use serde::{Deserialize, Serialize};
+use sqlx::{
+    AnyPool, Row,
+    any::{AnyPoolOptions, AnyRow},
+};
+
+/// Which database a [`Store`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// What went wrong with the database. The texts never include the database
+/// URL, which may hold a password.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "CONSOLE_DATABASE_URL must start with sqlite: or postgres:// (e.g. sqlite://console.sqlite3 or postgres://user@host/db)"
+    )]
+    BadUrl,
+    #[error("the console's {backend} database could not be opened: {reason}")]
+    Open {
+        backend: &'static str,
+        reason: String,
+    },
+    #[error("the console's database migrations failed: {0}")]
+    Migrate(String),
+    #[error("the console's database failed: {0}")]
+    Query(String),
+    #[error("a record in the console's database is not readable: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Query(describe(&e))
+    }
+}
+
+/// A database error in words, without connection strings.
+fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::PoolTimedOut => "no database connection became free in time".into(),
+        sqlx::Error::PoolClosed => "the connection pool is closed".into(),
+        sqlx::Error::Tls(_) => "the TLS handshake failed".into(),
+        sqlx::Error::Configuration(_) => "the database settings are not valid".into(),
+        sqlx::Error::ColumnNotFound(c) => format!("no column {c}"),
+        other => {
+            // Other variants carry no URL; keep the first line only.
+            other
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        }
+    }
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The console's database.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating it if need be) the database at `url` and brings its
+    /// tables up to date: `sqlite://path` (`sqlite::memory:` for a private
+    /// in-memory one) or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let (backend, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else if let Some(rest) = url.strip_prefix("sqlite:") {
+            // Create the file if it is missing.
+            let sep = if rest.contains('?') { '&' } else { '?' };
+            let url = if rest.contains("mode=") || rest.contains(":memory:") {
+                url.to_string()
+            } else {
+                format!("{url}{sep}mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else {
+            return Err(StoreError::BadUrl);
+        };
+        let open_err = |e: sqlx::Error| StoreError::Open {
+            backend: backend.label(),
+            reason: describe(&e),
+        };
+        // Checked before connecting, so a malformed URL is reported as such.
+        sqlx::any::AnyConnectOptions::from_str(&url).map_err(|_| StoreError::BadUrl)?;
+        let mut options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 10,
+            });
+        if url.contains(":memory:") {
+            // Each connection to :memory: would be a different database.
+            options = options
+                .max_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        }
+        let pool = options.connect(&url).await.map_err(open_err)?;
+        if backend == Backend::Sqlite {
+            // Readers do not wait for the writer; writers wait for each
+            // other instead of failing at once.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(open_err)?;
+        }
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection; later calls fail. For shutdown.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A scale-up or a scale-down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    Up,
+    Down,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Up => "up",
+            Action::Down => "down",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Action, StoreError> {
+        match s {
+            "up" => Ok(Action::Up),
+            "down" => Ok(Action::Down),
+            other => Err(StoreError::Corrupt(format!("action {other:?}"))),
+        }
+    }
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Recorded, platform call not finished yet.
+    Pending,
+    /// The platform did it.
+    Done,
+    /// The console refused before calling the platform.
+    Rejected,
+    /// The platform refused or could not be reached: nothing happened.
+    Failed,
+    /// It may or may not have happened (time-out, or the console stopped
+    /// during the call).
+    Unknown,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Pending,
+        Outcome::Done,
+        Outcome::Rejected,
+        Outcome::Failed,
+        Outcome::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pending => "pending",
+            Outcome::Done => "done",
+            Outcome::Rejected => "rejected",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// Who asked for what, written before the platform is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub started_ms: i64,
+    /// The console process making the call.
+    pub replica: String,
+    pub actor: String,
+    pub role: String,
+    pub client_addr: String,
+    pub namespace: String,
+    pub app: String,
+    pub action: Action,
+    pub count: Option<u32>,
+    pub worker_ids: Vec<String>,
+}
+
+/// How it ended, written after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub finished_ms: i64,
+    pub outcome: Outcome,
+    /// Why (rejected, failed, unknown), in words.
+    pub detail: String,
+    /// Workers a scale-up added.
+    pub new_ids: Vec<String>,
+    /// The HTTP status of the platform's answer to the scale call.
+    pub upstream_status: Option<u16>,
+    /// How long the scale call took.
+    pub duration_ms: Option<i64>,
+}
+
+/// One audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: String,
+    pub started_ms: i64,
+    pub finished_ms: Option<i64>,
+    pub replica: String,
+    pub actor: String,
+    pub role: String,
+    pub client_addr: String,
+    pub namespace: String,
+    pub app: String,
+    pub action: Action,
+    pub count: Option<u32>,
+    pub worker_ids: Vec<String>,
+    pub outcome: Outcome,
+    pub detail: String,
+    pub new_ids: Vec<String>,
+    pub upstream_status: Option<u16>,
+    pub duration_ms: Option<i64>,
+}
+
+/// Which records to list; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub namespace: Option<String>,
+    pub app: Option<String>,
+    pub actor: Option<String>,
+    pub outcome: Option<Outcome>,
+    /// Started at or after (ms).
+    pub from_ms: Option<i64>,
+    /// Started before (ms).
+    pub to_ms: Option<i64>,
+    /// Most records returned, newest first.
+    pub limit: u32,
+}
+
+/// What the console says of an attempt it lost track of.
+pub const INTERRUPTED: &str =
+    "The console stopped before the platform's answer arrived; check the app's workers.";
+
+fn join(ids: &[String]) -> String {
+    ids.join(",")
+}
+
+fn split(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A positional argument for a query built at run time.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Store {
+    /// Records an attempt before the platform is called; returns its id.
+    pub async fn begin(&self, a: &Attempt) -> Result<String, StoreError> {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        sqlx::query(
+            "INSERT INTO audit (id, started_ms, finished_ms, replica, actor, role, client_addr, \
+             namespace, app, action, count, worker_ids, outcome, detail, new_ids, \
+             upstream_status, duration_ms) \
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', '', '', NULL, NULL)",
+        )
+        .bind(&id)
+        .bind(a.started_ms)
+        .bind(&a.replica)
+        .bind(&a.actor)
+        .bind(&a.role)
+        .bind(&a.client_addr)
+        .bind(&a.namespace)
+        .bind(&a.app)
+        .bind(a.action.as_str())
+        .bind(a.count.map(i64::from))
+        .bind(join(&a.worker_ids))
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// Completes the attempt `id`. An attempt already marked unknown by
+    /// [`Store::recover`] keeps that mark, but gains what finally happened.
+    pub async fn complete(&self, id: &str, c: &Completion) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE audit SET finished_ms = $1, outcome = $2, detail = $3, new_ids = $4, \
+             upstream_status = $5, duration_ms = $6 WHERE id = $7 AND outcome = 'pending'",
+        )
+        .bind(c.finished_ms)
+        .bind(c.outcome.as_str())
+        .bind(&c.detail)
+        .bind(join(&c.new_ids))
+        .bind(c.upstream_status.map(i64::from))
+        .bind(c.duration_ms)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            tracing::warn!(
+                id,
+                outcome = c.outcome.as_str(),
+                "audit record was no longer pending"
+            );
+        }
+        Ok(())
+    }
+
+    /// Marks as unknown the attempts that can no longer complete: every
+    /// pending one of `replica` (run at its start: its previous life ended
+    /// mid-call) and any replica's pending for longer than `stale_after_ms`
+    /// (no call takes that long). Returns how many were marked.
+    pub async fn recover(
+        &self,
+        replica: &str,
+        now_ms: i64,
+        stale_after_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE audit SET outcome = 'unknown', finished_ms = $1, detail = $2 \
+             WHERE outcome = 'pending' AND (replica = $3 OR started_ms < $4)",
+        )
+        .bind(now_ms)
+        .bind(INTERRUPTED)
+        .bind(replica)
+        .bind(now_ms - stale_after_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Marks as unknown the attempts pending for longer than
+    /// `stale_after_ms`, whichever replica made them.
+    pub async fn expire_pending(
+        &self,
+        now_ms: i64,
+        stale_after_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE audit SET outcome = 'unknown', finished_ms = $1, detail = $2 \
+             WHERE outcome = 'pending' AND started_ms < $3",
+        )
+        .bind(now_ms)
+        .bind(INTERRUPTED)
+        .bind(now_ms - stale_after_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The records that match, newest first.
+    pub async fn list(&self, f: &Filter) -> Result<Vec<Entry>, StoreError> {
+        let mut sql = String::from(
+            "SELECT id, started_ms, finished_ms, replica, actor, role, client_addr, namespace, \
+             app, action, count, worker_ids, outcome, detail, new_ids, upstream_status, \
+             duration_ms FROM audit WHERE 1 = 1",
+        );
+        let mut args: Vec<Arg> = Vec::new();
+        let mut cond = |sql: &mut String, clause: &str, arg: Arg| {
+            args.push(arg);
+            sql.push_str(&format!(" AND {clause} ${}", args.len()));
+        };
+        if let Some(ns) = &f.namespace {
+            cond(&mut sql, "namespace =", Arg::Text(ns.clone()));
+        }
+        if let Some(app) = &f.app {
+            cond(&mut sql, "app =", Arg::Text(app.clone()));
+        }
+        if let Some(actor) = &f.actor {
+            cond(&mut sql, "actor =", Arg::Text(actor.clone()));
+        }
+        if let Some(outcome) = f.outcome {
+            cond(&mut sql, "outcome =", Arg::Text(outcome.as_str().into()));
+        }
+        if let Some(from) = f.from_ms {
+            cond(&mut sql, "started_ms >=", Arg::Int(from));
+        }
+        if let Some(to) = f.to_ms {
+            cond(&mut sql, "started_ms <", Arg::Int(to));
+        }
+        args.push(Arg::Int(i64::from(f.limit)));
+        sql.push_str(&format!(
+            " ORDER BY started_ms DESC, id DESC LIMIT ${}",
+            args.len()
+        ));
+        let mut query = sqlx::query(&sql);
+        for arg in args {
+            query = match arg {
+                Arg::Text(s) => query.bind(s),
+                Arg::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(entry).collect()
+    }
+}
+
+fn entry(row: &AnyRow) -> Result<Entry, StoreError> {
+    let text = |name: &str| -> Result<String, StoreError> {
+        row.try_get::<String, _>(name)
+            .map_err(|e| StoreError::Corrupt(describe(&e)))
+    };
+    let int = |name: &str| -> Result<Option<i64>, StoreError> {
+        row.try_get::<Option<i64>, _>(name)
+            .map_err(|e| StoreError::Corrupt(describe(&e)))
+    };
+    let outcome = text("outcome")?;
+    Ok(Entry {
+        id: text("id")?,
+        started_ms: int("started_ms")?.unwrap_or_default(),
+        finished_ms: int("finished_ms")?,
+        replica: text("replica")?,
+        actor: text("actor")?,
+        role: text("role")?,
+        client_addr: text("client_addr")?,
+        namespace: text("namespace")?,
+        app: text("app")?,
+        action: Action::parse(&text("action")?)?,
+        count: int("count")?.and_then(|c| u32::try_from(c).ok()),
+        worker_ids: split(&text("worker_ids")?),
+        outcome: Outcome::parse(&outcome)
+            .ok_or_else(|| StoreError::Corrupt(format!("outcome {outcome:?}")))?,
+        detail: text("detail")?,
+        new_ids: split(&text("new_ids")?),
+        upstream_status: int("upstream_status")?.and_then(|s| u16::try_from(s).ok()),
+        duration_ms: int("duration_ms")?,
+    })
+}
