@@ -55,6 +55,9 @@ pub enum ConsoleError {
     /// An answer the console cannot read.
     #[error("The EverAI API sent an answer the console cannot read ({0}).")]
     Malformed(String),
+    /// This person may look but not act.
+    #[error("You may not scale apps here: {0}")]
+    NotAllowed(String),
     /// The console's own database did not answer.
     #[error("The console's audit log could not be read.")]
     AuditLog,
@@ -67,7 +70,7 @@ impl ConsoleError {
             ConsoleError::Transport(_) => 502,
             ConsoleError::Internal => 500,
             ConsoleError::InvalidInput(_) => 400,
-            ConsoleError::CrossSite(_) => 403,
+            ConsoleError::CrossSite(_) | ConsoleError::NotAllowed(_) => 403,
             ConsoleError::AppNotFound { .. } => 404,
             ConsoleError::Unauthorized
             | ConsoleError::Forbidden
@@ -104,6 +107,7 @@ impl ConsoleError {
             ConsoleError::CrossSite(_) => {
                 "Open the app's worker page in the console and act from there."
             }
+            ConsoleError::NotAllowed(_) => "Ask whoever runs the console for the operator role.",
             ConsoleError::Transport(_) => "Check your connection to the console and reload.",
             ConsoleError::Internal | ConsoleError::AuditLog => {
                 "Reload; if it persists, tell whoever runs the console."

@@ -12,6 +12,7 @@
 pub mod action_log;
 pub mod actions;
 pub mod audit;
+pub mod auth;
 pub mod components;
 pub mod error;
 pub mod filters;

@@ -22,6 +22,8 @@ pub struct AppState {
     pub started_at: std::time::Instant,
     /// The audit log (SQLite or PostgreSQL).
     pub store: console_store::Store,
+    /// How people sign in, and whether anyone may act.
+    pub auth: std::sync::Arc<crate::auth::AuthConfig>,
     /// This console process among its replicas (`CONSOLE_REPLICA_ID`),
     /// written on each audit record.
     pub replica: String,

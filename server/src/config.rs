@@ -11,6 +11,11 @@
 //! | `CONSOLE_MAX_SCALE_STEP` | most workers one scale-up may add, 1 to 1000, default 50 |
 //! | `CONSOLE_DATABASE_URL` | the audit log's database: `sqlite://path` or `postgres://…`, default `sqlite://everai-console.sqlite3` |
 //! | `CONSOLE_REPLICA_ID` | this process among replicas sharing a database, default `host:port` |
+//! | `CONSOLE_AUTH` | `proxy` or `none`; default `none` with the built-in simulator, required with `EVERAI_ENDPOINT` |
+//! | `CONSOLE_TRUSTED_PROXIES` | with `proxy`: the sign-in proxy's addresses (IPs or CIDR ranges, comma-separated) |
+//! | `CONSOLE_USER_HEADER` | with `proxy`: the header naming the user, default `X-Forwarded-User` |
+//! | `CONSOLE_OPERATORS` | with `proxy`: user names that may scale (comma-separated); everyone else is a viewer |
+//! | `CONSOLE_READ_ONLY` | `true`: nobody may scale, default `false` |
 //! | `LEPTOS_SITE_ADDR` | address to listen on (read by Leptos), default `127.0.0.1:3000` |
 //! | `RUST_LOG` | log filter, default `info` |
 
@@ -68,6 +73,83 @@ pub enum ConfigError {
         "CONSOLE_REPLICA_ID must be 1 to 100 printable characters without spaces, e.g. console-a"
     )]
     BadReplicaId,
+    #[error(
+        "CONSOLE_AUTH must be set when EVERAI_ENDPOINT is set: proxy (behind a sign-in proxy) or none (anyone who reaches the console acts with its token)"
+    )]
+    MissingAuth,
+    #[error("CONSOLE_AUTH must be proxy or none, not {0:?}")]
+    BadAuth(String),
+    #[error(
+        "CONSOLE_TRUSTED_PROXIES must list the sign-in proxy's addresses (e.g. 10.0.0.2 or 10.0.0.0/24) when CONSOLE_AUTH=proxy"
+    )]
+    MissingTrustedProxies,
+    #[error("CONSOLE_TRUSTED_PROXIES: {0:?} is not an IP address or a CIDR range like 10.0.0.0/24")]
+    BadTrustedProxy(String),
+    #[error("CONSOLE_USER_HEADER must be an HTTP header name, e.g. X-Forwarded-User")]
+    BadUserHeader,
+    #[error("CONSOLE_READ_ONLY must be true or false")]
+    BadReadOnly,
+}
+
+/// The sign-in settings. `platform` says whether the console talks to a
+/// real platform, where leaving the console open must be a choice.
+pub fn auth_from(
+    var: impl Fn(&str) -> Option<String>,
+    platform: bool,
+) -> Result<app::auth::AuthConfig, ConfigError> {
+    use app::auth::{AuthConfig, AuthMode};
+    let set = |name: &str| {
+        var(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let read_only = match set("CONSOLE_READ_ONLY").map(|v| v.to_ascii_lowercase()) {
+        None => false,
+        Some(v) if matches!(v.as_str(), "true" | "1" | "yes") => true,
+        Some(v) if matches!(v.as_str(), "false" | "0" | "no") => false,
+        Some(_) => return Err(ConfigError::BadReadOnly),
+    };
+    let mode = match set("CONSOLE_AUTH")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        None if platform => return Err(ConfigError::MissingAuth),
+        None | Some("none") => AuthMode::None,
+        Some("proxy") => {
+            let trusted = set("CONSOLE_TRUSTED_PROXIES")
+                .ok_or(ConfigError::MissingTrustedProxies)?
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<ipnet::IpNet>()
+                        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| ConfigError::BadTrustedProxy(s.chars().take(60).collect()))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if trusted.is_empty() {
+                return Err(ConfigError::MissingTrustedProxies);
+            }
+            let header = set("CONSOLE_USER_HEADER")
+                .unwrap_or_else(|| "x-forwarded-user".into())
+                .parse::<axum::http::HeaderName>()
+                .map_err(|_| ConfigError::BadUserHeader)?;
+            let operators = set("CONSOLE_OPERATORS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            AuthMode::Proxy {
+                header,
+                trusted,
+                operators,
+            }
+        }
+        Some(other) => return Err(ConfigError::BadAuth(other.chars().take(20).collect())),
+    };
+    Ok(AuthConfig { mode, read_only })
 }
 
 /// The database URL, from `CONSOLE_DATABASE_URL`; its form is checked when
@@ -208,6 +290,78 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         upstream_from(|k| map.get(k).cloned())
+    }
+
+    fn auth(vars: &[(&str, &str)], platform: bool) -> Result<app::auth::AuthConfig, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        auth_from(|k| map.get(k).cloned(), platform)
+    }
+
+    #[test]
+    fn a_real_platform_needs_an_explicit_sign_in_choice() {
+        use app::auth::AuthMode;
+        assert!(matches!(auth(&[], false).unwrap().mode, AuthMode::None));
+        assert_eq!(auth(&[], true).unwrap_err(), ConfigError::MissingAuth);
+        assert!(matches!(
+            auth(&[("CONSOLE_AUTH", "none")], true).unwrap().mode,
+            AuthMode::None
+        ));
+        let cfg = auth(
+            &[
+                ("CONSOLE_AUTH", "proxy"),
+                ("CONSOLE_TRUSTED_PROXIES", "10.0.0.2, 192.168.0.0/16,::1"),
+                ("CONSOLE_OPERATORS", "ana, bo"),
+                ("CONSOLE_READ_ONLY", "yes"),
+            ],
+            true,
+        )
+        .unwrap();
+        assert!(cfg.read_only);
+        let AuthMode::Proxy {
+            header,
+            trusted,
+            operators,
+        } = cfg.mode
+        else {
+            panic!("expected proxy mode");
+        };
+        assert_eq!(header.as_str(), "x-forwarded-user");
+        assert_eq!(trusted.len(), 3);
+        assert_eq!(operators.len(), 2);
+        for (vars, want) in [
+            (
+                vec![("CONSOLE_AUTH", "ldap")],
+                ConfigError::BadAuth("ldap".into()),
+            ),
+            (
+                vec![("CONSOLE_AUTH", "proxy")],
+                ConfigError::MissingTrustedProxies,
+            ),
+            (
+                vec![
+                    ("CONSOLE_AUTH", "proxy"),
+                    ("CONSOLE_TRUSTED_PROXIES", "10.0.0.300"),
+                ],
+                ConfigError::BadTrustedProxy("10.0.0.300".into()),
+            ),
+            (
+                vec![
+                    ("CONSOLE_AUTH", "proxy"),
+                    ("CONSOLE_TRUSTED_PROXIES", "10.0.0.1"),
+                    ("CONSOLE_USER_HEADER", "X User"),
+                ],
+                ConfigError::BadUserHeader,
+            ),
+            (
+                vec![("CONSOLE_READ_ONLY", "maybe")],
+                ConfigError::BadReadOnly,
+            ),
+        ] {
+            assert_eq!(auth(&vars, true).unwrap_err(), want, "{vars:?}");
+        }
     }
 
     #[test]

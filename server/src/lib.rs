@@ -2,6 +2,7 @@
 //! `main.rs` so that tests build the very same router.
 
 pub mod audit_csv;
+pub mod auth;
 pub mod config;
 pub mod open;
 
@@ -43,6 +44,10 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
         .with_state(state)
 }
 
@@ -62,6 +67,24 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = leptos_options.site_addr;
     let upstream = config::upstream_from(|k| std::env::var(k).ok())?;
     let max_scale_step = config::max_scale_step_from(|k| std::env::var(k).ok())?;
+    let auth = config::auth_from(
+        |k| std::env::var(k).ok(),
+        matches!(upstream, config::Upstream::Platform { .. }),
+    )?;
+    match &auth.mode {
+        app::auth::AuthMode::None => tracing::info!("sign-in: none (everyone is anonymous)"),
+        app::auth::AuthMode::Proxy {
+            header, operators, ..
+        } => {
+            tracing::info!(%header, operators = operators.len(), "sign-in: trusted proxy");
+            if operators.is_empty() {
+                tracing::warn!("CONSOLE_OPERATORS is empty: everyone is a viewer");
+            }
+        }
+    }
+    if auth.read_only {
+        tracing::info!("read-only: scale actions are off for everyone");
+    }
     let database_url = config::database_url_from(|k| std::env::var(k).ok());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
@@ -88,6 +111,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         started_at: std::time::Instant::now(),
         store,
         replica,
+        auth: std::sync::Arc::new(auth),
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -23,6 +23,10 @@ async fn state() -> AppState {
         started_at: std::time::Instant::now(),
         store: console_store::Store::open("sqlite::memory:").await.unwrap(),
         replica: "test".into(),
+        auth: std::sync::Arc::new(app::auth::AuthConfig {
+            mode: app::auth::AuthMode::None,
+            read_only: false,
+        }),
     }
 }
 
@@ -656,4 +660,152 @@ async fn without_an_audit_record_there_is_no_platform_call() {
     .await;
     assert!(page.contains("could not write its audit log"), "{page}");
     assert_eq!(live_ids(&state, "empty-app").await.len(), before);
+}
+
+fn proxy_auth(read_only: bool) -> std::sync::Arc<app::auth::AuthConfig> {
+    std::sync::Arc::new(app::auth::AuthConfig {
+        mode: app::auth::AuthMode::Proxy {
+            header: header::HeaderName::from_static("x-forwarded-user"),
+            trusted: vec!["127.0.0.1/32".parse().unwrap()],
+            operators: ["ana".to_string()].into(),
+        },
+        read_only,
+    })
+}
+
+/// `req` as if it arrived from `peer` as `user` (when given).
+fn from(mut req: Request<Body>, peer: &str, user: Option<&str>) -> Request<Body> {
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    if let Some(user) = user {
+        req.headers_mut().insert(
+            "x-forwarded-user",
+            header::HeaderValue::from_str(user).unwrap(),
+        );
+    }
+    req
+}
+
+#[tokio::test]
+async fn behind_a_proxy_operators_act_viewers_look_and_strangers_get_401() {
+    let state = AppState {
+        auth: proxy_auth(false),
+        ..state_with_simulator().await
+    };
+    let page = || {
+        Request::get("/namespaces/default/apps/empty-app/workers")
+            .body(Body::empty())
+            .unwrap()
+    };
+    // Not through the proxy, or through it without a user: 401.
+    let (status, _) = send_to(state.clone(), from(page(), "192.0.2.7", Some("ana"))).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a spoofed header from elsewhere is not believed"
+    );
+    let (status, _) = send_to(state.clone(), from(page(), "127.0.0.1", None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = send_to(state.clone(), page()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // A viewer sees the controls off, with the reason...
+    let (status, body) = send_to(state.clone(), from(page(), "127.0.0.1", Some("bo"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("Scaling is off for you: bo is a viewer here"),
+        "{body}"
+    );
+    // ...and a forged post changes nothing upstream, but is on record.
+    let before = live_ids(&state, "empty-app").await.len();
+    let up = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "1"),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    let (status, body) = send_to(
+        state.clone(),
+        from(
+            scale_post("/api/scale_up", &up, OWN),
+            "127.0.0.1",
+            Some("bo"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(live_ids(&state, "empty-app").await.len(), before);
+
+    // An operator acts, as themself.
+    let (status, _) = send_to(
+        state.clone(),
+        from(
+            scale_post("/api/scale_up", &up, OWN),
+            "127.0.0.1",
+            Some("ana"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(live_ids(&state, "empty-app").await.len(), before + 1);
+
+    let entries = state
+        .store
+        .list(&console_store::Filter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let by = |actor: &str| entries.iter().find(|e| e.actor == actor).unwrap().clone();
+    assert_eq!(
+        (by("bo").role.as_str(), by("bo").outcome),
+        ("viewer", console_store::Outcome::Rejected)
+    );
+    assert!(
+        by("bo").detail.starts_with("not allowed:"),
+        "{}",
+        by("bo").detail
+    );
+    assert_eq!(
+        (by("ana").role.as_str(), by("ana").outcome),
+        ("operator", console_store::Outcome::Done)
+    );
+    assert_eq!(by("ana").client_addr, "127.0.0.1");
+}
+
+#[tokio::test]
+async fn a_read_only_console_lets_nobody_scale() {
+    let state = AppState {
+        auth: std::sync::Arc::new(app::auth::AuthConfig {
+            mode: app::auth::AuthMode::None,
+            read_only: true,
+        }),
+        ..state_with_simulator().await
+    };
+    let (status, body) = send_to(
+        state.clone(),
+        Request::get("/namespaces/default/apps/empty-app/workers?confirm=up&count=1")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("read-only (CONSOLE_READ_ONLY)"), "{body}");
+    assert!(
+        !body.contains(r#"action="/api/scale_up""#),
+        "no confirm button: {body}"
+    );
+    let up = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "1"),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    let (status, _) = send_to(state.clone(), scale_post("/api/scale_up", &up, OWN)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(live_ids(&state, "empty-app").await.is_empty());
 }

@@ -41,11 +41,23 @@ pub fn ScalePanel(
     /// Why `up_limit` is what it is, for the hint.
     #[prop(into)]
     up_hint: Signal<String>,
+    /// Why this person may not scale at all, if so.
+    #[prop(default = None)]
+    denied: Option<String>,
 ) -> impl IntoView {
-    let up_disabled = move || up_limit.get() == 0;
-    let down_disabled = move || removable.get() == 0;
+    let off = denied.is_some();
+    let up_disabled = move || off || up_limit.get() == 0;
+    let down_disabled = move || off || removable.get() == 0;
+    let denied = denied.map(|reason| {
+        view! {
+            <p class="scale-denied" data-testid="scale-denied">
+                {format!("Scaling is off for you: {reason}")}
+            </p>
+        }
+    });
     view! {
         <section class="scale" aria-label="Scale">
+            {denied}
             <form class="scale-form" method="get" action=path.clone()>
                 {hidden_view(&query)}
                 <input type="hidden" name="confirm" value="up" />
@@ -109,6 +121,9 @@ pub fn ConfirmPanel(
     max_step: u32,
     action_key: String,
     now_ms: i64,
+    /// Why this person may not scale at all, if so.
+    #[prop(default = None)]
+    denied: Option<String>,
 ) -> impl IntoView {
     let cancel = with_query(&path, &query.to_query_string());
     let target = format!("{namespace}/{app}");
@@ -122,6 +137,9 @@ pub fn ConfirmPanel(
         }
         .into_any()
     };
+    if let Some(reason) = denied {
+        return problem(format!("You may not scale apps here: {reason}"));
+    }
     let intent = match intent {
         Ok(intent) => intent,
         Err(message) => return problem(message),

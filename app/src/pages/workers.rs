@@ -108,9 +108,12 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         fetched_at_ms,
         action_key,
         max_scale_step,
+        scale_denied,
         action,
         recent_actions: _,
     } = page;
+    let viewer = scale_denied.is_some();
+    let (denied_confirm, denied_panel) = (scale_denied.clone(), scale_denied);
     let query_map = use_query_map();
     let location = use_location();
     let path = location.pathname;
@@ -159,6 +162,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                 max_step=max_scale_step
                 action_key=action_key.clone()
                 now_ms=snap.fetched_at_ms
+                denied=denied_confirm.clone()
             />
         })
     };
@@ -213,6 +217,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                     up_limit=Signal::derive(move || limits.with(|l| l.0))
                     removable=Signal::derive(move || limits.with(|l| l.1))
                     up_hint=Signal::derive(move || limits.with(|l| l.2.clone()))
+                    denied=denied_panel.clone()
                 />
             }
         }}
@@ -265,6 +270,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                         path=path.get()
                         selected
                         highlight=highlight.get_value()
+                        read_only=viewer
                     />
                     <Pager paging query=query.get() path=path.get() />
                 </Show>

@@ -62,6 +62,7 @@ pub mod ssr {
             ActionOutcome, ScaleRequest, ScaleResult, check_scale_up, is_action_key, parse_count,
             pick_by_ids,
         },
+        auth::Identity,
         error::ConsoleError,
         filters::{WorkerQuery, with_query, workers_path},
         state::AppState,
@@ -160,16 +161,29 @@ pub mod ssr {
             query.to_query_string()
         };
 
-        let key = form.key.clone();
-        let max_step = state.max_scale_step;
-        let client = state.client.clone();
-        let (namespace, app_name) = (ns.as_str().to_string(), app.as_str().to_string());
-        let who = Who::of(&parts);
+        let who = parts
+            .extensions
+            .get::<Identity>()
+            .cloned()
+            .ok_or(ConsoleError::Internal)?;
         let audit = Audit {
             store: state.store.clone(),
             replica: state.replica.clone(),
             who,
         };
+        // Whatever the browser sent: a viewer's post does nothing upstream,
+        // and the attempt is on record.
+        if let Err(reason) = audit.who.may_scale() {
+            tracing::warn!(actor = %audit.who.actor, "refused a scale request from a viewer");
+            let request = parse_ask(&form.ask).unwrap_or_else(|(r, _)| r);
+            record_refusal(&audit, &ns, &app, &request, &reason).await;
+            return Err(refuse(ConsoleError::NotAllowed(reason)));
+        }
+
+        let key = form.key.clone();
+        let max_step = state.max_scale_step;
+        let client = state.client.clone();
+        let (namespace, app_name) = (ns.as_str().to_string(), app.as_str().to_string());
         state
             .actions
             .run_once(&key, async move {
@@ -205,34 +219,68 @@ pub mod ssr {
         Ok(())
     }
 
-    /// Who is acting, for the audit log.
-    pub struct Who {
-        pub actor: String,
-        pub role: String,
-        pub client_addr: String,
-    }
-
-    impl Who {
-        /// Without sign-in every person is the same anonymous operator; the
-        /// address is the peer of the connection.
-        pub fn of(parts: &axum::http::request::Parts) -> Who {
-            let client_addr = parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
-            Who {
-                actor: "anonymous".into(),
-                role: "operator".into(),
-                client_addr,
-            }
-        }
-    }
-
     /// Where and as whom an action is recorded.
     pub struct Audit {
         pub store: console_store::Store,
         pub replica: String,
-        pub who: Who,
+        pub who: Identity,
+    }
+
+    /// The audit record of `request`, before anything is done.
+    fn attempt(
+        audit: &Audit,
+        ns: &Namespace,
+        app: &AppName,
+        request: &ScaleRequest,
+    ) -> console_store::Attempt {
+        use console_store::Action;
+        console_store::Attempt {
+            started_ms: now_ms(),
+            replica: audit.replica.clone(),
+            actor: audit.who.actor.clone(),
+            role: audit.who.role.as_str().to_string(),
+            client_addr: audit.who.client_addr.clone(),
+            namespace: ns.as_str().to_string(),
+            app: app.as_str().to_string(),
+            action: match request {
+                ScaleRequest::Up { .. } => Action::Up,
+                ScaleRequest::Down { .. } => Action::Down,
+            },
+            count: match request {
+                ScaleRequest::Up { count } => Some(*count),
+                ScaleRequest::Down { .. } => None,
+            },
+            worker_ids: match request {
+                ScaleRequest::Up { .. } => Vec::new(),
+                ScaleRequest::Down { worker_ids } => worker_ids.clone(),
+            },
+        }
+    }
+
+    /// Puts a refused attempt on record (best effort: the refusal stands
+    /// even if the record cannot be written).
+    async fn record_refusal(
+        audit: &Audit,
+        ns: &Namespace,
+        app: &AppName,
+        request: &ScaleRequest,
+        reason: &str,
+    ) {
+        let completion = console_store::Completion {
+            finished_ms: now_ms(),
+            outcome: console_store::Outcome::Rejected,
+            detail: format!("not allowed: {reason}"),
+            new_ids: Vec::new(),
+            upstream_status: None,
+            duration_ms: None,
+        };
+        let written = match audit.store.begin(&attempt(audit, ns, app, request)).await {
+            Ok(id) => audit.store.complete(&id, &completion).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::error!(error = %e, "could not record a refused scale request");
+        }
     }
 
     /// Reads the form's request; a bad one comes back with the reason.
@@ -271,34 +319,13 @@ pub mod ssr {
         ask: Ask,
         max_step: u32,
     ) -> (ScaleRequest, ScaleResult) {
-        use console_store::{Action, Attempt, Completion, Outcome};
+        use console_store::{Completion, Outcome};
 
         let parsed = parse_ask(&ask);
         let request = match &parsed {
             Ok(r) | Err((r, _)) => r.clone(),
         };
-        let attempt = Attempt {
-            started_ms: now_ms(),
-            replica: audit.replica.clone(),
-            actor: audit.who.actor.clone(),
-            role: audit.who.role.clone(),
-            client_addr: audit.who.client_addr.clone(),
-            namespace: ns.as_str().to_string(),
-            app: app.as_str().to_string(),
-            action: match &request {
-                ScaleRequest::Up { .. } => Action::Up,
-                ScaleRequest::Down { .. } => Action::Down,
-            },
-            count: match &request {
-                ScaleRequest::Up { count } => Some(*count),
-                ScaleRequest::Down { .. } => None,
-            },
-            worker_ids: match &request {
-                ScaleRequest::Up { .. } => Vec::new(),
-                ScaleRequest::Down { worker_ids } => worker_ids.clone(),
-            },
-        };
-        let id = match audit.store.begin(&attempt).await {
+        let id = match audit.store.begin(&attempt(audit, ns, app, &request)).await {
             Ok(id) => id,
             Err(e) => {
                 tracing::error!(error = %e, "could not write the audit log; the scale action was not sent");

@@ -17,6 +17,9 @@ pub struct WorkerPage {
     pub action_key: String,
     /// Most workers one scale-up may add.
     pub max_scale_step: u32,
+    /// Why the person reading may not scale, if so (a viewer, or a
+    /// read-only console).
+    pub scale_denied: Option<String>,
     /// The outcome of the action the URL names (`action=<key>`), if any.
     pub action: Option<ActionShown>,
     /// With `show_all`: the scale actions on the app in the window, from
@@ -72,7 +75,14 @@ pub async fn list_workers(
             }
             _ => ActionShown::Gone,
         });
+    let scale_denied = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<crate::auth::Identity>().cloned())
+        .map_or_else(
+            || Some("the console could not tell who you are.".to_string()),
+            |who| who.may_scale().err(),
+        );
     Ok(WorkerPage {
+        scale_denied,
         workers: list.workers,
         max_workers: list.max_workers,
         fetched_at_ms,

@@ -1,0 +1,268 @@
+//! The console as real processes: two replicas sharing one PostgreSQL and
+//! one (simulated) platform, concurrent actions, and a replica killed with
+//! SIGKILL in the middle of a scale call.
+//!
+//! Needs the PostgreSQL server that `make test-rust` starts
+//! (`CONSOLE_TEST_POSTGRES_URL`); under CI its absence is a failure.
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use console_store::{Filter, Outcome, Store};
+use everai_sim::{SimConfig, Simulator, faults::Faults};
+
+const TOKEN: &str = "replica-test-token";
+
+fn postgres_url() -> Option<String> {
+    match std::env::var("CONSOLE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CONSOLE_TEST_POSTGRES_URL is not set: run the tests through `make test-rust`")
+        }
+        _ => {
+            eprintln!("note: CONSOLE_TEST_POSTGRES_URL is not set; replica tests skipped");
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One console process.
+struct Console {
+    child: Child,
+    port: u16,
+    replica: String,
+}
+
+impl Console {
+    fn start(port: u16, replica: &str, upstream: &str, database: &str) -> Console {
+        let log = std::env::temp_dir().join(format!("console-{replica}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_everai-console"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("LEPTOS_OUTPUT_NAME", "everai_console")
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("EVERAI_ENDPOINT", upstream)
+            .env("EVERAI_TOKEN", TOKEN)
+            .env("CONSOLE_AUTH", "none")
+            .env("CONSOLE_DATABASE_URL", database)
+            .env("CONSOLE_REPLICA_ID", replica)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .expect("start the console");
+        Console {
+            child,
+            port,
+            replica: replica.to_string(),
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    async fn ready(&self, http: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(res) = http.get(format!("{}/audit", self.base())).send().await
+                && res.status().is_success()
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "console {} did not start; see its log in the temp dir",
+                self.replica
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Posts a scale-up of one worker with a fresh confirmation key.
+    fn scale_up(
+        &self,
+        http: &reqwest::Client,
+        app: &str,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+        let key = uuid::Uuid::new_v4().simple().to_string();
+        let origin = self.base();
+        let request = http
+            .post(format!("{origin}/api/scale_up"))
+            .header("Origin", origin)
+            .header("Accept", "text/html")
+            .form(&[
+                ("namespace", "default"),
+                ("app", app),
+                ("count", "1"),
+                ("key", key.as_str()),
+                ("view", ""),
+            ]);
+        request.send()
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+async fn simulator() -> (Simulator, String) {
+    let sim = Simulator::demo(&SimConfig {
+        token: TOKEN.into(),
+        seed: 7,
+        time_scale: 1.0,
+        faults: Faults::default(),
+    });
+    let addr = sim.spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    (sim, format!("http://{addr}"))
+}
+
+/// The newest records of `replica` (the store is shared with other tests).
+async fn records(store: &Store, replica: &str) -> Vec<console_store::Entry> {
+    let filter = Filter {
+        limit: 5000,
+        ..Filter::default()
+    };
+    store
+        .list(&filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.replica == replica)
+        .collect()
+}
+
+#[tokio::test]
+async fn two_replicas_share_one_audit_log_and_fifty_concurrent_actions_are_all_recorded() {
+    let Some(database) = postgres_url() else {
+        return;
+    };
+    let (_sim, upstream) = simulator().await;
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let a = Console::start(free_port(), &format!("a-{run}"), &upstream, &database);
+    let b = Console::start(free_port(), &format!("b-{run}"), &upstream, &database);
+    let http = http();
+    a.ready(&http).await;
+    b.ready(&http).await;
+
+    // One action through each replica.
+    for console in [&a, &b] {
+        let res = console.scale_up(&http, "empty-app").await.unwrap();
+        assert_eq!(res.status(), 303, "{}", console.replica);
+    }
+    // Either replica's export shows both.
+    let csv = http
+        .get(format!("{}/audit.csv?app=default/empty-app", b.base()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for console in [&a, &b] {
+        assert!(
+            csv.lines()
+                .any(|l| l.ends_with(&console.replica) && l.contains(",done,")),
+            "{} missing from {csv}",
+            console.replica
+        );
+    }
+
+    // Fifty at once, spread over both replicas.
+    let posts: Vec<_> = (0..50)
+        .map(|i| {
+            let console = if i % 2 == 0 { &a } else { &b };
+            tokio::spawn(console.scale_up(&http, "image-resize"))
+        })
+        .collect();
+    for post in posts {
+        assert_eq!(post.await.unwrap().unwrap().status(), 303);
+    }
+    let store = Store::open(&database).await.unwrap();
+    let mut total = 0;
+    for console in [&a, &b] {
+        let entries: Vec<_> = records(&store, &console.replica)
+            .await
+            .into_iter()
+            .filter(|e| e.app == "image-resize")
+            .collect();
+        assert_eq!(entries.len(), 25, "{}", console.replica);
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.outcome == Outcome::Done && e.new_ids.len() == 1)
+        );
+        total += entries.len();
+    }
+    assert_eq!(total, 50);
+}
+
+#[tokio::test]
+async fn a_replica_killed_mid_call_finds_its_attempt_and_marks_it_unknown() {
+    let Some(database) = postgres_url() else {
+        return;
+    };
+    let (sim, upstream) = simulator().await;
+    let replica = format!("k-{}", uuid::Uuid::new_v4().simple());
+    let port = free_port();
+    let console = Console::start(port, &replica, &upstream, &database);
+    let http = http();
+    console.ready(&http).await;
+    let store = Arc::new(Store::open(&database).await.unwrap());
+
+    // The platform becomes slow: the scale call will be in flight for a while.
+    sim.set_faults(Faults {
+        latency_ms: 20_000,
+        ..Faults::default()
+    });
+    let post = tokio::spawn(console.scale_up(&http, "tokenizer"));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let pending = records(&store, &replica).await;
+        if pending.iter().any(|e| e.outcome == Outcome::Pending) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no pending record appeared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // SIGKILL: no chance to complete the record.
+    drop(console);
+    let _ = post.await;
+    sim.set_faults(Faults::default());
+    let entries = records(&store, &replica).await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].outcome, Outcome::Pending);
+
+    // The same replica starts again and accounts for it.
+    let console = Console::start(port, &replica, &upstream, &database);
+    console.ready(&http).await;
+    let entries = records(&store, &replica).await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].outcome, Outcome::Unknown);
+    assert_eq!(entries[0].detail, console_store::INTERRUPTED);
+    assert_eq!(entries[0].app, "tokenizer");
+}
