@@ -25,7 +25,7 @@ impl Role {
 }
 
 /// The person behind a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Identity {
     /// Their user name, as the console knows it.
     pub actor: String,
@@ -34,6 +34,10 @@ pub struct Identity {
     pub denied: Option<String>,
     /// Where the request came from (the client, not a trusted proxy).
     pub client_addr: String,
+    /// Their own EverAI token (token sign-in), used for every upstream call
+    /// made for them; `None` means the console's token.
+    #[cfg(feature = "ssr")]
+    pub token: Option<secrecy::SecretString>,
 }
 
 impl Identity {
@@ -73,6 +77,158 @@ pub enum AuthMode {
         trusted: Vec<ipnet::IpNet>,
         operators: std::collections::BTreeSet<String>,
     },
+    /// Each person signs in with their own EverAI token; the browser holds
+    /// only a session cookie.
+    Token(TokenAuth),
+}
+
+/// Token sign-in settings.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct TokenAuth {
+    /// Seals the tokens kept in the session store.
+    pub key: SessionKey,
+    /// A session unused this long ends.
+    pub idle: std::time::Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub max_age: std::time::Duration,
+}
+
+#[cfg(feature = "ssr")]
+impl std::fmt::Debug for TokenAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenAuth")
+            .field("key", &"[REDACTED]")
+            .field("idle", &self.idle)
+            .field("max_age", &self.max_age)
+            .finish()
+    }
+}
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "everai_console_session";
+
+/// The key that seals people's EverAI tokens at rest (ChaCha20-Poly1305).
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct SessionKey([u8; 32]);
+
+#[cfg(feature = "ssr")]
+impl SessionKey {
+    /// From 64 hex digits (`CONSOLE_SESSION_KEY`).
+    pub fn from_hex(hex: &str) -> Option<SessionKey> {
+        let bytes = from_hex(hex.trim())?;
+        Some(SessionKey(bytes.try_into().ok()?))
+    }
+
+    /// A fresh random key (sessions then end when the process does).
+    pub fn random() -> SessionKey {
+        let mut key = [0u8; 32];
+        key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        SessionKey(key)
+    }
+
+    /// `nonce || ciphertext`, hex.
+    pub fn seal(&self, plain: &str) -> String {
+        use chacha20poly1305::{
+            ChaCha20Poly1305, KeyInit,
+            aead::{Aead, AeadCore, OsRng},
+        };
+        let cipher = ChaCha20Poly1305::new((&self.0).into());
+        let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let sealed = cipher
+            .encrypt(&nonce, plain.as_bytes())
+            .expect("sealing a short token cannot fail");
+        let mut out = to_hex(&nonce);
+        out.push_str(&to_hex(&sealed));
+        out
+    }
+
+    /// The plain text, or `None` when `sealed` was not sealed with this key.
+    pub fn open(&self, sealed: &str) -> Option<String> {
+        use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce, aead::Aead};
+        let bytes = from_hex(sealed)?;
+        if bytes.len() < 12 + 16 {
+            return None;
+        }
+        let (nonce, body) = bytes.split_at(12);
+        let cipher = ChaCha20Poly1305::new((&self.0).into());
+        let plain = cipher.decrypt(Nonce::from_slice(nonce), body).ok()?;
+        String::from_utf8(plain).ok()
+    }
+}
+
+/// A new session id for a cookie: 256 random bits, hex.
+#[cfg(feature = "ssr")]
+pub fn new_session_id() -> String {
+    let mut id = uuid::Uuid::new_v4().simple().to_string();
+    id.push_str(&uuid::Uuid::new_v4().simple().to_string());
+    id
+}
+
+/// What the store keeps of a session id (or shows of a token): SHA-256, hex.
+#[cfg(feature = "ssr")]
+pub fn digest(value: &str) -> String {
+    use sha2::Digest;
+    to_hex(&sha2::Sha256::digest(value.as_bytes()))
+}
+
+/// A short, stable name for a token that reveals nothing of it: the first
+/// 8 hex digits of its SHA-256.
+#[cfg(feature = "ssr")]
+pub fn token_fingerprint(token: &str) -> String {
+    digest(token)[..8].to_string()
+}
+
+#[cfg(feature = "ssr")]
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(feature = "ssr")]
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// The session id in a request's cookies, if any.
+#[cfg(feature = "ssr")]
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The `Set-Cookie` value for session `id` (empty id and zero age: delete).
+/// `Secure` when the console is reached over HTTPS.
+#[cfg(feature = "ssr")]
+pub fn set_session_cookie(id: &str, max_age_secs: u64, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// True when the request reached the console over HTTPS (directly or, as
+/// the proxy in front says, from the browser to it).
+#[cfg(feature = "ssr")]
+pub fn is_https(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 /// The console's sign-in settings (server side).
@@ -92,11 +248,15 @@ pub enum Unauthenticated {
     NotFromProxy,
     /// Proxy mode, through the proxy, but without a usable user header.
     NoUser,
+    /// Token mode, and no live session.
+    NoSession,
 }
 
 #[cfg(feature = "ssr")]
 impl AuthConfig {
     /// Who is behind a request from `peer` with `headers`.
+    /// (Token sign-in needs the session store: see the server's `auth`
+    /// layer, which calls [`AuthConfig::signed_in`] with the session.)
     pub fn identify(
         &self,
         peer: Option<std::net::IpAddr>,
@@ -104,6 +264,7 @@ impl AuthConfig {
     ) -> Result<Identity, Unauthenticated> {
         let peer_text = peer.map_or_else(|| "unknown".to_string(), |p| p.to_string());
         let (actor, mut role, mut denied, client_addr) = match &self.mode {
+            AuthMode::Token(_) => return Err(Unauthenticated::NoSession),
             AuthMode::None => ("anonymous".to_string(), Role::Operator, None, peer_text),
             AuthMode::Proxy {
                 header,
@@ -146,7 +307,32 @@ impl AuthConfig {
             role,
             denied,
             client_addr,
+            token: None,
         })
+    }
+
+    /// The identity of a person signed in with `token` (token sign-in).
+    pub fn signed_in(
+        &self,
+        actor: String,
+        token: secrecy::SecretString,
+        peer: Option<std::net::IpAddr>,
+    ) -> Identity {
+        let (role, denied) = if self.read_only {
+            (
+                Role::Viewer,
+                Some("this console is read-only (CONSOLE_READ_ONLY).".to_string()),
+            )
+        } else {
+            (Role::Operator, None)
+        };
+        Identity {
+            actor,
+            role,
+            denied,
+            client_addr: peer.map_or_else(|| "unknown".to_string(), |p| p.to_string()),
+            token: Some(token),
+        }
     }
 }
 
@@ -161,6 +347,8 @@ mod tests {
             role: Role::Operator,
             denied: None,
             client_addr: "10.0.0.1".into(),
+            #[cfg(feature = "ssr")]
+            token: None,
         };
         assert_eq!(who.may_scale(), Ok(()));
         who.role = Role::Viewer;
@@ -208,13 +396,18 @@ mod tests {
         assert_eq!(who.client_addr, "10.1.2.3");
         // The same header from anywhere else is a spoof.
         assert_eq!(
-            cfg.identify(Some("192.168.1.7".parse().unwrap()), &ana),
-            Err(Unauthenticated::NotFromProxy)
+            cfg.identify(Some("192.168.1.7".parse().unwrap()), &ana)
+                .unwrap_err(),
+            Unauthenticated::NotFromProxy
         );
-        assert_eq!(cfg.identify(None, &ana), Err(Unauthenticated::NotFromProxy));
         assert_eq!(
-            cfg.identify(Some("127.0.0.1".parse().unwrap()), &headers(&[])),
-            Err(Unauthenticated::NoUser)
+            cfg.identify(None, &ana).unwrap_err(),
+            Unauthenticated::NotFromProxy
+        );
+        assert_eq!(
+            cfg.identify(Some("127.0.0.1".parse().unwrap()), &headers(&[]))
+                .unwrap_err(),
+            Unauthenticated::NoUser
         );
         let bo = cfg
             .identify(
@@ -248,6 +441,59 @@ mod tests {
             (who.actor.as_str(), who.role),
             ("anonymous", Role::Operator)
         );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn tokens_are_sealed_and_only_their_key_opens_them() {
+        let key = SessionKey::from_hex(&"ab".repeat(32)).unwrap();
+        let sealed = key.seal("tok-ana-secret");
+        assert!(!sealed.contains("tok-ana"));
+        assert_ne!(
+            sealed,
+            key.seal("tok-ana-secret"),
+            "a fresh nonce every time"
+        );
+        assert_eq!(key.open(&sealed).as_deref(), Some("tok-ana-secret"));
+        assert_eq!(SessionKey::random().open(&sealed), None);
+        let mut tampered = sealed.clone();
+        tampered.replace_range(30..32, if &sealed[30..32] == "00" { "01" } else { "00" });
+        assert_eq!(key.open(&tampered), None);
+        assert!(SessionKey::from_hex("abc").is_none());
+        assert!(SessionKey::from_hex(&"zz".repeat(32)).is_none());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn the_session_cookie_is_read_strictly_and_set_safely() {
+        let id = new_session_id();
+        assert_eq!(id.len(), 64);
+        let h = headers(&[]);
+        assert_eq!(session_cookie(&h), None);
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            axum::http::header::COOKIE,
+            format!("a=b; {SESSION_COOKIE}={id}; c=d").parse().unwrap(),
+        );
+        assert_eq!(session_cookie(&h), Some(id.clone()));
+        h.insert(
+            axum::http::header::COOKIE,
+            format!("{SESSION_COOKIE}=short").parse().unwrap(),
+        );
+        assert_eq!(session_cookie(&h), None);
+        let set = set_session_cookie(&id, 60, true);
+        for part in [
+            "HttpOnly",
+            "SameSite=Strict",
+            "Secure",
+            "Path=/",
+            "Max-Age=60",
+        ] {
+            assert!(set.contains(part), "{set}");
+        }
+        assert!(!set_session_cookie(&id, 60, false).contains("Secure"));
+        assert_eq!(token_fingerprint("tok").len(), 8);
+        assert_ne!(digest(&id), id);
     }
 
     #[test]

@@ -32,8 +32,8 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    audit::AuditLogPage, history::HistoryPage, home::HomePage, not_found::NotFound,
-    workers::WorkersPage,
+    audit::AuditLogPage, history::HistoryPage, home::HomePage, login::LoginPage,
+    not_found::NotFound, workers::WorkersPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />
                     // Async: the whole page waits for the data, so an unknown
                     // app is a real 404 and the table arrives complete.
                     <Route

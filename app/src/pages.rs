@@ -3,5 +3,6 @@
 pub mod audit;
 pub mod history;
 pub mod home;
+pub mod login;
 pub mod not_found;
 pub mod workers;

@@ -5,5 +5,6 @@
 pub mod apps;
 pub mod audit;
 pub mod scale;
+pub mod session;
 pub mod status;
 pub mod workers;

@@ -28,3 +28,22 @@ pub struct AppState {
     /// written on each audit record.
     pub replica: String,
 }
+
+impl AppState {
+    /// The client to call the platform with for the request being served:
+    /// with the signed-in person's own token when there is one, else with
+    /// the console's.
+    pub fn client_for_request(&self) -> Result<Client, crate::error::ConsoleError> {
+        use leptos::prelude::use_context;
+        let token = use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<crate::auth::Identity>().cloned())
+            .and_then(|who| who.token);
+        match token {
+            Some(token) => self
+                .client
+                .with_token(token)
+                .map_err(|_| crate::error::ConsoleError::Internal),
+            None => Ok(self.client.clone()),
+        }
+    }
+}

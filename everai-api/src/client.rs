@@ -100,6 +100,16 @@ impl Client {
         })
     }
 
+    /// The same API with another person's token; the connection pool and
+    /// settings are shared.
+    pub fn with_token(&self, token: SecretString) -> Result<Self, ApiError> {
+        bearer(&token)?;
+        Ok(Client {
+            token,
+            ..self.clone()
+        })
+    }
+
     /// `GET …/namespaces/{ns}/apps/{app}/workers?showAll=…&recentDays=…`
     ///
     /// Without `show_all`, the live workers; with it, also the terminated and

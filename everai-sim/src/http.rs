@@ -66,11 +66,12 @@ fn bad_request(message: &str) -> Response {
 }
 
 async fn require_token(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
-    let expected = format!("Bearer {}", sim.inner.token);
     let ok = request
         .headers()
         .get(header::AUTHORIZATION)
-        .is_some_and(|v| v.as_bytes() == expected.as_bytes());
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| sim.user_of(token).is_some());
     if !ok {
         return grpc_error(
             StatusCode::UNAUTHORIZED,

@@ -47,7 +47,8 @@ pub struct Simulator {
 struct Inner {
     world: Mutex<World>,
     clock: Arc<dyn Clock>,
-    token: String,
+    /// Accepted bearer tokens, each with the user it belongs to.
+    tokens: Mutex<std::collections::HashMap<String, String>>,
     faults: Mutex<(Faults, Rng)>,
 }
 
@@ -64,7 +65,7 @@ impl Simulator {
             inner: Arc::new(Inner {
                 world: Mutex::new(world),
                 clock,
-                token: token.into(),
+                tokens: Mutex::new([(token.into(), "console".to_string())].into()),
                 faults: Mutex::new((Faults::default(), Rng::new(0x5EED))),
             }),
         }
@@ -77,6 +78,26 @@ impl Simulator {
         let sim = Simulator::new(world, clock, config.token.clone());
         sim.set_faults(config.faults.clone());
         sim
+    }
+
+    /// Accepts `token` too, as belonging to user `name` (the platform gives
+    /// each person their own token).
+    pub fn add_user(&self, name: impl Into<String>, token: impl Into<String>) {
+        self.inner
+            .tokens
+            .lock()
+            .expect("tokens lock")
+            .insert(token.into(), name.into());
+    }
+
+    /// The user a bearer token belongs to, if the simulator accepts it.
+    fn user_of(&self, token: &str) -> Option<String> {
+        self.inner
+            .tokens
+            .lock()
+            .expect("tokens lock")
+            .get(token)
+            .cloned()
     }
 
     pub fn set_faults(&self, faults: Faults) {

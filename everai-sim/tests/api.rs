@@ -473,3 +473,22 @@ async fn launches_can_be_tuned_per_app_over_http() {
     let started = list.workers.iter().find(|w| w.id == ids[0]).unwrap();
     assert_eq!(started.status, WorkerStatus::Running);
 }
+
+#[tokio::test]
+async fn each_person_may_have_their_own_token() {
+    let h = start().await;
+    let ana = Client::new(
+        h.base.parse().unwrap(),
+        SecretString::from("tok-ana"),
+        ClientOptions::default(),
+    )
+    .unwrap();
+    assert!(matches!(
+        ana.list_workers(&ns(), &app(), false, 2).await.unwrap_err(),
+        ApiError::Unauthorized
+    ));
+    h.sim.add_user("ana", "tok-ana");
+    assert!(ana.list_workers(&ns(), &app(), false, 2).await.is_ok());
+    // The first token still works.
+    assert!(h.client.list_workers(&ns(), &app(), false, 2).await.is_ok());
+}

@@ -7,11 +7,15 @@
 //! | `EVERAI_SIM_SEED` | seed of the built-in simulator's demo world, default 1 |
 //! | `EVERAI_SIM_TIME_SCALE` | how much faster than real time the simulator runs, default 1 |
 //! | `EVERAI_SIM_ADDR` | loopback address for the built-in simulator, default a random free port |
+//! | `EVERAI_SIM_USERS` | people's own tokens the built-in simulator accepts, `name:token,…` (for token sign-in) |
 //! | `EVERAI_SIM_TOKEN` | the built-in simulator's token, default a random one; with `EVERAI_SIM_ADDR` it lets tests and demos drive the simulator (`PUT /_sim/faults`) |
 //! | `CONSOLE_MAX_SCALE_STEP` | most workers one scale-up may add, 1 to 1000, default 50 |
 //! | `CONSOLE_DATABASE_URL` | the audit log's database: `sqlite://path` or `postgres://…`, default `sqlite://everai-console.sqlite3` |
 //! | `CONSOLE_REPLICA_ID` | this process among replicas sharing a database, default `host:port` |
-//! | `CONSOLE_AUTH` | `proxy` or `none`; default `none` with the built-in simulator, required with `EVERAI_ENDPOINT` |
+//! | `CONSOLE_AUTH` | `token`, `proxy` or `none`; default `none` with the built-in simulator, required with `EVERAI_ENDPOINT` |
+//! | `CONSOLE_SESSION_KEY` | with `token`: 64 hex digits sealing the stored tokens; required with PostgreSQL (replicas share it) |
+//! | `CONSOLE_SESSION_IDLE_MINUTES` | with `token`: a session unused this long ends, default 120 |
+//! | `CONSOLE_SESSION_MAX_HOURS` | with `token`: a session ends this long after sign-in, default 12 |
 //! | `CONSOLE_TRUSTED_PROXIES` | with `proxy`: the sign-in proxy's addresses (IPs or CIDR ranges, comma-separated) |
 //! | `CONSOLE_USER_HEADER` | with `proxy`: the header naming the user, default `X-Forwarded-User` |
 //! | `CONSOLE_OPERATORS` | with `proxy`: user names that may scale (comma-separated); everyone else is a viewer |
@@ -34,6 +38,8 @@ pub enum Upstream {
         addr: Option<std::net::SocketAddr>,
         /// Its token; `None` for a fresh random one.
         token: Option<SecretString>,
+        /// People's own tokens it also accepts, with their names.
+        users: Vec<(String, SecretString)>,
     },
     /// The real platform (or anything speaking its API) at `endpoint`.
     Platform {
@@ -70,15 +76,27 @@ pub enum ConfigError {
     #[error("EVERAI_SIM_TOKEN must be a single line of printable characters")]
     SimTokenNotPrintable,
     #[error(
+        "EVERAI_SIM_USERS must be name:token pairs separated by commas, e.g. ana:tok-ana,bo:tok-bo"
+    )]
+    BadSimUsers,
+    #[error(
         "CONSOLE_REPLICA_ID must be 1 to 100 printable characters without spaces, e.g. console-a"
     )]
     BadReplicaId,
     #[error(
-        "CONSOLE_AUTH must be set when EVERAI_ENDPOINT is set: proxy (behind a sign-in proxy) or none (anyone who reaches the console acts with its token)"
+        "CONSOLE_AUTH must be set when EVERAI_ENDPOINT is set: token (each person signs in with their own token), proxy (behind a sign-in proxy) or none (anyone who reaches the console acts with its token)"
     )]
     MissingAuth,
-    #[error("CONSOLE_AUTH must be proxy or none, not {0:?}")]
+    #[error("CONSOLE_AUTH must be token, proxy or none, not {0:?}")]
     BadAuth(String),
+    #[error(
+        "CONSOLE_SESSION_KEY must be 64 hex digits (e.g. from `openssl rand -hex 32`); with CONSOLE_AUTH=token and PostgreSQL it is required, so that replicas can read each other's sessions"
+    )]
+    BadSessionKey,
+    #[error("CONSOLE_SESSION_IDLE_MINUTES must be a whole number from 1 to 10080")]
+    BadSessionIdle,
+    #[error("CONSOLE_SESSION_MAX_HOURS must be a whole number from 1 to 720")]
+    BadSessionMaxAge,
     #[error(
         "CONSOLE_TRUSTED_PROXIES must list the sign-in proxy's addresses (e.g. 10.0.0.2 or 10.0.0.0/24) when CONSOLE_AUTH=proxy"
     )]
@@ -92,10 +110,12 @@ pub enum ConfigError {
 }
 
 /// The sign-in settings. `platform` says whether the console talks to a
-/// real platform, where leaving the console open must be a choice.
+/// real platform, where leaving the console open must be a choice;
+/// `shared_db` whether replicas may share the session store.
 pub fn auth_from(
     var: impl Fn(&str) -> Option<String>,
     platform: bool,
+    shared_db: bool,
 ) -> Result<app::auth::AuthConfig, ConfigError> {
     use app::auth::{AuthConfig, AuthMode};
     let set = |name: &str| {
@@ -115,6 +135,40 @@ pub fn auth_from(
     {
         None if platform => return Err(ConfigError::MissingAuth),
         None | Some("none") => AuthMode::None,
+        Some("token") => {
+            let key = match set("CONSOLE_SESSION_KEY") {
+                Some(hex) => {
+                    app::auth::SessionKey::from_hex(&hex).ok_or(ConfigError::BadSessionKey)?
+                }
+                None if shared_db => return Err(ConfigError::BadSessionKey),
+                None => app::auth::SessionKey::random(),
+            };
+            let number = |name: &str, default: u64, max: u64, err: ConfigError| match set(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or(err),
+            };
+            let idle = number(
+                "CONSOLE_SESSION_IDLE_MINUTES",
+                120,
+                10_080,
+                ConfigError::BadSessionIdle,
+            )?;
+            let max_age = number(
+                "CONSOLE_SESSION_MAX_HOURS",
+                12,
+                720,
+                ConfigError::BadSessionMaxAge,
+            )?;
+            AuthMode::Token(app::auth::TokenAuth {
+                key,
+                idle: std::time::Duration::from_secs(idle * 60),
+                max_age: std::time::Duration::from_secs(max_age * 3600),
+            })
+        }
         Some("proxy") => {
             let trusted = set("CONSOLE_TRUSTED_PROXIES")
                 .ok_or(ConfigError::MissingTrustedProxies)?
@@ -253,11 +307,33 @@ fn simulator_from(var: impl Fn(&str) -> Option<String>) -> Result<Upstream, Conf
         Some(t) if t.bytes().all(|b| b.is_ascii_graphic()) => Some(SecretString::from(t)),
         Some(_) => return Err(ConfigError::SimTokenNotPrintable),
     };
+    let users = match set("EVERAI_SIM_USERS") {
+        None => Vec::new(),
+        Some(v) => v
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|pair| match pair.split_once(':') {
+                Some((name, token))
+                    if !name.trim().is_empty()
+                        && !token.is_empty()
+                        && token.bytes().all(|b| b.is_ascii_graphic()) =>
+                {
+                    Ok((
+                        name.trim().to_string(),
+                        SecretString::from(token.to_string()),
+                    ))
+                }
+                _ => Err(ConfigError::BadSimUsers),
+            })
+            .collect::<Result<_, _>>()?,
+    };
     Ok(Upstream::Simulator {
         seed,
         time_scale,
         addr,
         token,
+        users,
     })
 }
 
@@ -297,7 +373,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        auth_from(|k| map.get(k).cloned(), platform)
+        auth_from(|k| map.get(k).cloned(), platform, false)
     }
 
     #[test]
@@ -365,6 +441,49 @@ mod tests {
     }
 
     #[test]
+    fn token_sign_in_has_expiries_and_needs_a_shared_key_with_postgres() {
+        let cfg = auth(&[("CONSOLE_AUTH", "token")], true).unwrap();
+        let app::auth::AuthMode::Token(t) = cfg.mode else {
+            panic!("expected token mode");
+        };
+        assert_eq!(
+            (t.idle.as_secs(), t.max_age.as_secs()),
+            (120 * 60, 12 * 3600)
+        );
+        let shared = |vars: &[(&str, &str)]| {
+            let map: HashMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            auth_from(|k| map.get(k).cloned(), true, true)
+        };
+        assert_eq!(
+            shared(&[("CONSOLE_AUTH", "token")]).unwrap_err(),
+            ConfigError::BadSessionKey
+        );
+        let key = "0f".repeat(32);
+        assert!(
+            shared(&[
+                ("CONSOLE_AUTH", "token"),
+                ("CONSOLE_SESSION_KEY", key.as_str())
+            ])
+            .is_ok()
+        );
+        let printed = format!(
+            "{:?}",
+            shared(&[
+                ("CONSOLE_AUTH", "token"),
+                ("CONSOLE_SESSION_KEY", key.as_str())
+            ])
+            .unwrap()
+        );
+        assert!(
+            !printed.contains(&key) && printed.contains("REDACTED"),
+            "{printed}"
+        );
+    }
+
+    #[test]
     fn the_database_and_replica_have_defaults_and_are_checked() {
         let none = |_: &str| None;
         assert_eq!(database_url_from(none), "sqlite://everai-console.sqlite3");
@@ -405,6 +524,7 @@ mod tests {
                 time_scale: 1.0,
                 addr: None,
                 token: None,
+                ..
             })
         ));
         assert!(matches!(
@@ -449,6 +569,9 @@ mod tests {
             ("EVERAI_SIM_ADDR", "127.0.0.1", ConfigError::BadSimAddr),
             ("EVERAI_SIM_ADDR", "localhost:8900", ConfigError::BadSimAddr),
             ("EVERAI_SIM_TOKEN", "a b", ConfigError::SimTokenNotPrintable),
+            ("EVERAI_SIM_USERS", "ana", ConfigError::BadSimUsers),
+            ("EVERAI_SIM_USERS", "ana:", ConfigError::BadSimUsers),
+            ("EVERAI_SIM_USERS", ":tok", ConfigError::BadSimUsers),
         ] {
             assert_eq!(
                 upstream(&[(name, value)]).unwrap_err(),

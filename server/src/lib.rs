@@ -67,12 +67,19 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = leptos_options.site_addr;
     let upstream = config::upstream_from(|k| std::env::var(k).ok())?;
     let max_scale_step = config::max_scale_step_from(|k| std::env::var(k).ok())?;
+    let database_url = config::database_url_from(|k| std::env::var(k).ok());
     let auth = config::auth_from(
         |k| std::env::var(k).ok(),
         matches!(upstream, config::Upstream::Platform { .. }),
+        database_url.starts_with("postgres"),
     )?;
     match &auth.mode {
         app::auth::AuthMode::None => tracing::info!("sign-in: none (everyone is anonymous)"),
+        app::auth::AuthMode::Token(t) => tracing::info!(
+            idle_minutes = t.idle.as_secs() / 60,
+            max_hours = t.max_age.as_secs() / 3600,
+            "sign-in: each person with their own EverAI token"
+        ),
         app::auth::AuthMode::Proxy {
             header, operators, ..
         } => {
@@ -85,7 +92,6 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if auth.read_only {
         tracing::info!("read-only: scale actions are off for everyone");
     }
-    let database_url = config::database_url_from(|k| std::env::var(k).ok());
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default();
@@ -99,7 +105,11 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
             "scale actions interrupted by a stop are marked outcome unknown in the audit log"
         );
     }
-    spawn_expiry(store.clone());
+    let session_limits = match &auth.mode {
+        app::auth::AuthMode::Token(t) => Some((t.idle, t.max_age)),
+        _ => None,
+    };
+    spawn_expiry(store.clone(), session_limits);
     let (client, upstream) = connect(upstream).await?;
 
     let state = AppState {
@@ -137,8 +147,11 @@ fn now_ms() -> i64 {
 }
 
 /// Every minute, marks audit records left pending by replicas that died
-/// and did not come back.
-fn spawn_expiry(store: console_store::Store) {
+/// and did not come back, and deletes ended sessions.
+fn spawn_expiry(
+    store: console_store::Store,
+    sessions: Option<(std::time::Duration, std::time::Duration)>,
+) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
@@ -148,6 +161,18 @@ fn spawn_expiry(store: console_store::Store) {
                 Ok(n) => tracing::warn!(n, "abandoned scale actions marked outcome unknown"),
                 Err(e) => {
                     tracing::warn!(error = %e, "could not check the audit log for abandoned actions")
+                }
+            }
+            if let Some((idle, max_age)) = sessions {
+                let now = now_ms();
+                let purged = store
+                    .purge_sessions(
+                        now - idle.as_millis() as i64,
+                        now - max_age.as_millis() as i64,
+                    )
+                    .await;
+                if let Err(e) = purged {
+                    tracing::warn!(error = %e, "could not delete ended sessions");
                 }
             }
         }
@@ -166,6 +191,7 @@ pub async fn connect(
             time_scale,
             addr,
             token,
+            users,
         } => {
             use secrecy::ExposeSecret;
             let token = token.map_or_else(random_token, |t| t.expose_secret().to_string());
@@ -175,6 +201,9 @@ pub async fn connect(
                 time_scale,
                 faults: Default::default(),
             });
+            for (name, token) in &users {
+                sim.add_user(name.clone(), token.expose_secret());
+            }
             let addr = sim
                 .spawn(addr.unwrap_or((std::net::Ipv4Addr::LOCALHOST, 0).into()))
                 .await

@@ -47,6 +47,22 @@ struct Console {
 
 impl Console {
     fn start(port: u16, replica: &str, upstream: &str, database: &str) -> Console {
+        Console::start_with(
+            port,
+            replica,
+            upstream,
+            database,
+            &[("CONSOLE_AUTH", "none")],
+        )
+    }
+
+    fn start_with(
+        port: u16,
+        replica: &str,
+        upstream: &str,
+        database: &str,
+        settings: &[(&str, &str)],
+    ) -> Console {
         let log = std::env::temp_dir().join(format!("console-{replica}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_everai-console"))
             .env_clear()
@@ -56,7 +72,7 @@ impl Console {
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("EVERAI_ENDPOINT", upstream)
             .env("EVERAI_TOKEN", TOKEN)
-            .env("CONSOLE_AUTH", "none")
+            .envs(settings.iter().copied())
             .env("CONSOLE_DATABASE_URL", database)
             .env("CONSOLE_REPLICA_ID", replica)
             .env("RUST_LOG", "warn")
@@ -265,4 +281,77 @@ async fn a_replica_killed_mid_call_finds_its_attempt_and_marks_it_unknown() {
     assert_eq!(entries[0].outcome, Outcome::Unknown);
     assert_eq!(entries[0].detail, console_store::INTERRUPTED);
     assert_eq!(entries[0].app, "tokenizer");
+}
+
+#[tokio::test]
+async fn a_session_made_on_one_replica_works_on_the_other() {
+    let Some(database) = postgres_url() else {
+        return;
+    };
+    let (sim, upstream) = simulator().await;
+    sim.add_user("ana", "tok-ana");
+    let key = "5a".repeat(32);
+    let settings = [
+        ("CONSOLE_AUTH", "token"),
+        ("CONSOLE_SESSION_KEY", key.as_str()),
+    ];
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let a = Console::start_with(
+        free_port(),
+        &format!("sa-{run}"),
+        &upstream,
+        &database,
+        &settings,
+    );
+    let b = Console::start_with(
+        free_port(),
+        &format!("sb-{run}"),
+        &upstream,
+        &database,
+        &settings,
+    );
+    let http = http();
+    let audit = |console: &Console| format!("{}/audit", console.base());
+    for console in [&a, &b] {
+        // Up, and asking for a sign-in.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(res) = http.get(audit(console)).send().await {
+                assert_eq!(res.status(), 303);
+                assert_eq!(res.headers()["location"], "/login?next=%2Faudit");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "console {} did not start",
+                console.replica
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let res = http
+        .post(format!("{}/api/sign_in", a.base()))
+        .header("Origin", a.base())
+        .header("Accept", "text/html")
+        .form(&[("name", "Ana"), ("token", "tok-ana"), ("next", "/audit")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    for console in [&a, &b] {
+        let res = http
+            .get(audit(console))
+            .header("Cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", console.replica);
+    }
 }

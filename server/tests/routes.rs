@@ -46,6 +46,7 @@ async fn state_with_simulator() -> AppState {
         time_scale: 1.0,
         addr: None,
         token: None,
+        users: vec![("ana".into(), secrecy::SecretString::from("tok-ana"))],
     })
     .await
     .unwrap();
@@ -808,4 +809,213 @@ async fn a_read_only_console_lets_nobody_scale() {
     let (status, _) = send_to(state.clone(), scale_post("/api/scale_up", &up, OWN)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(live_ids(&state, "empty-app").await.is_empty());
+}
+
+fn token_auth() -> std::sync::Arc<app::auth::AuthConfig> {
+    std::sync::Arc::new(app::auth::AuthConfig {
+        mode: app::auth::AuthMode::Token(app::auth::TokenAuth {
+            key: app::auth::SessionKey::random(),
+            idle: std::time::Duration::from_secs(2 * 3600),
+            max_age: std::time::Duration::from_secs(12 * 3600),
+        }),
+        read_only: false,
+    })
+}
+
+fn with_cookie(mut req: Request<Body>, cookie: &str) -> Request<Body> {
+    req.headers_mut().insert(
+        header::COOKIE,
+        header::HeaderValue::from_str(cookie).unwrap(),
+    );
+    req
+}
+
+/// Signs in as `name` with `token`; returns the reply's status, location
+/// and session cookie (`name=value`), if any.
+async fn sign_in(
+    state: &AppState,
+    name: &str,
+    token: &str,
+    next: &str,
+) -> (StatusCode, String, Option<String>) {
+    let form = [("name", name), ("token", token), ("next", next)];
+    let res = server::router(state.clone())
+        .oneshot(scale_post("/api/sign_in", &form, OWN))
+        .await
+        .unwrap();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let cookie = res.headers().get(header::SET_COOKIE).map(|v| {
+        let v = v.to_str().unwrap().to_string();
+        for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(v.contains(part), "{v}");
+        }
+        assert!(!v.contains("Secure"), "plain HTTP here: {v}");
+        v.split(';').next().unwrap().to_string()
+    });
+    (res.status(), location, cookie)
+}
+
+#[tokio::test]
+async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
+    let state = AppState {
+        auth: token_auth(),
+        ..state_with_simulator().await
+    };
+    let page = "/namespaces/default/apps/empty-app/workers";
+    // Signed out: pages lead to the sign-in page and back; data is 401.
+    let res = server::router(state.clone())
+        .oneshot(Request::get(page).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        "/login?next=%2Fnamespaces%2Fdefault%2Fapps%2Fempty-app%2Fworkers"
+    );
+    let (status, _) = send_to(
+        state.clone(),
+        Request::post("/api/list_apps")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = send_to(
+        state.clone(),
+        Request::get("/login").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("EverAI token"), "{body}");
+
+    // A token the platform refuses, a bad name, a foreign next: no session.
+    let (status, location, cookie) = sign_in(&state, "Ana", "wrong-token", "/audit").await;
+    assert_eq!(
+        (status, location.as_str(), cookie),
+        (
+            StatusCode::SEE_OTHER,
+            "/login?error=rejected&next=%2Faudit",
+            None
+        )
+    );
+    let (_, location, cookie) = sign_in(&state, "", "tok-ana", "/").await;
+    assert_eq!((location.as_str(), cookie), ("/login?error=name", None));
+    let (_, location, cookie) = sign_in(&state, "Ana", "tok-ana", "https://evil.example/").await;
+    assert_eq!(location, "/", "only this console's paths are followed");
+    assert!(cookie.is_some());
+
+    // The real thing.
+    let (status, location, cookie) = sign_in(&state, "Ana", "tok-ana", page).await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, page));
+    let cookie = cookie.unwrap();
+    assert!(!cookie.contains("tok-ana"));
+    let (status, body) = send_to(
+        state.clone(),
+        with_cookie(Request::get(page).body(Body::empty()).unwrap(), &cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        !body.contains("tok-ana"),
+        "the token never reaches the page"
+    );
+    let (_, status_json) = send_to(
+        state.clone(),
+        with_cookie(
+            Request::post("/api/console_status")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::empty())
+                .unwrap(),
+            &cookie,
+        ),
+    )
+    .await;
+    assert!(status_json.contains("Ana (token "), "{status_json}");
+
+    let up = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "1"),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    let (status, _) = send_to(
+        state.clone(),
+        with_cookie(scale_post("/api/scale_up", &up, OWN), &cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let entries = state
+        .store
+        .list(&console_store::Filter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        entries[0].actor.starts_with("Ana (token "),
+        "{:?}",
+        entries[0]
+    );
+    assert_eq!(entries[0].outcome, console_store::Outcome::Done);
+
+    // What the store keeps: a hash of the id, the token sealed.
+    let id = cookie.split_once('=').unwrap().1;
+    let session = state
+        .store
+        .session(&app::auth::digest(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!session.token_sealed.contains("tok-ana"));
+    assert!(state.store.session(id).await.unwrap().is_none());
+
+    // Idle too long: the session is over.
+    state
+        .store
+        .touch_session(&app::auth::digest(id), 0)
+        .await
+        .unwrap();
+    let (status, _) = send_to(
+        state.clone(),
+        with_cookie(Request::get(page).body(Body::empty()).unwrap(), &cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        state
+            .store
+            .session(&app::auth::digest(id))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Sign out ends it at once.
+    let (_, _, cookie) = sign_in(&state, "Ana", "tok-ana", "/").await;
+    let cookie = cookie.unwrap();
+    let res = server::router(state.clone())
+        .oneshot(with_cookie(scale_post("/api/sign_out", &[], OWN), &cookie))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/login?signed_out=1");
+    assert!(
+        res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let (status, _) = send_to(
+        state.clone(),
+        with_cookie(Request::get(page).body(Body::empty()).unwrap(), &cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
 }

@@ -497,3 +497,96 @@ fn entry(row: &AnyRow) -> Result<Entry, StoreError> {
         duration_ms: int("duration_ms")?,
     })
 }
+
+/// A signed-in person's session, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 (hex) of the id in the browser's cookie.
+    pub id_hash: String,
+    pub actor: String,
+    /// Their EverAI token, sealed by the caller.
+    pub token_sealed: String,
+    pub created_ms: i64,
+    pub last_seen_ms: i64,
+}
+
+impl Store {
+    /// Stores a new session.
+    pub async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, actor, token_sealed, created_ms, last_seen_ms) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&s.id_hash)
+        .bind(&s.actor)
+        .bind(&s.token_sealed)
+        .bind(s.created_ms)
+        .bind(s.last_seen_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session with this id hash, if there is one.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id_hash, actor, token_sealed, created_ms, last_seen_ms FROM sessions \
+             WHERE id_hash = $1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let text = |n: &str| {
+                row.try_get::<String, _>(n)
+                    .map_err(|e| StoreError::Corrupt(describe(&e)))
+            };
+            let int = |n: &str| {
+                row.try_get::<i64, _>(n)
+                    .map_err(|e| StoreError::Corrupt(describe(&e)))
+            };
+            Ok(Session {
+                id_hash: text("id_hash")?,
+                actor: text("actor")?,
+                token_sealed: text("token_sealed")?,
+                created_ms: int("created_ms")?,
+                last_seen_ms: int("last_seen_ms")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records that the session was used at `now_ms`.
+    pub async fn touch_session(&self, id_hash: &str, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE id_hash = $2")
+            .bind(now_ms)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a session (sign-out).
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes sessions idle since before `idle_before_ms` or created before
+    /// `created_before_ms`; returns how many.
+    pub async fn purge_sessions(
+        &self,
+        idle_before_ms: i64,
+        created_before_ms: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE last_seen_ms < $1 OR created_ms < $2")
+            .bind(idle_before_ms)
+            .bind(created_before_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

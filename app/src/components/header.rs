@@ -23,6 +23,21 @@ pub fn Header() -> impl IntoView {
             </nav>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
+                    let who = status.await.ok().and_then(|s| s.signed_in_as);
+                    who.map(|actor| {
+                        view! {
+                            <form class="whoami" method="post" action="/api/sign_out">
+                                <span data-testid="signed-in-as">{actor}</span>
+                                <button type="submit" class="button button-small">
+                                    "Sign out"
+                                </button>
+                            </form>
+                        }
+                    })
+                })}
+            </Suspense>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
                     match status.await {
                         Ok(s) if s.upstream == UpstreamKind::Simulator => {
                             Some(

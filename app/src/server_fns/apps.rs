@@ -7,17 +7,21 @@ use crate::error::ConsoleError;
 #[server(prefix = "/api", endpoint = "list_apps")]
 pub async fn list_apps() -> Result<Vec<AppSummary>, ConsoleError> {
     let state = use_context::<crate::state::AppState>().ok_or(ConsoleError::Internal)?;
-    let mut apps = state.client.list_all_apps().await.map_err(|e| {
-        tracing::warn!(error = %e, "listing apps failed");
-        match e {
-            // Not an app missing: the listing itself is not offered.
-            everai_api::ApiError::NotFound => ConsoleError::Upstream {
-                status: 404,
-                message: Some("the list of apps is not available".into()),
-            },
-            other => ConsoleError::from_api(other, "", ""),
-        }
-    })?;
+    let mut apps = state
+        .client_for_request()?
+        .list_all_apps()
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "listing apps failed");
+            match e {
+                // Not an app missing: the listing itself is not offered.
+                everai_api::ApiError::NotFound => ConsoleError::Upstream {
+                    status: 404,
+                    message: Some("the list of apps is not available".into()),
+                },
+                other => ConsoleError::from_api(other, "", ""),
+            }
+        })?;
     apps.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     Ok(apps)
 }

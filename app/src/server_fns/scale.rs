@@ -182,7 +182,13 @@ pub mod ssr {
 
         let key = form.key.clone();
         let max_step = state.max_scale_step;
-        let client = state.client.clone();
+        let client = match &audit.who.token {
+            Some(token) => state
+                .client
+                .with_token(token.clone())
+                .map_err(|_| ConsoleError::Internal)?,
+            None => state.client.clone(),
+        };
         let (namespace, app_name) = (ns.as_str().to_string(), app.as_str().to_string());
         state
             .actions

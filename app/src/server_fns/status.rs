@@ -25,6 +25,9 @@ pub struct ConsoleStatus {
     pub version: String,
     pub upstream: UpstreamKind,
     pub uptime_secs: u64,
+    /// Who is signed in (token sign-in only).
+    #[serde(default)]
+    pub signed_in_as: Option<String>,
 }
 
 /// Reports the console's version, which kind of upstream it uses and how
@@ -35,7 +38,12 @@ pub async fn get_console_status() -> Result<ConsoleStatus, ConsoleError> {
         tracing::error!("get_console_status called without AppState in context");
         ConsoleError::Internal
     })?;
+    let signed_in_as = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<crate::auth::Identity>().cloned())
+        .filter(|who| who.token.is_some())
+        .map(|who| who.actor);
     Ok(ConsoleStatus {
+        signed_in_as,
         version: env!("CARGO_PKG_VERSION").to_string(),
         upstream: state.upstream,
         uptime_secs: state.started_at.elapsed().as_secs(),

@@ -57,7 +57,7 @@ pub async fn list_workers(
         ));
     }
     let list = state
-        .client
+        .client_for_request()?
         .list_workers(&ns, &name, show_all, recent_days)
         .await
         .map_err(|e| {
