@@ -14,6 +14,7 @@ const views: [string, string][] = [
   ['confirm-problem', '/namespaces/default/apps/stable-diffusion/workers?confirm=down'],
   ['history', '/namespaces/default/apps/stable-diffusion/history?days=7'],
   ['audit', '/audit'],
+  ['login', '/login?error=rejected'],
   ['not-found', '/no/such/page'],
 ];
 

@@ -20,6 +20,7 @@ const views: [string, string][] = [
   ['not-found', '/no/such/page'],
   ['audit', '/audit'],
   ['audit-bad-filter', '/audit?to=someday'],
+  ['login', '/login?error=rejected&next=%2Faudit'],
 ];
 
 const widths = { desktop: 1280, phone: 375 };

@@ -997,6 +997,36 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
             .is_none()
     );
 
+    // Too old, however busy: over too. (A session made 13 hours ago.)
+    let app::auth::AuthMode::Token(token_auth) = &state.auth.mode else {
+        unreachable!()
+    };
+    let old_id = app::auth::new_session_id();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    state
+        .store
+        .create_session(&console_store::Session {
+            id_hash: app::auth::digest(&old_id),
+            actor: "Ana (token 00000000)".into(),
+            token_sealed: token_auth.key.seal("tok-ana"),
+            created_ms: now - 13 * 3600 * 1000,
+            last_seen_ms: now,
+        })
+        .await
+        .unwrap();
+    let (status, _) = send_to(
+        state.clone(),
+        with_cookie(
+            Request::get(page).body(Body::empty()).unwrap(),
+            &format!("{}={old_id}", app::auth::SESSION_COOKIE),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
     // Sign out ends it at once.
     let (_, _, cookie) = sign_in(&state, "Ana", "tok-ana", "/").await;
     let cookie = cookie.unwrap();
