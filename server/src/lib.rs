@@ -5,6 +5,7 @@ pub mod audit_csv;
 pub mod auth;
 pub mod config;
 pub mod open;
+pub mod ops;
 
 use app::{App, server_fns::status::UpstreamKind, shell, state::AppState};
 use axum::Router;
@@ -48,6 +49,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::identify,
         ))
+        // Added after the sign-in layer: load balancers do not sign in.
+        .route("/healthz", axum::routing::get(ops::healthz))
+        .route("/readyz", axum::routing::get(ops::readyz))
+        .layer(axum::middleware::from_fn(ops::headers))
         .with_state(state)
 }
 

@@ -1049,3 +1049,53 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn health_and_readiness_answer_without_sign_in() {
+    // Even in proxy mode, where every other path wants the proxy.
+    let state = AppState {
+        auth: proxy_auth(false),
+        ..state_with_simulator().await
+    };
+    let (status, body) = send_to(
+        state.clone(),
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok\n"));
+    let (status, body) = send_to(
+        state.clone(),
+        Request::get("/readyz").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(r#""ready":true"#), "{body}");
+
+    // A platform that cannot be reached, a database that is closed: 503, saying which.
+    let broken = state.clone();
+    broken.store.close().await;
+    let broken = AppState {
+        client: client("http://127.0.0.1:9", "unused"),
+        ..broken
+    };
+    let (status, body) =
+        send_to(broken, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains(r#""ready":false"#), "{body}");
+    assert!(body.contains("could not be reached"), "{body}");
+    assert!(!body.contains("127.0.0.1:9"), "no upstream address: {body}");
+}
+
+#[tokio::test]
+async fn every_response_forbids_framing_and_sniffing_and_pages_are_not_cached() {
+    let res = server::router(state().await)
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let h = res.headers();
+    assert_eq!(h[header::CONTENT_SECURITY_POLICY], "frame-ancestors 'none'");
+    assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(h[header::REFERRER_POLICY], "same-origin");
+    assert_eq!(h[header::CACHE_CONTROL], "no-store");
+}

@@ -1,0 +1,84 @@
+//! For whoever runs the console: `/healthz` (the process answers) and
+//! `/readyz` (its database and the EverAI API answer), both outside sign-in
+//! so that load balancers can use them, and the headers every response
+//! carries.
+
+use std::time::Duration;
+
+use app::state::AppState;
+use axum::{
+    Json,
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+/// `GET /healthz`: 200 while the process serves.
+pub async fn healthz() -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], "ok\n").into_response()
+}
+
+/// How long `/readyz` waits for each dependency.
+const READY_WITHIN: Duration = Duration::from_secs(3);
+
+/// `GET /readyz`: 200 when the database and the EverAI API both answer,
+/// else 503; the body says which failed (never an address or a token).
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let storage = match tokio::time::timeout(READY_WITHIN, state.store.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 3 s".to_string()),
+    };
+    let upstream = match tokio::time::timeout(READY_WITHIN, state.client.list_all_apps()).await {
+        Ok(Ok(_)) => Ok(()),
+        // It answered: it is up, whatever it thinks of this token.
+        Ok(Err(e)) if e.status().is_some_and(|s| s < 500) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 3 s".to_string()),
+    };
+    let ready = storage.is_ok() && upstream.is_ok();
+    let word = |r: &Result<(), String>| match r {
+        Ok(()) => "ok".to_string(),
+        Err(e) => e.clone(),
+    };
+    let body = json!({
+        "ready": ready,
+        "storage": word(&storage),
+        "upstream": word(&upstream),
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
+
+/// Headers on every response: no framing by other sites, no MIME sniffing,
+/// no full URLs (with filters) leaking to other sites in `Referer`, and
+/// nothing with data kept in caches (only the build's static files may be).
+pub async fn headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    let is_static = path.starts_with("/pkg/") || path == "/favicon.svg";
+    if !is_static && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
