@@ -29,15 +29,18 @@ if [ "$(id -u)" -eq 0 ]; then
   chown postgres: "$dir"
   as_pg=(runuser -u postgres --)
 fi
+# From inside the temporary directory: the postgres user may not be
+# allowed into the caller's working directory.
+pg() { (cd "$dir" && "${as_pg[@]}" "$@"); }
 stop() {
-  "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
 trap stop EXIT
 
-"${as_pg[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
+pg "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
-"${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" start >/dev/null \
   || { cat "$dir/server.log" >&2; exit 1; }
 
