@@ -61,9 +61,13 @@ test-compat: setup-test ## the platform's own Python client against the simulato
 e2e: setup-test ## Playwright against a debug build
 	@scripts/port-free.sh $(E2E_SITE_ADDR)
 	@scripts/port-free.sh $(E2E_SIM_ADDR)
+	@rm -f end2end/test-results/.last-run.json
 	$(E2E)
+	@scripts/e2e-ran.sh
 
 e2e-release: setup-test ## Playwright against the release build (what CI also runs)
 	@scripts/port-free.sh $(E2E_SITE_ADDR)
 	@scripts/port-free.sh $(E2E_SIM_ADDR)
+	@rm -f end2end/test-results/.last-run.json
 	$(E2E) --release
+	@scripts/e2e-ran.sh

@@ -1,6 +1,10 @@
 //! The browser half of the console: a tiny cdylib that hydrates the
 //! server-rendered page. Everything else lives in the `app` crate.
 
+// The app's view types are deep; the size-optimised release build of the
+// whole app needs more than the default limit of 128.
+#![recursion_limit = "256"]
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
