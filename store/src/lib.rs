@@ -466,15 +466,18 @@ impl Store {
     }
 }
 
+/// Column `name` of `row`, or why it cannot be read.
+fn column<T>(row: &AnyRow, name: &str) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get::<T, _>(name)
+        .map_err(|e| StoreError::Corrupt(describe(&e)))
+}
+
 fn entry(row: &AnyRow) -> Result<Entry, StoreError> {
-    let text = |name: &str| -> Result<String, StoreError> {
-        row.try_get::<String, _>(name)
-            .map_err(|e| StoreError::Corrupt(describe(&e)))
-    };
-    let int = |name: &str| -> Result<Option<i64>, StoreError> {
-        row.try_get::<Option<i64>, _>(name)
-            .map_err(|e| StoreError::Corrupt(describe(&e)))
-    };
+    let text = |name: &str| column::<String>(row, name);
+    let int = |name: &str| column::<Option<i64>>(row, name);
     let outcome = text("outcome")?;
     Ok(Entry {
         id: text("id")?,
@@ -537,14 +540,8 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {
-            let text = |n: &str| {
-                row.try_get::<String, _>(n)
-                    .map_err(|e| StoreError::Corrupt(describe(&e)))
-            };
-            let int = |n: &str| {
-                row.try_get::<i64, _>(n)
-                    .map_err(|e| StoreError::Corrupt(describe(&e)))
-            };
+            let text = |n: &str| column::<String>(&row, n);
+            let int = |n: &str| column::<i64>(&row, n);
             Ok(Session {
                 id_hash: text("id_hash")?,
                 actor: text("actor")?,
