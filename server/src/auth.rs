@@ -100,12 +100,7 @@ fn signed_out(peer: Option<std::net::IpAddr>) -> Identity {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
+use app::state::now_ms;
 /// The person whose live session the request's cookie names. A store that
 /// does not answer is a 503: nobody is signed out by an outage.
 async fn session_identity(

@@ -145,12 +145,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// (the client gives up after seconds): its replica died during it.
 const STALE_AFTER_MS: i64 = 5 * 60 * 1000;
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
+use app::state::now_ms;
 /// Every minute, marks audit records left pending by replicas that died
 /// and did not come back, and deletes ended sessions.
 fn spawn_expiry(

@@ -117,12 +117,7 @@ pub mod ssr {
         }
     }
 
-    fn now_ms() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64)
-    }
-
+    use crate::state::now_ms;
     /// Sets the status of the reply to a refused post.
     fn refuse(err: ConsoleError) -> ConsoleError {
         if let Some(response) = use_context::<ResponseOptions>()

@@ -64,12 +64,7 @@ mod ssr {
         state::AppState,
     };
 
-    fn now_ms() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64)
-    }
-
+    use crate::state::now_ms;
     /// A 303 to `to` (a reload does not post again).
     fn go(to: &str) {
         leptos_axum::redirect(to);

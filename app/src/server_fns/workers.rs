@@ -64,9 +64,7 @@ pub async fn list_workers(
             tracing::warn!(%namespace, %app, error = %e, "listing workers failed");
             ConsoleError::from_api(e, &namespace, &app)
         })?;
-    let fetched_at_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let fetched_at_ms = crate::state::now_ms();
     let action = action
         .filter(|key| !key.is_empty())
         .map(|key| match state.actions.get(&key) {
