@@ -50,6 +50,15 @@ pub enum ApiError {
     /// big, or a redirect.
     #[error("the EverAI API sent a reply the console cannot read: {0}")]
     Malformed(String),
+    /// Not sent: the last calls for the same app failed one after another,
+    /// so calls are paused until `retry_after` has passed (a circuit
+    /// breaker; see [`crate::gateway`]).
+    #[error("calls to the EverAI API for this app are paused after repeated failures")]
+    CircuitOpen { retry_after: Duration },
+    /// Not sent: as many calls as allowed are already in progress and the
+    /// queue for more is full or did not move in time.
+    #[error("the console is making as many calls to the EverAI API as it allows")]
+    Busy { retry_after: Duration },
 }
 
 impl ApiError {
@@ -62,6 +71,39 @@ impl ApiError {
             ApiError::RateLimited { .. } => Some(429),
             ApiError::Upstream { status, .. } => Some(*status),
             _ => None,
+        }
+    }
+
+    /// True for the failures that say the platform is in trouble (no
+    /// answer, a broken or unreadable one, a 5xx); these trip the circuit
+    /// breaker. A 4xx is an answer about the request, not an outage.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            ApiError::Timeout
+            | ApiError::Unreachable
+            | ApiError::Interrupted
+            | ApiError::Malformed(_) => true,
+            ApiError::Upstream { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// A short, fixed name for counting outcomes (metrics labels).
+    pub fn label(&self) -> &'static str {
+        match self {
+            ApiError::InvalidName(_) | ApiError::InvalidRequest(_) => "invalid",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden => "forbidden",
+            ApiError::NotFound => "not_found",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Upstream { status, .. } if *status >= 500 => "server_error",
+            ApiError::Upstream { .. } => "client_error",
+            ApiError::Timeout => "timeout",
+            ApiError::Unreachable => "unreachable",
+            ApiError::Interrupted => "interrupted",
+            ApiError::Malformed(_) => "malformed",
+            ApiError::CircuitOpen { .. } => "circuit_open",
+            ApiError::Busy { .. } => "busy",
         }
     }
 

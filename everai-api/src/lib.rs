@@ -11,10 +11,14 @@ pub mod names;
 pub mod client;
 #[cfg(feature = "client")]
 mod error;
+#[cfg(feature = "client")]
+pub mod gateway;
 
 #[cfg(feature = "client")]
 pub use client::{Client, ClientOptions, MAX_SCALE_COUNT, ScaleDown};
 #[cfg(feature = "client")]
 pub use error::ApiError;
+#[cfg(feature = "client")]
+pub use gateway::{Gateway, GatewayOptions, Listed, Sharing};
 pub use model::{AppStatus, AppSummary, DetailStatus, Timestamp, Worker, WorkerList, WorkerStatus};
 pub use names::{AppName, NameError, NameKind, Namespace};

@@ -1,0 +1,523 @@
+//! What stands between the console and the EverAI API when many people use
+//! it at once and the platform is having a bad day:
+//!
+//! - **Shared reads.** Identical list calls (same token, app, window) that
+//!   overlap are made once and the answer is given to everyone waiting; a
+//!   good answer is then kept for a short time ([`GatewayOptions::list_cache`])
+//!   and handed out with the time it was read, so "updated N s ago" stays
+//!   true. A scale action forgets the app's kept answers.
+//! - **A circuit breaker per app.** After several outage-like failures in a
+//!   row (no answer, a broken or unreadable one, a 5xx), calls for that app
+//!   fail at once for a while, then one trial call decides whether to
+//!   resume. 4xx answers do not count: the platform answered.
+//! - **Bounded concurrency.** At most [`GatewayOptions::max_in_flight`] calls
+//!   at a time, a bounded queue behind them, and a fast [`ApiError::Busy`]
+//!   past it.
+//!
+//! Scale calls pass the breaker and the bound too, and are never shared,
+//! kept or repeated.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant, SystemTime},
+};
+
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::{ApiError, AppName, AppSummary, Client, Namespace, ScaleDown, WorkerList};
+
+/// The gateway's limits.
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    /// How long a good list answer is handed out again; zero shares only
+    /// calls that overlap.
+    pub list_cache: Duration,
+    /// Most calls to the platform at once.
+    pub max_in_flight: usize,
+    /// Most calls waiting for a free slot; more fail at once.
+    pub max_waiting: usize,
+    /// Longest wait for a free slot.
+    pub queue_wait: Duration,
+    /// Outage-like failures in a row, for one app, that pause its calls;
+    /// zero switches the breaker off.
+    pub breaker_failures: u32,
+    /// How long calls stay paused before a trial call.
+    pub breaker_open: Duration,
+}
+
+impl Default for GatewayOptions {
+    fn default() -> Self {
+        GatewayOptions {
+            // The worker page refreshes every 5 s: one read per interval
+            // serves every viewer.
+            list_cache: Duration::from_secs(5),
+            max_in_flight: 32,
+            max_waiting: 256,
+            queue_wait: Duration::from_secs(2),
+            breaker_failures: 5,
+            breaker_open: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A list of workers and when the platform gave it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub list: WorkerList,
+    /// When the answer was read from the platform (not when it was handed
+    /// out): the age a page shows counts from here.
+    pub read_at: SystemTime,
+    pub sharing: Sharing,
+}
+
+/// How a list answer came to this caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// This caller's own call to the platform.
+    Called,
+    /// Another caller's call that was already under way.
+    Joined,
+    /// A recent answer that was kept.
+    Kept,
+}
+
+/// Finished calls by (endpoint, outcome): how many, and their total seconds.
+pub type CallCounts = BTreeMap<(&'static str, &'static str), (u64, f64)>;
+
+/// Counters for metrics, read with [`Gateway::stats`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GatewayStats {
+    pub calls: CallCounts,
+    /// List answers shared with a caller that did not call.
+    pub joined: u64,
+    pub kept: u64,
+    /// Calls refused without sending: breaker open, or too busy.
+    pub paused: u64,
+    pub busy: u64,
+    /// Apps whose calls are paused now, and calls in progress.
+    pub open_circuits: usize,
+    pub in_flight: usize,
+    pub waiting: usize,
+}
+
+/// The EverAI API behind the guards above; cheap to clone, one per process.
+#[derive(Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    options: GatewayOptions,
+    slots: Semaphore,
+    waiting: AtomicUsize,
+    breakers: Mutex<HashMap<String, Breaker>>,
+    lists: Mutex<HashMap<ListKey, Arc<Slot>>>,
+    calls: Mutex<CallCounts>,
+    joined: AtomicU64,
+    kept: AtomicU64,
+    paused: AtomicU64,
+    busy: AtomicU64,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("client", &self.inner.client)
+            .field("options", &self.inner.options)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ListKey {
+    /// SHA-256 of the token the call is made with: people with different
+    /// tokens never share answers.
+    who: [u8; 32],
+    namespace: String,
+    app: String,
+    show_all: bool,
+    recent_days: u32,
+}
+
+type Answer = Result<(WorkerList, SystemTime, Instant), ApiError>;
+
+#[derive(Default)]
+struct Slot {
+    answer: OnceCell<Answer>,
+}
+
+impl Slot {
+    /// Whether a new caller may take this slot: the call is under way, or
+    /// its good answer is young enough.
+    fn usable(&self, keep: Duration) -> bool {
+        match self.answer.get() {
+            None => true,
+            Some(Ok((_, _, at))) => at.elapsed() < keep,
+            Some(Err(_)) => false,
+        }
+    }
+}
+
+impl Gateway {
+    pub fn new(client: Client, options: GatewayOptions) -> Self {
+        Gateway {
+            inner: Arc::new(Inner {
+                slots: Semaphore::new(options.max_in_flight.max(1)),
+                client,
+                options,
+                waiting: AtomicUsize::new(0),
+                breakers: Mutex::default(),
+                lists: Mutex::default(),
+                calls: Mutex::default(),
+                joined: AtomicU64::new(0),
+                kept: AtomicU64::new(0),
+                paused: AtomicU64::new(0),
+                busy: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The client with the console's own token.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    pub fn options(&self) -> &GatewayOptions {
+        &self.inner.options
+    }
+
+    /// The client for `token` (a signed-in person's), or the console's.
+    fn client_for(&self, token: Option<&SecretString>) -> Result<Client, ApiError> {
+        match token {
+            Some(t) => self.inner.client.with_token(t.clone()),
+            None => Ok(self.inner.client.clone()),
+        }
+    }
+
+    /// [`Client::list_workers`], shared and kept as described above.
+    pub async fn list_workers(
+        &self,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+        show_all: bool,
+        recent_days: u32,
+    ) -> Result<Listed, ApiError> {
+        let client = self.client_for(token)?;
+        let key = ListKey {
+            who: digest(token),
+            namespace: namespace.as_str().to_string(),
+            app: app.as_str().to_string(),
+            show_all,
+            recent_days,
+        };
+        let keep = self.inner.options.list_cache;
+        let (slot, was_ready) = {
+            let mut lists = lock(&self.inner.lists);
+            lists.retain(|_, s| s.usable(keep));
+            match lists.get(&key) {
+                Some(slot) => (slot.clone(), slot.answer.initialized()),
+                None => {
+                    let slot = Arc::new(Slot::default());
+                    lists.insert(key.clone(), slot.clone());
+                    (slot, false)
+                }
+            }
+        };
+        let mut called = false;
+        let answer = slot
+            .answer
+            .get_or_init(|| {
+                called = true;
+                let breaker = breaker_key(namespace, app);
+                async move {
+                    let list = self
+                        .guarded("list_workers", &breaker, || {
+                            client.list_workers(namespace, app, show_all, recent_days)
+                        })
+                        .await?;
+                    Ok((list, SystemTime::now(), Instant::now()))
+                }
+            })
+            .await
+            .clone();
+        if answer.is_err() {
+            // Failures are shared with whoever waited, never kept.
+            let mut lists = lock(&self.inner.lists);
+            if lists.get(&key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                lists.remove(&key);
+            }
+        }
+        let sharing = if called {
+            Sharing::Called
+        } else if was_ready {
+            self.inner.kept.fetch_add(1, Ordering::Relaxed);
+            Sharing::Kept
+        } else {
+            self.inner.joined.fetch_add(1, Ordering::Relaxed);
+            Sharing::Joined
+        };
+        answer.map(|(list, read_at, _)| Listed {
+            list,
+            read_at,
+            sharing,
+        })
+    }
+
+    /// [`Client::list_all_apps`], guarded (not shared: it is read once per
+    /// visit to the start page).
+    pub async fn list_all_apps(
+        &self,
+        token: Option<&SecretString>,
+    ) -> Result<Vec<AppSummary>, ApiError> {
+        let client = self.client_for(token)?;
+        self.guarded("list_apps", "*apps", || client.list_all_apps())
+            .await
+    }
+
+    /// [`Client::scale_up`], guarded; the app's kept lists are forgotten.
+    pub async fn scale_up(
+        &self,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+        count: u32,
+    ) -> Result<Vec<String>, ApiError> {
+        let client = self.client_for(token)?;
+        let result = self
+            .guarded("scale_up", &breaker_key(namespace, app), || {
+                client.scale_up(namespace, app, count)
+            })
+            .await;
+        self.forget(namespace, app);
+        result
+    }
+
+    /// [`Client::scale_down`], guarded; the app's kept lists are forgotten.
+    pub async fn scale_down(
+        &self,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+        request: &ScaleDown,
+    ) -> Result<(), ApiError> {
+        let client = self.client_for(token)?;
+        let result = self
+            .guarded("scale_down", &breaker_key(namespace, app), || {
+                client.scale_down(namespace, app, request)
+            })
+            .await;
+        self.forget(namespace, app);
+        result
+    }
+
+    /// Drops every kept list of `namespace`/`app` (for every token), so
+    /// the next read shows what a scale action changed.
+    pub fn forget(&self, namespace: &Namespace, app: &AppName) {
+        lock(&self.inner.lists)
+            .retain(|k, _| !(k.namespace == namespace.as_str() && k.app == app.as_str()));
+    }
+
+    pub fn stats(&self) -> GatewayStats {
+        let now = Instant::now();
+        GatewayStats {
+            calls: lock(&self.inner.calls).clone(),
+            joined: self.inner.joined.load(Ordering::Relaxed),
+            kept: self.inner.kept.load(Ordering::Relaxed),
+            paused: self.inner.paused.load(Ordering::Relaxed),
+            busy: self.inner.busy.load(Ordering::Relaxed),
+            open_circuits: lock(&self.inner.breakers)
+                .values()
+                .filter(|b| b.open_until.is_some_and(|t| t > now))
+                .count(),
+            in_flight: self.inner.options.max_in_flight.max(1)
+                - self.inner.slots.available_permits(),
+            waiting: self.inner.waiting.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs `call` past the breaker for `breaker` and within the bound on
+    /// calls at once, and counts its outcome.
+    async fn guarded<T, F, Fut>(
+        &self,
+        endpoint: &'static str,
+        breaker: &str,
+        call: F,
+    ) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let ticket = match self.admit(breaker) {
+            Ok(ticket) => ticket,
+            Err(retry_after) => {
+                self.inner.paused.fetch_add(1, Ordering::Relaxed);
+                return Err(ApiError::CircuitOpen { retry_after });
+            }
+        };
+        let _slot = match self.slot().await {
+            Some(slot) => slot,
+            None => {
+                self.inner.busy.fetch_add(1, Ordering::Relaxed);
+                return Err(ApiError::Busy {
+                    retry_after: Duration::from_secs(1),
+                });
+            }
+        };
+        let started = Instant::now();
+        let result = call().await;
+        let seconds = started.elapsed().as_secs_f64();
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.label(),
+        };
+        {
+            let mut calls = lock(&self.inner.calls);
+            let entry = calls.entry((endpoint, outcome)).or_default();
+            entry.0 += 1;
+            entry.1 += seconds;
+        }
+        ticket.finish(result.as_ref().err().is_some_and(ApiError::is_outage));
+        result
+    }
+
+    /// A free call slot, waiting in the bounded queue; `None` when the
+    /// queue is full or did not move in time.
+    async fn slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        if let Ok(permit) = self.inner.slots.try_acquire() {
+            return Some(permit);
+        }
+        let waiting = self.inner.waiting.fetch_add(1, Ordering::SeqCst);
+        let permit = if waiting >= self.inner.options.max_waiting {
+            None
+        } else {
+            tokio::time::timeout(self.inner.options.queue_wait, self.inner.slots.acquire())
+                .await
+                .ok()
+                .and_then(Result::ok)
+        };
+        self.inner.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit
+    }
+
+    fn admit(&self, key: &str) -> Result<Ticket<'_>, Duration> {
+        let options = &self.inner.options;
+        if options.breaker_failures == 0 {
+            return Ok(Ticket {
+                gateway: self,
+                key: None,
+                trial: false,
+            });
+        }
+        let now = Instant::now();
+        let mut breakers = lock(&self.inner.breakers);
+        let trial = match breakers.get_mut(key) {
+            Some(b) => b.admit(now)?,
+            None => false,
+        };
+        Ok(Ticket {
+            gateway: self,
+            key: Some(key.to_string()),
+            trial,
+        })
+    }
+}
+
+/// One app's run of failures.
+#[derive(Debug, Default)]
+struct Breaker {
+    failures: u32,
+    open_until: Option<Instant>,
+    /// A trial call is under way; others wait for its verdict.
+    trial: bool,
+}
+
+impl Breaker {
+    /// Ok(true) for the trial call after a pause, Ok(false) for a normal
+    /// call, Err(how long to wait) while paused.
+    fn admit(&mut self, now: Instant) -> Result<bool, Duration> {
+        match self.open_until {
+            None => Ok(false),
+            Some(until) if now < until => Err(until - now),
+            Some(_) if self.trial => Err(Duration::from_secs(1)),
+            Some(_) => {
+                self.trial = true;
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// Permission to make one call; reports how it went to the breaker.
+struct Ticket<'a> {
+    gateway: &'a Gateway,
+    key: Option<String>,
+    trial: bool,
+}
+
+impl Ticket<'_> {
+    fn finish(mut self, outage: bool) {
+        let Some(key) = self.key.take() else { return };
+        let options = &self.gateway.inner.options;
+        let mut breakers = lock(&self.gateway.inner.breakers);
+        if !outage {
+            // The platform answered: the run of failures is over.
+            breakers.remove(&key);
+            return;
+        }
+        let breaker = breakers.entry(key.clone()).or_default();
+        breaker.failures += 1;
+        if self.trial {
+            breaker.trial = false;
+        }
+        if self.trial || breaker.failures >= options.breaker_failures {
+            let first = breaker.open_until.is_none();
+            breaker.open_until = Some(Instant::now() + options.breaker_open);
+            if first {
+                tracing::warn!(
+                    app = %key,
+                    failures = breaker.failures,
+                    pause_secs = options.breaker_open.as_secs(),
+                    "EverAI API failing for this app; pausing its calls"
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Ticket<'_> {
+    /// A trial call abandoned half-way (its caller went away) decides
+    /// nothing: the next caller makes the trial.
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take()
+            && self.trial
+            && let Some(b) = lock(&self.gateway.inner.breakers).get_mut(&key)
+        {
+            b.trial = false;
+        }
+    }
+}
+
+fn breaker_key(namespace: &Namespace, app: &AppName) -> String {
+    format!("{}/{}", namespace.as_str(), app.as_str())
+}
+
+fn digest(token: Option<&SecretString>) -> [u8; 32] {
+    match token {
+        Some(t) => Sha256::digest(t.expose_secret().as_bytes()).into(),
+        None => [0; 32],
+    }
+}
+
+/// The maps hold plain data; a panic elsewhere cannot leave them half
+/// changed, so a poisoned lock is used as is.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
