@@ -16,12 +16,16 @@ E2E_SITE_ADDR ?= 127.0.0.1:3300
 # The built-in simulator on a known loopback port and token, so the tests can
 # drive it (fault injection, launch times) as well as the console.
 E2E_SIM_ADDR ?= 127.0.0.1:3302
-# A fresh audit log for every run.
+# A fresh audit log for every run. The tests change the simulator between
+# reads (faults, launches), so every read must reach it: no kept lists. A
+# short breaker pause lets the fault tests see an app come back, and the
+# suite's many scale actions all come from one anonymous person.
 E2E := LEPTOS_SITE_ADDR=$(E2E_SITE_ADDR) LEPTOS_RELOAD_PORT=3301 \
 	EVERAI_SIM_ADDR=$(E2E_SIM_ADDR) EVERAI_SIM_TOKEN=e2e-simulator \
+	CONSOLE_LIST_CACHE_MS=0 CONSOLE_BREAKER_PAUSE_SECS=5 CONSOLE_ACTIONS_PER_MINUTE=600 \
 	CONSOLE_DATABASE_URL=sqlite://$$(mktemp -d)/audit.sqlite3 cargo leptos end-to-end
 
-.PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release
+.PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release load
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -71,3 +75,6 @@ e2e-release: setup-test ## Playwright against the release build (what CI also ru
 	@rm -f end2end/test-results/.last-run.json
 	$(E2E) --release
 	@scripts/e2e-ran.sh
+
+load: ## 200 connections for 60 s on a worker page of the release build (wrk); report in target/load/
+	scripts/load.sh

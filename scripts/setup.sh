@@ -6,6 +6,7 @@
 #   scripts/setup.sh --test   the same, plus Debian's Chromium for the Playwright suite,
 #                             Debian's PostgreSQL for the storage tests and the platform's
 #                             Python client (everai) for the compatibility test
+#   scripts/setup.sh --load   the build tools, plus Debian's wrk for scripts/load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +57,14 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium
+fi
+
+if [ "${1:-}" = "--load" ] && ! { command -v wrk && command -v curl; } >/dev/null; then
+  say "installing Debian's wrk and curl for the load script"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends wrk curl
 fi
 
 if [ "${1:-}" = "--test" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

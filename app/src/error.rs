@@ -58,6 +58,21 @@ pub enum ConsoleError {
     /// This person may look but not act.
     #[error("You may not scale apps here: {0}")]
     NotAllowed(String),
+    /// Not sent: the platform failed several times in a row for this app,
+    /// so the console pauses its calls for a moment (a circuit breaker).
+    #[error(
+        "The EverAI API failed several times in a row for this app, so the console is not calling it for the next {retry_after_secs} s."
+    )]
+    Paused { retry_after_secs: u64 },
+    /// Not sent: the console is already making as many platform calls as
+    /// it allows, and more are waiting.
+    #[error(
+        "The console is busy: it is already making as many calls to the EverAI API as it allows."
+    )]
+    Busy { retry_after_secs: u64 },
+    /// Not sent: this person started many scale actions in a short time.
+    #[error("Too many scale actions in a short time. Try again in {retry_after_secs} s.")]
+    TooManyActions { retry_after_secs: u64 },
     /// The console's own database did not answer.
     #[error("The console's audit log could not be read.")]
     AuditLog,
@@ -80,7 +95,20 @@ impl ConsoleError {
             | ConsoleError::Interrupted
             | ConsoleError::Malformed(_) => 502,
             ConsoleError::Timeout => 504,
-            ConsoleError::AuditLog => 503,
+            ConsoleError::AuditLog | ConsoleError::Paused { .. } | ConsoleError::Busy { .. } => 503,
+            ConsoleError::TooManyActions { .. } => 429,
+        }
+    }
+
+    /// How long to wait before trying again, when the console knows
+    /// (sent as `Retry-After`).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ConsoleError::Paused { retry_after_secs }
+            | ConsoleError::Busy { retry_after_secs }
+            | ConsoleError::TooManyActions { retry_after_secs } => Some(*retry_after_secs),
+            ConsoleError::RateLimited { retry_after_secs } => *retry_after_secs,
+            _ => None,
         }
     }
 
@@ -101,8 +129,13 @@ impl ConsoleError {
             | ConsoleError::Unreachable
             | ConsoleError::Interrupted
             | ConsoleError::Upstream { .. }
-            | ConsoleError::Malformed(_) => {
+            | ConsoleError::Malformed(_)
+            | ConsoleError::Paused { .. }
+            | ConsoleError::Busy { .. } => {
                 "Reload in a moment; if it persists, check the platform's status."
+            }
+            ConsoleError::TooManyActions { .. } => {
+                "Wait a little, check the workers list, then act again."
             }
             ConsoleError::CrossSite(_) => {
                 "Open the app's worker page in the console and act from there."
@@ -138,6 +171,12 @@ impl ConsoleError {
             E::Unreachable => ConsoleError::Unreachable,
             E::Interrupted => ConsoleError::Interrupted,
             E::Malformed(m) => ConsoleError::Malformed(m),
+            E::CircuitOpen { retry_after } => ConsoleError::Paused {
+                retry_after_secs: retry_after.as_secs_f64().ceil() as u64,
+            },
+            E::Busy { retry_after } => ConsoleError::Busy {
+                retry_after_secs: retry_after.as_secs_f64().ceil().max(1.0) as u64,
+            },
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Server-side state handed to every route and server function.
 
 use axum::extract::FromRef;
-use everai_api::Client;
+use everai_api::Gateway;
 use leptos::prelude::LeptosOptions;
 
 use crate::server_fns::status::UpstreamKind;
@@ -10,12 +10,16 @@ use crate::server_fns::status::UpstreamKind;
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    /// The EverAI API, with the token; its `Debug` hides the token.
-    pub client: Client,
+    /// The EverAI API, with the console's token (its `Debug` hides it),
+    /// behind shared reads, a circuit breaker and a bound on calls at once.
+    pub gateway: Gateway,
     /// What kind of API `client` talks to, safe to show.
     pub upstream: UpstreamKind,
     /// Outcomes of recent scale actions; one platform call per confirmation.
     pub actions: crate::action_log::ActionLog,
+    /// Scale actions each person may start per minute
+    /// (`CONSOLE_ACTIONS_PER_MINUTE`).
+    pub action_limit: std::sync::Arc<crate::limits::ActionLimiter>,
     /// Most workers one scale-up may add (`CONSOLE_MAX_SCALE_STEP`).
     pub max_scale_step: u32,
     /// When this server process started; shown as uptime.
@@ -30,21 +34,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The client to call the platform with for the request being served:
-    /// with the signed-in person's own token when there is one, else with
-    /// the console's.
-    pub fn client_for_request(&self) -> Result<Client, crate::error::ConsoleError> {
+    /// The token to call the platform with for the request being served:
+    /// the signed-in person's own when there is one, else `None` for the
+    /// console's.
+    pub fn request_token(&self) -> Option<secrecy::SecretString> {
         use leptos::prelude::use_context;
-        let token = use_context::<axum::http::request::Parts>()
+        use_context::<axum::http::request::Parts>()
             .and_then(|p| p.extensions.get::<crate::auth::Identity>().cloned())
-            .and_then(|who| who.token);
-        match token {
-            Some(token) => self
-                .client
-                .with_token(token)
-                .map_err(|_| crate::error::ConsoleError::Internal),
-            None => Ok(self.client.clone()),
-        }
+            .and_then(|who| who.token)
     }
 }
 

@@ -83,9 +83,20 @@ test('each kind of failure gets its own banner and status, and the page stays us
   await expect(page.getByRole('alert')).toContainText('sent an answer the console cannot read');
   await page.goto('/');
   await expect(page.locator(`tr[data-app="${APP}"]`).getByRole('link', { name: APP })).toBeVisible();
+
+  // That was the app's fifth outage in a row (the 401 and 429 were answers,
+  // which end a run): its calls are paused, fast, with a reason and a time.
   await setFaults(request, {});
-  const response = await page.goto(WorkersPage.path(NS, APP));
-  expect(response?.status()).toBe(200);
+  const paused = await page.goto(WorkersPage.path(NS, APP));
+  expect(paused?.status()).toBe(503);
+  expect(paused?.headers()['retry-after']).toMatch(/^[1-5]$/);
+  await expect(page.getByRole('alert')).toContainText(
+    'The EverAI API failed several times in a row for this app, so the console is not calling it for the next',
+  );
+  // After the pause (5 s in this suite) it comes back by itself.
+  await expect
+    .poll(async () => (await page.goto(WorkersPage.path(NS, APP)))?.status(), { timeout: 15_000 })
+    .toBe(200);
   await expect(page.getByRole('alert')).toHaveCount(0);
   await context.close();
 });

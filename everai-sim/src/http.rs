@@ -33,15 +33,38 @@ pub fn router(sim: Simulator) -> Router {
             "/api/apps/v1/namespaces/{ns}/apps/{app}/{verb}",
             get(list_workers).post(scale),
         )
-        .route_layer(middleware::from_fn_with_state(sim.clone(), inject_faults));
+        .route_layer(middleware::from_fn_with_state(sim.clone(), inject_faults))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), count_calls));
     let control = Router::new()
         .route("/_sim/faults", get(get_faults).put(put_faults))
+        .route("/_sim/calls", get(get_calls))
         .route("/_sim/apps/{ns}/{app}/launch", put(put_launch));
     api.merge(control)
         .fallback(|| async { grpc_error(StatusCode::NOT_FOUND, 5, "Not Found") })
         .layer(middleware::from_fn_with_state(sim.clone(), require_token))
         .layer(DefaultBodyLimit::max(64 << 10))
         .with_state(sim)
+}
+
+/// Counts every API call that passed the token check, faulty or not.
+async fn count_calls(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let kind = if path == "/api/apps/v1/apps" || path.ends_with("/apps") {
+        "list_apps"
+    } else if path.ends_with(":scale-up") {
+        "scale_up"
+    } else if path.ends_with(":scale-down") {
+        "scale_down"
+    } else {
+        "list_workers"
+    };
+    sim.count_call(kind);
+    next.run(request).await
+}
+
+/// `GET /_sim/calls`: the API calls received so far, by kind.
+async fn get_calls(State(sim): State<Simulator>) -> Json<Value> {
+    Json(json!(sim.calls()))
 }
 
 /// `{"code": …, "message": …, "details": []}` with the matching status.

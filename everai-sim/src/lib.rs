@@ -50,6 +50,8 @@ struct Inner {
     /// Accepted bearer tokens, each with the user it belongs to.
     tokens: Mutex<std::collections::HashMap<String, String>>,
     faults: Mutex<(Faults, Rng)>,
+    /// API calls received (after the token check), by kind.
+    calls: Mutex<std::collections::BTreeMap<&'static str, u64>>,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -67,6 +69,7 @@ impl Simulator {
                 clock,
                 tokens: Mutex::new([(token.into(), "console".to_string())].into()),
                 faults: Mutex::new((Faults::default(), Rng::new(0x5EED))),
+                calls: Mutex::default(),
             }),
         }
     }
@@ -98,6 +101,22 @@ impl Simulator {
             .expect("tokens lock")
             .get(token)
             .cloned()
+    }
+
+    /// API calls received so far, by kind: `list_workers`, `list_apps`,
+    /// `scale_up`, `scale_down` (also at `GET /_sim/calls`).
+    pub fn calls(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.inner.calls.lock().expect("calls lock").clone()
+    }
+
+    fn count_call(&self, kind: &'static str) {
+        *self
+            .inner
+            .calls
+            .lock()
+            .expect("calls lock")
+            .entry(kind)
+            .or_default() += 1;
     }
 
     pub fn set_faults(&self, faults: Faults) {

@@ -20,6 +20,15 @@
 //! | `CONSOLE_USER_HEADER` | with `proxy`: the header naming the user, default `X-Forwarded-User` |
 //! | `CONSOLE_OPERATORS` | with `proxy`: user names that may scale (comma-separated); everyone else is a viewer |
 //! | `CONSOLE_READ_ONLY` | `true`: nobody may scale, default `false` |
+//! | `CONSOLE_LIST_CACHE_MS` | how long a worker list read from the platform is handed out again to other viewers, 0 to 60000, default 5000 (0: only overlapping reads are shared) |
+//! | `CONSOLE_UPSTREAM_CONCURRENCY` | most calls to the platform at once, 1 to 1024, default 32 |
+//! | `CONSOLE_UPSTREAM_QUEUE` | most calls waiting for one of those (up to 2 s), 0 to 100000, default 256; past it a page gets 503 with `Retry-After` |
+//! | `CONSOLE_BREAKER_FAILURES` | failures in a row (no answer, unreadable, 5xx) that pause an app's platform calls, 0 to 1000, default 5 (0: never pause) |
+//! | `CONSOLE_BREAKER_PAUSE_SECS` | how long those calls stay paused before one trial call, 1 to 3600, default 10 |
+//! | `CONSOLE_MAX_REQUESTS` | most requests the console serves at once, 1 to 100000, default 1024; past it 503 with `Retry-After` |
+//! | `CONSOLE_ACTIONS_PER_MINUTE` | scale actions one person may start per minute, 1 to 10000, default 20 |
+//! | `CONSOLE_ALLOWED_HOSTS` | host names (optionally `:port`) the console answers to, comma-separated; default `localhost`, `127.0.0.1`, `[::1]` and the listening address; any other `Host` gets 400 |
+//! | `CONSOLE_LOG_FORMAT` | `text` or `json`, default `text` |
 //! | `LEPTOS_SITE_ADDR` | address to listen on (read by Leptos), default `127.0.0.1:3000` |
 //! | `RUST_LOG` | log filter, default `info` |
 
@@ -107,6 +116,130 @@ pub enum ConfigError {
     BadUserHeader,
     #[error("CONSOLE_READ_ONLY must be true or false")]
     BadReadOnly,
+    #[error("{var} must be a whole number from {min} to {max}")]
+    BadNumber {
+        var: &'static str,
+        min: u64,
+        max: u64,
+    },
+    #[error("CONSOLE_ALLOWED_HOSTS: {0:?} is not a host name, IP address or host:port")]
+    BadAllowedHost(String),
+    #[error("CONSOLE_LOG_FORMAT must be text or json")]
+    BadLogFormat,
+}
+
+/// A whole number from `var` within `min..=max`, or `default` when unset.
+fn number(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    min: u64,
+    max: u64,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match var(name).map(|v| v.trim().to_string()) {
+        None => Ok(default),
+        Some(v) if v.is_empty() => Ok(default),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(ConfigError::BadNumber {
+                var: name,
+                min,
+                max,
+            }),
+        },
+    }
+}
+
+/// How the console protects itself and the platform under load.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub gateway: everai_api::GatewayOptions,
+    /// Requests served at once before new ones get a fast 503.
+    pub max_requests: usize,
+    pub actions_per_minute: u32,
+    /// `Host` values answered (lower case); empty: the defaults, worked out
+    /// from the listening address.
+    pub allowed_hosts: Vec<String>,
+    pub json_logs: bool,
+}
+
+/// The limits from `CONSOLE_*` variables (see the table above).
+pub fn limits_from(var: impl Fn(&str) -> Option<String>) -> Result<Limits, ConfigError> {
+    use std::time::Duration;
+    let defaults = everai_api::GatewayOptions::default();
+    let gateway = everai_api::GatewayOptions {
+        list_cache: Duration::from_millis(number(
+            &var,
+            "CONSOLE_LIST_CACHE_MS",
+            0,
+            60_000,
+            defaults.list_cache.as_millis() as u64,
+        )?),
+        max_in_flight: number(
+            &var,
+            "CONSOLE_UPSTREAM_CONCURRENCY",
+            1,
+            1024,
+            defaults.max_in_flight as u64,
+        )? as usize,
+        max_waiting: number(
+            &var,
+            "CONSOLE_UPSTREAM_QUEUE",
+            0,
+            100_000,
+            defaults.max_waiting as u64,
+        )? as usize,
+        breaker_failures: number(
+            &var,
+            "CONSOLE_BREAKER_FAILURES",
+            0,
+            1000,
+            u64::from(defaults.breaker_failures),
+        )? as u32,
+        breaker_open: Duration::from_secs(number(
+            &var,
+            "CONSOLE_BREAKER_PAUSE_SECS",
+            1,
+            3600,
+            defaults.breaker_open.as_secs(),
+        )?),
+        ..defaults
+    };
+    let allowed_hosts = match var("CONSOLE_ALLOWED_HOSTS") {
+        None => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                let lower = h.to_ascii_lowercase();
+                if crate::guard::is_host_value(&lower) {
+                    Ok(lower)
+                } else {
+                    Err(ConfigError::BadAllowedHost(h.to_string()))
+                }
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let json_logs = match var("CONSOLE_LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(v) if v.is_empty() || v == "text" => false,
+        Some(v) if v == "json" => true,
+        Some(_) => return Err(ConfigError::BadLogFormat),
+    };
+    Ok(Limits {
+        gateway,
+        max_requests: number(&var, "CONSOLE_MAX_REQUESTS", 1, 100_000, 1024)? as usize,
+        actions_per_minute: number(
+            &var,
+            "CONSOLE_ACTIONS_PER_MINUTE",
+            1,
+            10_000,
+            u64::from(app::limits::DEFAULT_ACTIONS_PER_MINUTE),
+        )? as u32,
+        allowed_hosts,
+        json_logs,
+    })
 }
 
 /// The sign-in settings. `platform` says whether the console talks to a
@@ -359,6 +492,59 @@ mod tests {
     use super::*;
     use secrecy::ExposeSecret;
     use std::collections::HashMap;
+
+    fn limits(vars: &[(&str, &str)]) -> Result<Limits, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        limits_from(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn limits_default_and_are_checked() {
+        let l = limits(&[]).unwrap();
+        assert_eq!(l.gateway.list_cache, std::time::Duration::from_secs(5));
+        assert_eq!((l.max_requests, l.actions_per_minute), (1024, 20));
+        assert!(l.allowed_hosts.is_empty() && !l.json_logs);
+        let l = limits(&[
+            ("CONSOLE_LIST_CACHE_MS", "0"),
+            ("CONSOLE_BREAKER_FAILURES", "0"),
+            (
+                "CONSOLE_ALLOWED_HOSTS",
+                " Console.Example.com, 10.0.0.5:8080 ,",
+            ),
+            ("CONSOLE_LOG_FORMAT", "JSON"),
+        ])
+        .unwrap();
+        assert!(l.gateway.list_cache.is_zero());
+        assert_eq!(l.gateway.breaker_failures, 0);
+        assert_eq!(l.allowed_hosts, ["console.example.com", "10.0.0.5:8080"]);
+        assert!(l.json_logs);
+        for (var, value) in [
+            ("CONSOLE_LIST_CACHE_MS", "60001"),
+            ("CONSOLE_UPSTREAM_CONCURRENCY", "0"),
+            ("CONSOLE_UPSTREAM_QUEUE", "-1"),
+            ("CONSOLE_BREAKER_PAUSE_SECS", "0"),
+            ("CONSOLE_MAX_REQUESTS", "lots"),
+            ("CONSOLE_ACTIONS_PER_MINUTE", "1e3"),
+        ] {
+            let err = limits(&[(var, value)]).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::BadNumber { var: v, .. } if v == var),
+                "{err}"
+            );
+            assert!(err.to_string().starts_with(var), "{err}");
+        }
+        assert_eq!(
+            limits(&[("CONSOLE_ALLOWED_HOSTS", "a.example,evil/../x")]).unwrap_err(),
+            ConfigError::BadAllowedHost("evil/../x".into())
+        );
+        assert_eq!(
+            limits(&[("CONSOLE_LOG_FORMAT", "yaml")]).unwrap_err(),
+            ConfigError::BadLogFormat
+        );
+    }
 
     fn upstream(vars: &[(&str, &str)]) -> Result<Upstream, ConfigError> {
         let map: HashMap<String, String> = vars

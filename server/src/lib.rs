@@ -4,8 +4,11 @@
 pub mod audit_csv;
 pub mod auth;
 pub mod config;
+pub mod guard;
+pub mod metrics;
 pub mod open;
 pub mod ops;
+pub mod serve;
 
 use app::{App, server_fns::status::UpstreamKind, shell, state::AppState};
 use axum::Router;
@@ -26,8 +29,27 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The complete router: Leptos pages, server functions, static files.
+/// The largest request body any route accepts: a scale-down form naming a
+/// thousand workers is about 40 KB.
+pub const MAX_BODY_BYTES: usize = 256 << 10;
+/// Longest time to receive a request's body once its headers are in.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Longest time to answer any request: a backstop behind the platform
+/// calls' own limits (about 10 s with the queue).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The complete router with the default guard (loopback host names, 1024
+/// requests at once).
 pub fn router(state: AppState) -> Router {
+    let hosts = guard::Guard::default_hosts(state.leptos_options.site_addr);
+    router_with(state, guard::Guard::new(hosts, 1024))
+}
+
+/// The complete router: Leptos pages, server functions, static files, the
+/// operations endpoints, and every layer in front of them.
+pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
+    use axum::http::StatusCode;
+    use tower_http::timeout::TimeoutLayer;
     let routes = route_list();
     let context = {
         let state = state.clone();
@@ -52,19 +74,43 @@ pub fn router(state: AppState) -> Router {
         // Added after the sign-in layer: load balancers do not sign in.
         .route("/healthz", axum::routing::get(ops::healthz))
         .route("/readyz", axum::routing::get(ops::readyz))
+        .route(
+            "/metrics",
+            axum::routing::get({
+                let guard = guard.clone();
+                move |state| metrics::export(state, guard)
+            }),
+        )
         .layer(axum::middleware::from_fn(ops::headers))
+        .layer(axum::middleware::from_fn(guard::read_body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn_with_state(guard, guard::guard))
         .with_state(state)
 }
 
 /// Reads the configuration, binds the address and serves until Ctrl-C or
 /// SIGTERM, letting in-flight requests finish.
 pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    // Read before logging starts, so that its own problem can be logged
+    // in the default format.
+    let limits = config::limits_from(|k| std::env::var(k).ok());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    if limits.as_ref().is_ok_and(|l| l.json_logs) {
+        tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+    let limits = limits?;
 
     let conf = get_configuration(None)
         .map_err(|e| format!("Leptos settings (LEPTOS_* variables): {e}"))?;
@@ -116,10 +162,27 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     spawn_expiry(store.clone(), session_limits);
     let (client, upstream) = connect(upstream).await?;
+    let gateway = everai_api::Gateway::new(client, limits.gateway.clone());
+    let hosts = if limits.allowed_hosts.is_empty() {
+        let hosts = guard::Guard::default_hosts(addr);
+        if addr.ip().is_unspecified() {
+            tracing::warn!(
+                ?hosts,
+                "listening on every address, but answering only these Host names; set CONSOLE_ALLOWED_HOSTS to the names people use"
+            );
+        }
+        hosts
+    } else {
+        limits.allowed_hosts.clone()
+    };
+    let guard = guard::Guard::new(hosts, limits.max_requests);
 
     let state = AppState {
         leptos_options,
-        client,
+        gateway,
+        action_limit: std::sync::Arc::new(app::limits::ActionLimiter::new(
+            limits.actions_per_minute,
+        )),
         upstream,
         actions: Default::default(),
         max_scale_step,
@@ -132,12 +195,13 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(|e| format!("cannot listen on {addr} (LEPTOS_SITE_ADDR): {e}"))?;
     tracing::info!("serving the console on http://{addr}");
-    axum::serve(
+    serve::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router_with(state, guard),
+        serve::ServeOptions::default(),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .await;
     Ok(())
 }
 
@@ -264,5 +328,5 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down; finishing in-flight requests");
+    tracing::info!("asked to stop");
 }

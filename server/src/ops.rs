@@ -31,13 +31,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("no answer within 3 s".to_string()),
     };
-    let upstream = match tokio::time::timeout(READY_WITHIN, state.client.list_all_apps()).await {
-        Ok(Ok(_)) => Ok(()),
-        // It answered: it is up, whatever it thinks of this token.
-        Ok(Err(e)) if e.status().is_some_and(|s| s < 500) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("no answer within 3 s".to_string()),
-    };
+    let upstream =
+        match tokio::time::timeout(READY_WITHIN, state.gateway.client().list_all_apps()).await {
+            Ok(Ok(_)) => Ok(()),
+            // It answered: it is up, whatever it thinks of this token.
+            Ok(Err(e)) if e.status().is_some_and(|s| s < 500) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("no answer within 3 s".to_string()),
+        };
     let ready = storage.is_ok() && upstream.is_ok();
     let word = |r: &Result<(), String>| match r {
         Ok(()) => "ok".to_string(),

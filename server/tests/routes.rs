@@ -16,7 +16,11 @@ async fn state() -> AppState {
             .output_name("everai_console")
             .site_root("target/site")
             .build(),
-        client: client("http://127.0.0.1:9", "unused"),
+        gateway: everai_api::Gateway::new(
+            client("http://127.0.0.1:9", "unused"),
+            Default::default(),
+        ),
+        action_limit: Default::default(),
         upstream: UpstreamKind::Simulator,
         actions: Default::default(),
         max_scale_step: 50,
@@ -51,7 +55,7 @@ async fn state_with_simulator() -> AppState {
     .await
     .unwrap();
     AppState {
-        client,
+        gateway: everai_api::Gateway::new(client, Default::default()),
         upstream,
         ..state().await
     }
@@ -172,7 +176,10 @@ async fn platform_token_never_reaches_the_page_or_server_function() {
     let secret = "tok-must-not-leak-7f3a";
     let make_state = || async {
         let mut s = state().await;
-        s.client = client("https://upstream.invalid", secret);
+        s.gateway = everai_api::Gateway::new(
+            client("https://upstream.invalid", secret),
+            Default::default(),
+        );
         s.upstream = UpstreamKind::Platform;
         s
     };
@@ -264,7 +271,8 @@ async fn live_ids(state: &AppState, app: &str) -> Vec<String> {
     let ns = everai_api::Namespace::parse("default").unwrap();
     let app = everai_api::AppName::parse(app).unwrap();
     let list = state
-        .client
+        .gateway
+        .client()
         .list_workers(&ns, &app, false, 2)
         .await
         .unwrap();
@@ -1075,7 +1083,11 @@ async fn health_and_readiness_answer_without_sign_in() {
     let broken = state.clone();
     broken.store.close().await;
     let broken = AppState {
-        client: client("http://127.0.0.1:9", "unused"),
+        gateway: everai_api::Gateway::new(
+            client("http://127.0.0.1:9", "unused"),
+            Default::default(),
+        ),
+        action_limit: Default::default(),
         ..broken
     };
     let (status, body) =

@@ -12,6 +12,9 @@ pub fn ErrorBanner(error: ConsoleError) -> impl IntoView {
             && let Ok(code) = axum::http::StatusCode::from_u16(error.status_code())
         {
             response.set_status(code);
+            if let Some(secs) = error.retry_after_secs() {
+                response.insert_header(axum::http::header::RETRY_AFTER, secs.into());
+            }
         }
     }
     view! {

@@ -8,8 +8,8 @@ use crate::error::ConsoleError;
 pub async fn list_apps() -> Result<Vec<AppSummary>, ConsoleError> {
     let state = use_context::<crate::state::AppState>().ok_or(ConsoleError::Internal)?;
     let mut apps = state
-        .client_for_request()?
-        .list_all_apps()
+        .gateway
+        .list_all_apps(state.request_token().as_ref())
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "listing apps failed");

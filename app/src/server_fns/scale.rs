@@ -124,6 +124,9 @@ pub mod ssr {
             && let Ok(code) = StatusCode::from_u16(err.status_code())
         {
             response.set_status(code);
+            if let Some(secs) = err.retry_after_secs() {
+                response.insert_header(axum::http::header::RETRY_AFTER, secs.into());
+            }
         }
         err
     }
@@ -171,24 +174,41 @@ pub mod ssr {
         if let Err(reason) = audit.who.may_scale() {
             tracing::warn!(actor = %audit.who.actor, "refused a scale request from a viewer");
             let request = parse_ask(&form.ask).unwrap_or_else(|(r, _)| r);
-            record_refusal(&audit, &ns, &app, &request, &reason).await;
+            record_rejection(
+                &audit,
+                &ns,
+                &app,
+                &request,
+                &format!("not allowed: {reason}"),
+            )
+            .await;
             return Err(refuse(ConsoleError::NotAllowed(reason)));
+        }
+
+        // A repeated post of the same form shows the first one's outcome
+        // and costs nothing; a new action takes from the person's allowance.
+        if state.actions.get(&form.key).is_none()
+            && let Err(wait) = state
+                .action_limit
+                .take(&audit.who.actor, std::time::Instant::now())
+        {
+            let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            tracing::warn!(actor = %audit.who.actor, retry_after_secs, "scale actions rate limited");
+            let request = parse_ask(&form.ask).unwrap_or_else(|(r, _)| r);
+            let reason =
+                format!("rate limited: too many scale actions, next in {retry_after_secs} s");
+            record_rejection(&audit, &ns, &app, &request, &reason).await;
+            return Err(refuse(ConsoleError::TooManyActions { retry_after_secs }));
         }
 
         let key = form.key.clone();
         let max_step = state.max_scale_step;
-        let client = match &audit.who.token {
-            Some(token) => state
-                .client
-                .with_token(token.clone())
-                .map_err(|_| ConsoleError::Internal)?,
-            None => state.client.clone(),
-        };
+        let gateway = state.gateway.clone();
         let (namespace, app_name) = (ns.as_str().to_string(), app.as_str().to_string());
         state
             .actions
             .run_once(&key, async move {
-                let (request, result) = act(&client, &audit, &ns, &app, form.ask, max_step).await;
+                let (request, result) = act(&gateway, &audit, &ns, &app, form.ask, max_step).await;
                 let outcome = ActionOutcome {
                     namespace: ns.as_str().to_string(),
                     app: app.as_str().to_string(),
@@ -260,7 +280,7 @@ pub mod ssr {
 
     /// Puts a refused attempt on record (best effort: the refusal stands
     /// even if the record cannot be written).
-    async fn record_refusal(
+    async fn record_rejection(
         audit: &Audit,
         ns: &Namespace,
         app: &AppName,
@@ -270,7 +290,7 @@ pub mod ssr {
         let completion = console_store::Completion {
             finished_ms: now_ms(),
             outcome: console_store::Outcome::Rejected,
-            detail: format!("not allowed: {reason}"),
+            detail: reason.to_string(),
             new_ids: Vec::new(),
             upstream_status: None,
             duration_ms: None,
@@ -313,7 +333,7 @@ pub mod ssr {
     /// there is no call: an action nobody can account for is worse than
     /// none.
     async fn act(
-        client: &everai_api::Client,
+        gateway: &everai_api::Gateway,
         audit: &Audit,
         ns: &Namespace,
         app: &AppName,
@@ -336,7 +356,17 @@ pub mod ssr {
         };
         let (result, upstream_status, duration_ms) = match parsed {
             Err((_, reason)) => (ScaleResult::Rejected { reason }, None, None),
-            Ok(request) => checked_call(client, ns, app, &request, max_step).await,
+            Ok(request) => {
+                checked_call(
+                    gateway,
+                    audit.who.token.as_ref(),
+                    ns,
+                    app,
+                    &request,
+                    max_step,
+                )
+                .await
+            }
         };
         let (outcome, detail, new_ids) = match &result {
             ScaleResult::Added { worker_ids } => (Outcome::Done, String::new(), worker_ids.clone()),
@@ -365,7 +395,8 @@ pub mod ssr {
     /// the platform call; returns the result with the scale call's HTTP
     /// status and duration (none when it was not made).
     async fn checked_call(
-        client: &everai_api::Client,
+        gateway: &everai_api::Gateway,
+        token: Option<&secrecy::SecretString>,
         ns: &Namespace,
         app: &AppName,
         request: &ScaleRequest,
@@ -373,8 +404,10 @@ pub mod ssr {
     ) -> (ScaleResult, Option<u16>, Option<i64>) {
         let rejected = |reason: String| (ScaleResult::Rejected { reason }, None, None);
         // The app as it is now: capacity and which workers exist.
-        let list = match client.list_workers(ns, app, false, 2).await {
-            Ok(list) => list,
+        // Checked against a fresh read, not one kept for viewers.
+        gateway.forget(ns, app);
+        let list = match gateway.list_workers(token, ns, app, false, 2).await {
+            Ok(listed) => listed.list,
             Err(e) => {
                 let reason = ConsoleError::from_api(e, ns.as_str(), app.as_str()).to_string();
                 return (ScaleResult::Failed { reason }, None, None);
@@ -384,7 +417,7 @@ pub mod ssr {
         let call = match request {
             ScaleRequest::Up { count } => {
                 match check_scale_up(*count, &list.workers, list.max_workers, max_step) {
-                    Ok(count) => client.scale_up(ns, app, count).await.map(Some),
+                    Ok(count) => gateway.scale_up(token, ns, app, count).await.map(Some),
                     Err(reason) => return rejected(reason),
                 }
             }
@@ -394,7 +427,10 @@ pub mod ssr {
                         count: None,
                         worker_ids: worker_ids.clone(),
                     };
-                    client.scale_down(ns, app, &body).await.map(|()| None)
+                    gateway
+                        .scale_down(token, ns, app, &body)
+                        .await
+                        .map(|()| None)
                 }
                 Err(reason) => return rejected(reason),
             },

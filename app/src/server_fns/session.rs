@@ -110,14 +110,12 @@ mod ssr {
             go(&login_path("token", &next));
             return Ok(());
         }
-        let client = match state.client.with_token(SecretString::from(token.clone())) {
-            Ok(client) => client,
-            Err(_) => {
-                go(&login_path("token", &next));
-                return Ok(());
-            }
-        };
-        match client.list_all_apps().await {
+        let secret = SecretString::from(token.clone());
+        if state.gateway.client().with_token(secret.clone()).is_err() {
+            go(&login_path("token", &next));
+            return Ok(());
+        }
+        match state.gateway.list_all_apps(Some(&secret)).await {
             Ok(_) => {}
             Err(everai_api::ApiError::Unauthorized | everai_api::ApiError::Forbidden) => {
                 tracing::info!("a sign-in with a token the platform refused");

@@ -56,15 +56,26 @@ pub async fn list_workers(
             "The history window must be from 1 to 30 days.".into(),
         ));
     }
-    let list = state
-        .client_for_request()?
-        .list_workers(&ns, &name, show_all, recent_days)
+    let listed = state
+        .gateway
+        .list_workers(
+            state.request_token().as_ref(),
+            &ns,
+            &name,
+            show_all,
+            recent_days,
+        )
         .await
         .map_err(|e| {
             tracing::warn!(%namespace, %app, error = %e, "listing workers failed");
             ConsoleError::from_api(e, &namespace, &app)
         })?;
-    let fetched_at_ms = crate::state::now_ms();
+    let list = listed.list;
+    // A kept answer is shown with the time it was read, not handed out.
+    let fetched_at_ms = listed
+        .read_at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
     let action = action
         .filter(|key| !key.is_empty())
         .map(|key| match state.actions.get(&key) {

@@ -1,0 +1,105 @@
+//! How many scale actions one person may start in a short time: a token
+//! bucket per actor, so a stuck script or a held-down Enter key cannot
+//! flood the platform with scale calls.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// Scale actions per person per minute, by default.
+pub const DEFAULT_ACTIONS_PER_MINUTE: u32 = 20;
+
+/// Buckets of scale actions, one per actor.
+#[derive(Debug)]
+pub struct ActionLimiter {
+    per_minute: u32,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Default for ActionLimiter {
+    fn default() -> Self {
+        ActionLimiter::new(DEFAULT_ACTIONS_PER_MINUTE)
+    }
+}
+
+impl ActionLimiter {
+    /// `per_minute` actions a minute, any of them at once.
+    pub fn new(per_minute: u32) -> Self {
+        ActionLimiter {
+            per_minute: per_minute.max(1),
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Takes one action from `actor`'s bucket at `now`, or says how long
+    /// until the next one is allowed.
+    pub fn take(&self, actor: &str, now: Instant) -> Result<(), Duration> {
+        let capacity = f64::from(self.per_minute);
+        let per_sec = capacity / 60.0;
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Full buckets carry no information: drop them, so the map holds
+        // only people who acted within the last minute.
+        if buckets.len() > 1_000 {
+            buckets.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * per_sec < capacity
+            });
+        }
+        let bucket = buckets.entry(actor.to_string()).or_insert(Bucket {
+            tokens: capacity,
+            at: now,
+        });
+        let refilled = (bucket.tokens
+            + now.saturating_duration_since(bucket.at).as_secs_f64() * per_sec)
+            .min(capacity);
+        bucket.at = now;
+        if refilled >= 1.0 {
+            bucket.tokens = refilled - 1.0;
+            Ok(())
+        } else {
+            bucket.tokens = refilled;
+            Err(Duration::from_secs_f64((1.0 - refilled) / per_sec))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_gets_the_allowance_then_waits_for_it_to_refill() {
+        let limiter = ActionLimiter::new(3);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.take("ana", t0), Ok(()));
+        }
+        let wait = limiter.take("ana", t0).unwrap_err();
+        assert!(
+            (19.9..=20.1).contains(&wait.as_secs_f64()),
+            "one action every 20 s, got {wait:?}"
+        );
+        // Someone else is not held up.
+        assert_eq!(limiter.take("bo", t0), Ok(()));
+        // After the wait, exactly one more.
+        let later = t0 + Duration::from_secs(20);
+        assert_eq!(limiter.take("ana", later), Ok(()));
+        assert!(limiter.take("ana", later).is_err());
+        // A long pause refills to the allowance, never beyond.
+        let much_later = later + Duration::from_secs(3_600);
+        for _ in 0..3 {
+            assert_eq!(limiter.take("ana", much_later), Ok(()));
+        }
+        assert!(limiter.take("ana", much_later).is_err());
+    }
+}

@@ -1,0 +1,532 @@
+//! The real router under load, against a failing platform, and given
+//! hostile input: what a person sees, and how many calls the simulated
+//! platform received (counted by the simulator itself).
+
+use std::time::Duration;
+
+use app::{server_fns::status::UpstreamKind, state::AppState};
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use everai_api::{Client, ClientOptions, Gateway, GatewayOptions};
+use everai_sim::{SimConfig, Simulator, faults::Faults};
+use futures::future::join_all;
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use server::guard::Guard;
+use tower::ServiceExt;
+
+const TOKEN: &str = "pressure-token";
+const PAGE: &str = "/namespaces/default/apps/image-resize/workers";
+
+struct World {
+    sim: Simulator,
+    state: AppState,
+}
+
+async fn world(options: GatewayOptions) -> World {
+    let sim = Simulator::demo(&SimConfig {
+        token: TOKEN.into(),
+        seed: 3,
+        time_scale: 1.0,
+        faults: Faults::default(),
+    });
+    let addr = sim.spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let client = Client::new(
+        url::Url::parse(&format!("http://{addr}")).unwrap(),
+        secrecy::SecretString::from(TOKEN),
+        ClientOptions {
+            timeout: Duration::from_secs(2),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let state = AppState {
+        leptos_options: LeptosOptions::builder()
+            .output_name("everai_console")
+            .site_root("target/site")
+            .build(),
+        gateway: Gateway::new(client, options),
+        upstream: UpstreamKind::Simulator,
+        actions: Default::default(),
+        action_limit: Default::default(),
+        max_scale_step: 50,
+        started_at: std::time::Instant::now(),
+        store: console_store::Store::open("sqlite::memory:").await.unwrap(),
+        replica: "test".into(),
+        auth: std::sync::Arc::new(app::auth::AuthConfig {
+            mode: app::auth::AuthMode::None,
+            read_only: false,
+        }),
+    };
+    World { sim, state }
+}
+
+impl World {
+    fn router(&self) -> Router {
+        server::router(self.state.clone())
+    }
+
+    fn list_calls(&self) -> u64 {
+        self.sim.calls().get("list_workers").copied().unwrap_or(0)
+    }
+
+    fn fail(&self, app: &str, faults: Faults) {
+        self.sim.set_faults(Faults {
+            apps: vec![format!("default/{app}")],
+            ..faults
+        });
+    }
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .body(Body::empty())
+        .unwrap()
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn send(router: Router, request: Request<Body>) -> Reply {
+    let res = router.oneshot(request).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_hundred_viewers_of_one_app_cost_the_platform_one_list_call() {
+    let w = world(GatewayOptions::default()).await;
+    // One router: one set of metrics.
+    let router = w.router();
+    // Each on its own task, as the server runs each request.
+    let replies: Vec<Reply> =
+        join_all((0..100).map(|_| tokio::spawn(send(router.clone(), get(PAGE)))))
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+    assert!(replies.iter().all(|r| r.status == StatusCode::OK));
+    assert!(replies.iter().all(|r| r.body.contains("<table")));
+    assert_eq!(w.list_calls(), 1);
+    // Later viewers within the keeping time get the same read.
+    let again = send(router.clone(), get(PAGE)).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(w.list_calls(), 1);
+    // And the metrics say so.
+    let metrics = send(router.clone(), get("/metrics")).await.body;
+    assert!(
+        metrics.contains(r#"console_upstream_calls_total{endpoint="list_workers",outcome="ok"} 1"#),
+        "{metrics}"
+    );
+    let shared: u64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("console_upstream_shared_reads_total{"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(shared, 100);
+    assert!(
+        metrics.contains(
+            r#"console_http_requests_total{method="GET",route="/namespaces/{ns}/apps/{app}/workers",status="200"} 101"#
+        ),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("image-resize"), "no app names in metrics");
+}
+
+#[tokio::test]
+async fn with_keeping_off_each_refresh_reads_the_platform_again() {
+    let w = world(GatewayOptions {
+        list_cache: Duration::ZERO,
+        ..Default::default()
+    })
+    .await;
+    for n in 1..=3 {
+        assert_eq!(send(w.router(), get(PAGE)).await.status, StatusCode::OK);
+        assert_eq!(w.list_calls(), n);
+    }
+}
+
+#[tokio::test]
+async fn an_app_failing_again_and_again_is_paused_with_a_banner_and_recovers() {
+    let w = world(GatewayOptions {
+        list_cache: Duration::ZERO,
+        breaker_failures: 3,
+        breaker_open: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await;
+    w.fail(
+        "image-resize",
+        Faults {
+            error_rate: 1.0,
+            error_status: 502,
+            ..Faults::default()
+        },
+    );
+    for _ in 0..3 {
+        let r = send(w.router(), get(PAGE)).await;
+        assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+        assert!(
+            r.body
+                .contains("The EverAI API answered with an error (502)"),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(w.list_calls(), 3);
+    // Paused: a fast 503 that says why and when, and no call.
+    let started = std::time::Instant::now();
+    let r = send(w.router(), get(PAGE)).await;
+    assert!(started.elapsed() < Duration::from_millis(500));
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.headers[header::RETRY_AFTER], "1");
+    assert!(
+        r.body.contains("failed several times in a row for this app, so the console is not calling it for the next 1 s"),
+        "{}",
+        r.body
+    );
+    assert_eq!(w.list_calls(), 3);
+    // Other apps are served meanwhile.
+    let other = send(
+        w.router(),
+        get("/namespaces/default/apps/empty-app/workers"),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::OK);
+    let metrics = send(w.router(), get("/metrics")).await.body;
+    assert!(
+        metrics.contains("console_upstream_open_circuits 1"),
+        "{metrics}"
+    );
+
+    // The platform recovers; after the pause the page is back by itself.
+    w.sim.set_faults(Faults::default());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let r = send(w.router(), get(PAGE)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let metrics = send(w.router(), get("/metrics")).await.body;
+    assert!(
+        metrics.contains("console_upstream_open_circuits 0"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn past_its_bounds_the_console_answers_503_with_retry_after_at_once() {
+    // One platform call at a time and no queue: a second page at the same
+    // time gets the busy banner at once.
+    let w = world(GatewayOptions {
+        max_in_flight: 1,
+        max_waiting: 0,
+        ..Default::default()
+    })
+    .await;
+    w.fail(
+        "image-resize",
+        Faults {
+            latency_ms: 700,
+            ..Faults::default()
+        },
+    );
+    let slow = tokio::spawn(send(w.router(), get(PAGE)));
+    while w.list_calls() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let started = std::time::Instant::now();
+    let busy = send(
+        w.router(),
+        get("/namespaces/default/apps/empty-app/workers"),
+    )
+    .await;
+    assert!(started.elapsed() < Duration::from_millis(500), "not queued");
+    assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(busy.headers[header::RETRY_AFTER], "1");
+    assert!(busy.body.contains("The console is busy"), "{}", busy.body);
+    assert_eq!(slow.await.unwrap().status, StatusCode::OK);
+    assert_eq!(w.list_calls(), 1);
+
+    // Requests at once: past the bound, a plain 503 before any work.
+    w.fail(
+        "empty-app",
+        Faults {
+            latency_ms: 700,
+            ..Faults::default()
+        },
+    );
+    let guarded = server::router_with(w.state.clone(), Guard::new(vec!["127.0.0.1".into()], 1));
+    let slow = tokio::spawn(send(
+        guarded.clone(),
+        get("/namespaces/default/apps/empty-app/workers"),
+    ));
+    while w.list_calls() < 2 {
+        tokio::task::yield_now().await;
+    }
+    let shed = send(guarded.clone(), get("/healthz")).await;
+    assert_eq!(shed.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(shed.headers[header::RETRY_AFTER], "1");
+    assert!(shed.body.contains("serving as many requests as it allows"));
+    assert_eq!(slow.await.unwrap().status, StatusCode::OK);
+    assert_eq!(send(guarded, get("/healthz")).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unexpected_host_headers_are_refused_before_any_call() {
+    let w = world(GatewayOptions::default()).await;
+    for host in [
+        "evil.example",
+        "127.0.0.1.evil.example:3000",
+        "localhost@evil",
+        "[::2]:3000",
+    ] {
+        let r = send(
+            w.router(),
+            Request::get(PAGE)
+                .header(header::HOST, host)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{host}");
+        assert!(
+            r.body.contains("does not answer to that Host name"),
+            "{host}"
+        );
+        assert!(r.headers.contains_key("x-request-id"));
+    }
+    assert_eq!(w.list_calls(), 0);
+    for host in ["localhost:3000", "127.0.0.1", "[::1]:8080"] {
+        let r = send(
+            w.router(),
+            Request::get("/healthz")
+                .header(header::HOST, host)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{host}");
+    }
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let w = world(GatewayOptions::default()).await;
+    let huge = "workers=".to_string() + &"w".repeat(server::MAX_BODY_BYTES + 1);
+    // Said up front, and not said (a chunked body): both refused.
+    for declared in [true, false] {
+        let mut request = Request::post("/api/scale_down")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if declared {
+            request = request.header(header::CONTENT_LENGTH, huge.len());
+        }
+        let r = send(w.router(), request.body(Body::from(huge.clone())).unwrap()).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{declared}");
+        assert!(r.body.contains("larger than the 256 KiB"), "{}", r.body);
+    }
+    assert!(w.sim.calls().is_empty(), "{:?}", w.sim.calls());
+}
+
+#[tokio::test]
+async fn each_person_gets_a_bounded_number_of_scale_actions_per_minute() {
+    let mut w = world(GatewayOptions::default()).await;
+    w.state.action_limit = std::sync::Arc::new(app::limits::ActionLimiter::new(2));
+    let post = |key: String| {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("namespace", "default"),
+                ("app", "empty-app"),
+                ("count", "1"),
+                ("key", key.as_str()),
+                ("view", ""),
+            ])
+            .finish();
+        Request::post("/api/scale_up")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
+            .header(header::ACCEPT, "text/html")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let key = |i: u8| format!("{i:032x}");
+    for i in 0..2 {
+        assert_eq!(
+            send(w.router(), post(key(i))).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    // A repeated post of a form already sent costs nothing.
+    assert_eq!(
+        send(w.router(), post(key(1))).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let r = send(w.router(), post(key(9))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    let wait: u64 = r.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    assert_eq!(w.sim.calls().get("scale_up").copied(), Some(2));
+    let log = w
+        .state
+        .store
+        .list(&console_store::Filter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 3);
+    assert!(
+        log.iter()
+            .any(|e| e.outcome == console_store::Outcome::Rejected
+                && e.detail.starts_with("rate limited")),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_reply_carries_a_request_id_and_metrics_need_no_sign_in() {
+    let mut w = world(GatewayOptions::default()).await;
+    w.state.auth = std::sync::Arc::new(app::auth::AuthConfig {
+        mode: app::auth::AuthMode::Proxy {
+            header: header::HeaderName::from_static("x-forwarded-user"),
+            trusted: vec!["10.0.0.1/32".parse().unwrap()],
+            operators: Default::default(),
+        },
+        read_only: false,
+    });
+    let a = send(w.router(), get("/metrics")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(
+        a.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let b = send(w.router(), get(PAGE)).await;
+    assert_eq!(b.status, StatusCode::UNAUTHORIZED);
+    let ids: Vec<&str> = [&a, &b]
+        .iter()
+        .map(|r| r.headers["x-request-id"].to_str().unwrap())
+        .collect();
+    assert!(
+        ids.iter()
+            .all(|id| id.len() == 16 && id.bytes().all(|c| c.is_ascii_hexdigit()))
+    );
+    assert_ne!(ids[0], ids[1]);
+}
+
+/// Serves `router` on a loopback port with `options`; the sender stops it.
+async fn serving(
+    router: Router,
+    options: server::serve::ServeOptions,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve::serve(
+        listener,
+        router,
+        options,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    (addr, stop, task)
+}
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let w = world(GatewayOptions::default()).await;
+    let (addr, _stop, _task) = serving(
+        w.router(),
+        server::serve::ServeOptions {
+            header_read_timeout: Duration::from_millis(300),
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    // The rest of the headers never comes: the server closes the
+    // connection (possibly after a 408) well before this test gives up.
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the connection was held open");
+    let text = String::from_utf8_lossy(&rest);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+
+    // A well-behaved client on another connection is served.
+    let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
+    ok.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut reply = String::new();
+    ok.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+}
+
+#[tokio::test]
+async fn a_stop_lets_the_requests_in_progress_finish() {
+    let w = world(GatewayOptions::default()).await;
+    w.fail(
+        "image-resize",
+        Faults {
+            latency_ms: 600,
+            ..Faults::default()
+        },
+    );
+    let (addr, stop, task) = serving(w.router(), Default::default()).await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}{PAGE}");
+    let in_progress = tokio::spawn({
+        let http = http.clone();
+        async move { http.get(url).send().await }
+    });
+    while w.list_calls() == 0 {
+        tokio::task::yield_now().await;
+    }
+    stop.send(()).unwrap();
+    let reply = in_progress
+        .await
+        .unwrap()
+        .expect("the request in progress was answered");
+    assert_eq!(reply.status(), 200);
+    assert!(reply.text().await.unwrap().contains("<table"));
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the server stopped once the request was done")
+        .unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no new connections after the stop"
+    );
+}
