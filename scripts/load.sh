@@ -11,6 +11,10 @@
 # after another on the same machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# As the Makefile: binaryen's wasm-opt from npm, cargo's tools, and the
+# output name cargo-leptos uses.
+export PATH="$PWD/end2end/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export LEPTOS_OUTPUT_NAME=everai_console
 
 CONNECTIONS=${CONNECTIONS:-200}
 DURATION=${DURATION:-60}

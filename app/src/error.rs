@@ -149,6 +149,21 @@ impl ConsoleError {
     }
 }
 
+/// The id the server gave the request being served (16 hex digits): in
+/// its log lines, the `X-Request-Id` header, and the error banners of the
+/// page it rendered, so a person can quote it to whoever reads the logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    /// The id of the request being served (server side), if any.
+    #[cfg(feature = "ssr")]
+    pub fn current() -> Option<String> {
+        leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<RequestId>().map(|id| id.0.clone()))
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl ConsoleError {
     /// Translates a client error for `namespace`/`app` into what the page shows.

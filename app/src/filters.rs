@@ -275,7 +275,10 @@ impl WorkerQuery {
             pairs.push(("dir", dir.to_string()));
         }
         if let Some(days) = &self.days {
-            pairs.push(("days", days.clone()));
+            // The window shown, not what was typed: a link made from a page
+            // that corrected `days` carries the correction.
+            let (shown, _) = crate::history::parse_days(Some(days));
+            pairs.push(("days", shown.to_string()));
         }
         if self.page > 1 {
             pairs.push(("page", self.page.to_string()));

@@ -66,10 +66,7 @@ impl Guard {
     }
 }
 
-/// The request's id: 16 hex digits, in the access log, the `X-Request-Id`
-/// reply header and error banners rendered by the server.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
+use app::error::RequestId;
 
 pub const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
 
@@ -95,6 +92,9 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
             "The console is serving as many requests as it allows. Try again in a moment.\n",
         )
             .into_response()
+    } else if let Err(problem) = check_target(request.uri()) {
+        tracing::warn!(parent: &span, problem, "refused a malformed address");
+        (StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response()
     } else {
         match request.headers().get(header::HOST).map(HeaderValue::to_str) {
             Some(Ok(host)) if guard.host_allowed(host) => {
@@ -221,6 +221,62 @@ fn route_of(path: &str) -> String {
     }
 }
 
+/// The longest path and query the console reads.
+const MAX_TARGET_LEN: usize = 4096;
+
+/// Refuses request targets no page of the console has: malformed
+/// percent-encoding, bytes that are not UTF-8, control characters (NUL
+/// included), `.`/`..` segments and encoded slashes in the path, and
+/// over-long targets. The message says which.
+pub fn check_target(uri: &axum::http::Uri) -> Result<(), &'static str> {
+    let path = uri.path();
+    let query = uri.query().unwrap_or("");
+    if path.len() + query.len() > MAX_TARGET_LEN {
+        return Err("The address is too long.");
+    }
+    for (part, is_path) in [(path, true), (query, false)] {
+        let decoded =
+            percent_decode(part).ok_or("The address has a malformed percent-encoding.")?;
+        let text = String::from_utf8(decoded).map_err(|_| "The address is not valid UTF-8.")?;
+        if text.chars().any(char::is_control) {
+            return Err("The address contains control characters.");
+        }
+        if is_path {
+            for segment in part.split('/') {
+                let lower = segment.to_ascii_lowercase();
+                if lower.contains("%2f") || lower.contains("%5c") || segment.contains('\\') {
+                    return Err("The address contains an encoded '/' or a '\\'.");
+                }
+                let decoded = percent_decode(segment).unwrap_or_default();
+                if decoded == b"." || decoded == b".." {
+                    return Err("The address contains a '.' or '..' segment.");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `%XX` decoding (and `+` kept as is); `None` for a `%` without two hex
+/// digits.
+fn percent_decode(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
 /// `host[:port]` → (host, port).
 fn split_port(value: &str) -> (&str, Option<&str>) {
     if let Some(rest) = value.strip_prefix('[') {
@@ -298,6 +354,35 @@ mod tests {
         for bad in ["", "a b", "a:", "a:123456", "[zz]", "a/b", "host:x", "a@b"] {
             assert!(!is_host_value(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn malformed_targets_are_refused_with_the_reason() {
+        let check = |t: &str| check_target(&t.parse().unwrap());
+        for ok in [
+            "/",
+            "/namespaces/default/apps/my-app/workers?q=caf%C3%A9&page=2",
+            "/audit?from=2026-01-01",
+            "/a.b/c..d",
+        ] {
+            assert_eq!(check(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("/namespaces/default/apps/%2E%2E/workers", "'..'"),
+            ("/namespaces/default/apps/./workers", "'.'"),
+            ("/namespaces/a%2Fb/apps", "encoded '/'"),
+            ("/namespaces/a%5cb/apps", "encoded '/'"),
+            ("/apps/a%00b", "control"),
+            ("/apps/%FF", "UTF-8"),
+            ("/apps/%E0%A4%A", "percent-encoding"),
+            ("/apps?q=%zz", "percent-encoding"),
+            ("/apps?q=%0A", "control"),
+        ] {
+            let err = check(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        let long = format!("/{}", "a".repeat(MAX_TARGET_LEN));
+        assert_eq!(check(&long), Err("The address is too long."));
     }
 
     #[test]

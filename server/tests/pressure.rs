@@ -530,3 +530,120 @@ async fn a_stop_lets_the_requests_in_progress_finish() {
         "no new connections after the stop"
     );
 }
+
+#[tokio::test]
+async fn hostile_paths_and_queries_get_a_specific_400_and_no_call() {
+    let w = world(GatewayOptions::default()).await;
+    let long = format!("/namespaces/default/apps/{}/workers", "a".repeat(64));
+    let cases = [
+        // Dots, encoded slashes, NUL, control characters, non-UTF-8 bytes,
+        // malformed percent-encoding: refused before any page.
+        (
+            "/namespaces/default/apps/..%2F..%2Fetc/workers",
+            "encoded '/'",
+        ),
+        ("/namespaces/default/apps/%2E%2E/workers", "'..' segment"),
+        ("/namespaces/..%2Fadmin/apps/x/workers", "encoded '/'"),
+        (
+            "/namespaces/default/apps/a%00b/workers",
+            "control characters",
+        ),
+        (
+            "/namespaces/default/apps/a%0Ab/workers",
+            "control characters",
+        ),
+        ("/namespaces/default/apps/%FF%FE/workers", "not valid UTF-8"),
+        (
+            "/namespaces/default/apps/%E0%A4%A/workers",
+            "malformed percent-encoding",
+        ),
+        (
+            "/namespaces/default/apps/%zz/workers",
+            "malformed percent-encoding",
+        ),
+        (
+            "/namespaces/default/apps/x/workers?q=%00",
+            "control characters",
+        ),
+        // Well-formed, but not a name: the page's own banner says why.
+        (
+            "/namespaces/default/apps/-lead/workers",
+            "start and end with a letter or digit",
+        ),
+        (long.as_str(), "at most 63 are allowed"),
+    ];
+    for (path, why) in cases {
+        let r = send(w.router(), get(path)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.body);
+        assert!(
+            r.body.contains(why),
+            "{path}: expected {why:?} in {}",
+            r.body
+        );
+    }
+    assert!(w.sim.calls().is_empty(), "{:?}", w.sim.calls());
+    // A bad history window is corrected, and the page says so.
+    for q in [
+        "?days=0",
+        "?days=99999999999999999999999",
+        "?days=abc",
+        "?days=-3",
+    ] {
+        let path = format!("/namespaces/default/apps/image-resize/history{q}");
+        let r = send(w.router(), get(&path)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        assert!(
+            r.body.contains("days must be a whole number from 1 to 30")
+                || r.body.contains("The platform keeps at most 30 days"),
+            "{path}: {}",
+            r.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn whatever_the_platform_sends_is_shown_as_text_never_markup() {
+    use axum::routing::get as route_get;
+    // A platform (double) whose answer carries markup in every text field.
+    let evil = r#"<img src=x onerror="alert(1)">"#;
+    let body = serde_json::json!({
+        "workers": [{
+            "id": format!("w1{evil}"),
+            "status": "STATUS_RUNNING",
+            "detailStatus": "DETAIL_STATUS_BUSY",
+            "createdAt": "2026-11-26T09:35:18.362Z",
+            "gpu": format!("A100{evil}"),
+            "region": format!("</script><script>alert(2)</script>"),
+        }],
+        "maxWorkers": "5"
+    })
+    .to_string();
+    let double = Router::new().route(
+        "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
+        route_get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, double).await });
+    let mut w = world(GatewayOptions::default()).await;
+    w.state.gateway = Gateway::new(
+        Client::new(
+            url::Url::parse(&format!("http://{addr}")).unwrap(),
+            secrecy::SecretString::from(TOKEN),
+            ClientOptions::default(),
+        )
+        .unwrap(),
+        GatewayOptions::default(),
+    );
+    let r = send(w.router(), get(PAGE)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("&lt;img src=x"), "{}", r.body);
+    assert!(
+        !r.body.contains(evil),
+        "markup from the platform reached the page"
+    );
+    assert!(!r.body.contains("<script>alert(2)"), "{}", r.body);
+}

@@ -63,7 +63,7 @@ impl Console {
         database: &str,
         settings: &[(&str, &str)],
     ) -> Console {
-        let log = std::env::temp_dir().join(format!("console-{replica}.log"));
+        let log = Console::log_path(replica);
         let child = Command::new(env!("CARGO_BIN_EXE_everai-console"))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -72,14 +72,17 @@ impl Console {
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("EVERAI_ENDPOINT", upstream)
             .env("EVERAI_TOKEN", TOKEN)
-            .envs(settings.iter().copied())
             .env("CONSOLE_DATABASE_URL", database)
             .env("CONSOLE_REPLICA_ID", replica)
             // Fifty actions by one (anonymous) person in a second.
             .env("CONSOLE_ACTIONS_PER_MINUTE", "1000")
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).unwrap())
+            .envs(settings.iter().copied())
+            // The log goes to standard output; panics to standard error.
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(Stdio::from(
+                std::fs::OpenOptions::new().append(true).open(&log).unwrap(),
+            ))
             .spawn()
             .expect("start the console");
         Console {
@@ -87,6 +90,10 @@ impl Console {
             port,
             replica: replica.to_string(),
         }
+    }
+
+    fn log_path(replica: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("console-{replica}.log"))
     }
 
     fn base(&self) -> String {
@@ -356,4 +363,130 @@ async fn a_session_made_on_one_replica_works_on_the_other() {
             .unwrap();
         assert_eq!(res.status(), 200, "{}", console.replica);
     }
+}
+
+#[tokio::test]
+async fn no_token_reaches_the_log_even_at_trace_level_and_json_lines_carry_request_ids() {
+    // No PostgreSQL needed: a private SQLite file.
+    let dir = std::env::temp_dir().join(format!("logs-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = format!("sqlite://{}/audit.sqlite3", dir.display());
+    let (sim, upstream) = simulator().await;
+    let personal = "tok-personal-5f0c9e7d";
+    sim.add_user("ana", personal);
+    let replica = format!("logs-{}", uuid::Uuid::new_v4().simple());
+    let console = Console::start_with(
+        free_port(),
+        &replica,
+        &upstream,
+        &database,
+        &[
+            ("CONSOLE_AUTH", "token"),
+            ("CONSOLE_LOG_FORMAT", "json"),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    let http = http();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http
+        .get(format!("{}/healthz", console.base()))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "the console did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A refused sign-in, a good one, a page, a scale action, a failing
+    // platform: every path a token travels.
+    let sign_in = |token: &str| {
+        http.post(format!("{}/api/sign_in", console.base()))
+            .header("Origin", console.base())
+            .header("Accept", "text/html")
+            .form(&[("name", "Ana"), ("token", token), ("next", "/")])
+            .send()
+    };
+    let refused = sign_in("tok-wrong-91d2").await.unwrap();
+    assert_eq!(refused.headers()["location"], "/login?error=rejected");
+    let res = sign_in(personal).await.unwrap();
+    assert_eq!(res.headers()["location"], "/");
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = format!(
+        "{}/namespaces/default/apps/empty-app/workers",
+        console.base()
+    );
+    let res = http
+        .get(&page)
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = console.scale_up(&http, "empty-app").await.unwrap();
+    assert_eq!(res.status(), 401, "no session, no action");
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let res = http
+        .post(format!("{}/api/scale_up", console.base()))
+        .header("Origin", console.base())
+        .header("Accept", "text/html")
+        .header("Cookie", &cookie)
+        .form(&[
+            ("namespace", "default"),
+            ("app", "empty-app"),
+            ("count", "1"),
+            ("key", key.as_str()),
+            ("view", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    sim.set_faults(Faults {
+        error_rate: 1.0,
+        error_status: 502,
+        ..Faults::default()
+    });
+    let res = http
+        .get(&page)
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 502);
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(
+        res.text().await.unwrap().contains(&request_id),
+        "the banner names the request"
+    );
+
+    drop(console);
+    let log = std::fs::read_to_string(Console::log_path(&replica)).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(log.lines().count() > 50, "trace logging was on:\n{log}");
+    for secret in [TOKEN, personal, "tok-wrong-91d2"] {
+        assert!(!log.contains(secret), "{secret} is in the log");
+    }
+    // Every line is JSON; the failed page's lines carry its request id.
+    let mut tagged = 0;
+    for line in log.lines() {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if line.contains(&request_id) {
+            tagged += 1;
+            assert!(
+                value.get("timestamp").is_some() && value.get("level").is_some(),
+                "{line}"
+            );
+        }
+    }
+    assert!(
+        tagged >= 2,
+        "the access line and the failure line: {tagged}"
+    );
 }

@@ -516,6 +516,14 @@ async fn the_history_page_draws_lifetimes_cold_starts_and_churn() {
     assert!(page.contains(">A100<"), "{page}");
     assert!(page.matches("<tr>").count() >= 7, "7 churn rows and more");
     assert!(page.contains("Ended workers"), "{page}");
+    // Sized by classes and SVG attributes: the CSP allows no inline styles.
+    assert!(!page.contains(" style=\""), "{page}");
+    assert!(page.contains("class=\"tick-label pct-at-"), "{page}");
+    assert!(page.contains("class=\"hist-bar pct-h-"), "{page}");
+    assert!(
+        page.contains("class=\"churn churn-created pct-w-"),
+        "{page}"
+    );
 
     let (status, page) = send_to(
         state,
@@ -1100,12 +1108,56 @@ async fn health_and_readiness_answer_without_sign_in() {
 
 #[tokio::test]
 async fn every_response_forbids_framing_and_sniffing_and_pages_are_not_cached() {
+    // Pages: scripts only with this response's nonce, no inline styles.
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        let res = server::router(state().await)
+            .oneshot(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("no nonce in {csp}"))
+            .to_string();
+        assert!(nonce.len() >= 16, "{nonce}");
+        assert!(csp.contains("style-src 'self';"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        // Every inline script carries it; no element has a style attribute.
+        let scripts = body.matches("<script").count();
+        assert!(scripts > 0);
+        assert_eq!(
+            body.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{body}"
+        );
+        assert!(!body.contains(" style=\""), "{body}");
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a fresh nonce for every response");
+
+    let res = server::router(state().await)
+        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+
     let res = server::router(state().await)
         .oneshot(Request::get("/").body(Body::empty()).unwrap())
         .await
         .unwrap();
     let h = res.headers();
-    assert_eq!(h[header::CONTENT_SECURITY_POLICY], "frame-ancestors 'none'");
     assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(h[header::REFERRER_POLICY], "same-origin");

@@ -17,10 +17,44 @@ pub fn ErrorBanner(error: ConsoleError) -> impl IntoView {
             }
         }
     }
+    let request_id = page_request_id();
     view! {
         <div class="banner banner-error" role="alert">
             <strong>{error.to_string()}</strong>
             <span class="banner-advice">{error.advice()}</span>
+            {request_id
+                .map(|id| {
+                    view! {
+                        <span class="banner-ref">
+                            "Request id: " <code data-testid="request-id">{id}</code>
+                        </span>
+                    }
+                })}
         </div>
+    }
+}
+
+/// The id of the request that rendered this page, for banners that came
+/// with the page: on the server from the request, in the browser (while
+/// hydrating that same HTML) from the page's `<meta name="request-id">`.
+/// Banners made later in the browser (a failed refresh) have none: their
+/// request's id is only in the reply's `X-Request-Id` header.
+fn page_request_id() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::error::RequestId::current()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let hydrating = Owner::current_shared_context().is_some_and(|c| c.during_hydration());
+        if !hydrating {
+            return None;
+        }
+        document()
+            .query_selector("meta[name=request-id]")
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+            .filter(|id| id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()))
     }
 }

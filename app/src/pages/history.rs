@@ -216,7 +216,7 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
         .iter()
         .filter_map(|(x, label)| {
             let label = label.clone()?;
-            Some(view! { <span class="tick-label" style=format!("left: {:.2}%", x / W * 100.0)>{label}</span> })
+            Some(view! { <span class=format!("tick-label {}", pct_class("at", x / W))>{label}</span> })
         })
         .collect_view();
     let ticks = ticks
@@ -291,7 +291,7 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
                 preserveAspectRatio="none"
                 role="img"
                 aria-label=label
-                style=format!("height: {}px", height.clamp(80.0, 640.0))
+                height=height.clamp(80.0, 640.0)
                 data-testid="timeline"
             >
                 {ticks}
@@ -342,11 +342,9 @@ fn ColdStartTable(starts: Vec<crate::history::ColdStarts>) -> impl IntoView {
                 .iter()
                 .zip(edges.iter())
                 .map(|(n, edge)| {
-                    let pct = *n as f64 / max as f64 * 100.0;
                     view! {
                         <span
-                            class="hist-bar"
-                            style=format!("height: {pct:.0}%")
+                            class=format!("hist-bar {}", pct_class("h", *n as f64 / max as f64))
                             title=format!("{edge}: {n}")
                         ></span>
                     }
@@ -411,15 +409,15 @@ fn ChurnTable(per_day: Vec<crate::history::DayChurn>) -> impl IntoView {
                     )
                 })
                 .unwrap_or_default();
-            let w = |n: usize| format!("width: {:.0}%", n as f64 / max as f64 * 100.0);
+            let w = |n: usize| pct_class("w", n as f64 / max as f64);
             view! {
                 <tr>
                     <th scope="row">{day}</th>
                     <td class="num">{d.created}</td>
                     <td class="num">{d.ended}</td>
                     <td class="churn-bars" aria-hidden="true">
-                        <span class="churn churn-created" style=w(d.created)></span>
-                        <span class="churn churn-ended" style=w(d.ended)></span>
+                        <span class=format!("churn churn-created {}", w(d.created))></span>
+                        <span class=format!("churn churn-ended {}", w(d.ended))></span>
                     </td>
                 </tr>
             }
@@ -440,4 +438,17 @@ fn ChurnTable(per_day: Vec<crate::history::DayChurn>) -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// The class that places or sizes an element at `share` (0 to 1) of its
+/// container, in whole percent: `pct-at-37` (left), `pct-h-37` (height),
+/// `pct-w-37` (width), defined in the stylesheet. Classes, not `style=`
+/// attributes: the Content-Security-Policy allows no inline styles.
+fn pct_class(kind: &str, share: f64) -> String {
+    let pct = if share.is_finite() {
+        (share * 100.0).round().clamp(0.0, 100.0) as u32
+    } else {
+        0
+    };
+    format!("pct-{kind}-{pct}")
 }

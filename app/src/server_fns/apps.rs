@@ -12,7 +12,8 @@ pub async fn list_apps() -> Result<Vec<AppSummary>, ConsoleError> {
         .list_all_apps(state.request_token().as_ref())
         .await
         .map_err(|e| {
-            tracing::warn!(error = %e, "listing apps failed");
+            let request_id = crate::error::RequestId::current().unwrap_or_default();
+            tracing::warn!(%request_id, error = %e, "listing apps failed");
             match e {
                 // Not an app missing: the listing itself is not offered.
                 everai_api::ApiError::NotFound => ConsoleError::Upstream {

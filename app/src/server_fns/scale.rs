@@ -204,6 +204,7 @@ pub mod ssr {
         let key = form.key.clone();
         let max_step = state.max_scale_step;
         let gateway = state.gateway.clone();
+        let request_id = crate::error::RequestId::current().unwrap_or_default();
         let (namespace, app_name) = (ns.as_str().to_string(), app.as_str().to_string());
         state
             .actions
@@ -217,6 +218,7 @@ pub mod ssr {
                     at_ms: now_ms(),
                 };
                 tracing::info!(
+                    %request_id,
                     namespace = %outcome.namespace,
                     app = %outcome.app,
                     request = ?outcome.request,

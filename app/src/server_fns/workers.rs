@@ -67,7 +67,8 @@ pub async fn list_workers(
         )
         .await
         .map_err(|e| {
-            tracing::warn!(%namespace, %app, error = %e, "listing workers failed");
+            let request_id = crate::error::RequestId::current().unwrap_or_default();
+            tracing::warn!(%request_id, %namespace, %app, error = %e, "listing workers failed");
             ConsoleError::from_api(e, &namespace, &app)
         })?;
     let list = listed.list;
