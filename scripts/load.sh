@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Load on the worker page: the release console with its built-in simulator
-# on loopback, wrk with many connections on one app's page, and what it
-# cost the (simulated) platform. Writes target/load/report.md.
+# Load on the worker page: the release console in front of the simulated
+# platform (its own process, so the console's memory is the console's),
+# wrk with many connections on one app's page, and what it cost the
+# platform. Writes target/load/report.md.
 #
 #   scripts/load.sh                       200 connections for 60 s, default settings
 #   CONNECTIONS=100 DURATION=30 scripts/load.sh
@@ -29,28 +30,31 @@ mkdir -p "$OUT"
 scripts/setup.sh --load
 scripts/port-free.sh "$SITE"
 scripts/port-free.sh "$SIM"
-echo "load: building the release console (cargo leptos build --release)"
-cargo leptos build --release >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
+echo "load: building the release console and simulator"
+{ cargo leptos build --release && cargo build --release -p everai-sim; } >"$OUT/build.log" 2>&1 ||
+  { tail -30 "$OUT/build.log"; exit 1; }
 
 work=$(mktemp -d)
 cleanup() {
-  [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  for p in ${pid:-} ${sim_pid:-}; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+target/release/everai-sim --addr "$SIM" --token "$SIM_TOKEN" >"$OUT/simulator.log" 2>&1 &
+sim_pid=$!
 LEPTOS_SITE_ADDR=$SITE LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=everai_console \
-  EVERAI_SIM_ADDR=$SIM EVERAI_SIM_TOKEN=$SIM_TOKEN \
+  EVERAI_ENDPOINT="http://$SIM" EVERAI_TOKEN=$SIM_TOKEN CONSOLE_AUTH=none \
   CONSOLE_DATABASE_URL="sqlite://$work/audit.sqlite3" RUST_LOG=${RUST_LOG:-warn} \
   target/release/everai-console >"$OUT/console.log" 2>&1 &
 pid=$!
+calls() { curl -fsS -H "Authorization: Bearer $SIM_TOKEN" "http://$SIM/_sim/calls"; }
 for _ in $(seq 100); do
-  curl -fsS "http://$SITE/healthz" >/dev/null 2>&1 && break
+  curl -fsS "http://$SITE/healthz" >/dev/null 2>&1 && calls >/dev/null 2>&1 && break
   kill -0 "$pid" 2>/dev/null || { cat "$OUT/console.log"; exit 1; }
   sleep 0.1
 done
 
-calls() { curl -fsS -H "Authorization: Bearer $SIM_TOKEN" "http://$SIM/_sim/calls"; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
 
 curl -fsS -o /dev/null "http://$SITE$APP_PATH"   # one warm-up read
@@ -60,8 +64,9 @@ echo "load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency http://$SITE$
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://$SITE$APP_PATH" | tee "$OUT/wrk.txt"
 after=$(calls)
 rss_after=$(rss_kb)
-# Memory after the load has passed: a minute of quiet is not needed to see
-# whether it returns; a fresh read after the run shows where it settles.
+# Where memory settles once the load has passed: ten quiet seconds, then
+# one more page.
+sleep 10
 curl -fsS -o /dev/null "http://$SITE$APP_PATH"
 rss_settled=$(rss_kb)
 
@@ -84,7 +89,7 @@ fi
   echo "# Load on the worker page ($(date -u +%F))"
   echo
   echo "wrk, $CONNECTIONS connections, $THREADS threads, ${DURATION} s, on \`$APP_PATH\`;"
-  echo "release console with its built-in simulator on loopback, kept lists ${cache} ms."
+  echo "release console and release \`everai-sim\` (separate processes) on loopback, kept lists ${cache} ms."
   echo
   echo "| figure | value |"
   echo "|---|---|"
@@ -95,5 +100,5 @@ fi
   echo "| non-2xx answers | ${non2xx:-0} |"
   echo "| socket errors | ${sockerr:-none} |"
   echo "| platform list calls during the run | $upstream ($expected) |"
-  echo "| console memory (RSS) before / after / settled | $((rss_before / 1024)) / $((rss_after / 1024)) / $((rss_settled / 1024)) MiB |"
+  echo "| console memory (RSS) before / at the end / 10 s later | $((rss_before / 1024)) / $((rss_after / 1024)) / $((rss_settled / 1024)) MiB |"
 } | tee "$OUT/report.md"

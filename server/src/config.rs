@@ -26,6 +26,7 @@
 //! | `CONSOLE_BREAKER_FAILURES` | failures in a row (no answer, unreadable, 5xx) that pause an app's platform calls, 0 to 1000, default 5 (0: never pause) |
 //! | `CONSOLE_BREAKER_PAUSE_SECS` | how long those calls stay paused before one trial call, 1 to 3600, default 10 |
 //! | `CONSOLE_MAX_REQUESTS` | most requests the console serves at once, 1 to 100000, default 1024; past it 503 with `Retry-After` |
+//! | `CONSOLE_MAX_RENDERS` | pages and server functions rendered at once, 1 to 10000, default 64; more wait their turn |
 //! | `CONSOLE_ACTIONS_PER_MINUTE` | scale actions one person may start per minute, 1 to 10000, default 20 |
 //! | `CONSOLE_ALLOWED_HOSTS` | host names (optionally `:port`) the console answers to, comma-separated; default `localhost`, `127.0.0.1`, `[::1]` and the listening address; any other `Host` gets 400 |
 //! | `CONSOLE_LOG_FORMAT` | `text` or `json`, default `text` |
@@ -156,6 +157,8 @@ pub struct Limits {
     pub gateway: everai_api::GatewayOptions,
     /// Requests served at once before new ones get a fast 503.
     pub max_requests: usize,
+    /// Pages and server functions rendered at once; more wait.
+    pub max_renders: usize,
     pub actions_per_minute: u32,
     /// `Host` values answered (lower case); empty: the defaults, worked out
     /// from the listening address.
@@ -230,6 +233,13 @@ pub fn limits_from(var: impl Fn(&str) -> Option<String>) -> Result<Limits, Confi
     Ok(Limits {
         gateway,
         max_requests: number(&var, "CONSOLE_MAX_REQUESTS", 1, 100_000, 1024)? as usize,
+        max_renders: number(
+            &var,
+            "CONSOLE_MAX_RENDERS",
+            1,
+            10_000,
+            crate::guard::DEFAULT_RENDERS as u64,
+        )? as usize,
         actions_per_minute: number(
             &var,
             "CONSOLE_ACTIONS_PER_MINUTE",
@@ -505,7 +515,10 @@ mod tests {
     fn limits_default_and_are_checked() {
         let l = limits(&[]).unwrap();
         assert_eq!(l.gateway.list_cache, std::time::Duration::from_secs(5));
-        assert_eq!((l.max_requests, l.actions_per_minute), (1024, 20));
+        assert_eq!(
+            (l.max_requests, l.max_renders, l.actions_per_minute),
+            (1024, 64, 20)
+        );
         assert!(l.allowed_hosts.is_empty() && !l.json_logs);
         let l = limits(&[
             ("CONSOLE_LIST_CACHE_MS", "0"),
@@ -527,6 +540,7 @@ mod tests {
             ("CONSOLE_UPSTREAM_QUEUE", "-1"),
             ("CONSOLE_BREAKER_PAUSE_SECS", "0"),
             ("CONSOLE_MAX_REQUESTS", "lots"),
+            ("CONSOLE_MAX_RENDERS", "0"),
             ("CONSOLE_ACTIONS_PER_MINUTE", "1e3"),
         ] {
             let err = limits(&[(var, value)]).unwrap_err();

@@ -27,6 +27,11 @@ pub struct Guard {
     pub allowed_hosts: Arc<Vec<String>>,
     pub max_requests: usize,
     pub in_progress: Arc<AtomicUsize>,
+    /// Pages and server functions rendered at once. Rendering is CPU work:
+    /// more at once than the machine has cores adds no throughput, only
+    /// memory (each render in progress holds its page and reactive state),
+    /// so the rest wait their turn here.
+    pub renders: Arc<tokio::sync::Semaphore>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -36,6 +41,7 @@ impl Guard {
             allowed_hosts: Arc::new(allowed_hosts),
             max_requests: max_requests.max(1),
             in_progress: Arc::default(),
+            renders: Arc::new(tokio::sync::Semaphore::new(DEFAULT_RENDERS)),
             metrics: Arc::default(),
         }
     }
@@ -57,6 +63,32 @@ impl Guard {
         hosts
     }
 
+    /// With at most `renders` pages and server functions at once.
+    pub fn with_renders(mut self, renders: usize) -> Self {
+        self.renders = Arc::new(tokio::sync::Semaphore::new(renders.max(1)));
+        self
+    }
+
+    /// Runs `work` for `route`, within the bound on renders at once when
+    /// it is a page or a server function (not static files, health or
+    /// metrics). Waiting for a turn is bounded by the request's own limit.
+    async fn rendered(&self, route: &str, work: impl Future<Output = Response>) -> Response {
+        let exempt = route.starts_with("/pkg/")
+            || matches!(route, "/healthz" | "/readyz" | "/metrics" | "/favicon.svg");
+        if exempt {
+            return work.await;
+        }
+        match tokio::time::timeout(crate::REQUEST_TIMEOUT, self.renders.acquire()).await {
+            Ok(Ok(_turn)) => work.await,
+            _ => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "1")],
+                "The console is serving as many requests as it allows. Try again in a moment.\n",
+            )
+                .into_response(),
+        }
+    }
+
     fn host_allowed(&self, host: &str) -> bool {
         let host = host.to_ascii_lowercase();
         let name = split_port(&host).0;
@@ -67,6 +99,12 @@ impl Guard {
 }
 
 use app::error::RequestId;
+
+/// Pages and server functions at once, by default: enough for those
+/// waiting on the platform (at most 32 calls at once, by default) and those
+/// computing; few enough that memory stays small under hundreds of
+/// connections (each render in progress holds about half a megabyte).
+pub const DEFAULT_RENDERS: usize = 64;
 
 pub const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
 
@@ -96,22 +134,25 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
         tracing::warn!(parent: &span, problem, "refused a malformed address");
         (StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response()
     } else {
-        match request.headers().get(header::HOST).map(HeaderValue::to_str) {
-            Some(Ok(host)) if guard.host_allowed(host) => {
-                use tracing::Instrument;
-                next.run(request).instrument(span.clone()).await
-            }
+        let host_ok = match request.headers().get(header::HOST).map(HeaderValue::to_str) {
+            Some(Ok(host)) => guard.host_allowed(host),
+            Some(Err(_)) => false,
             // HTTP/2 carries the host in the URI instead; HTTP/1.0 may
             // carry none at all, which names no other site either.
-            None if request
+            None => request
                 .uri()
                 .authority()
-                .is_none_or(|a| guard.host_allowed(a.as_str())) =>
-            {
+                .is_none_or(|a| guard.host_allowed(a.as_str())),
+        };
+        match host_ok {
+            true => {
                 use tracing::Instrument;
-                next.run(request).instrument(span.clone()).await
+                guard
+                    .rendered(&route, next.run(request))
+                    .instrument(span.clone())
+                    .await
             }
-            _ => {
+            false => {
                 tracing::warn!(parent: &span, "refused a request with an unexpected Host header");
                 (
                     StatusCode::BAD_REQUEST,

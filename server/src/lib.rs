@@ -175,7 +175,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         limits.allowed_hosts.clone()
     };
-    let guard = guard::Guard::new(hosts, limits.max_requests);
+    let guard = guard::Guard::new(hosts, limits.max_requests).with_renders(limits.max_renders);
 
     let state = AppState {
         leptos_options,

@@ -647,3 +647,65 @@ async fn whatever_the_platform_sends_is_shown_as_text_never_markup() {
     );
     assert!(!r.body.contains("<script>alert(2)"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn no_action_happens_on_a_get() {
+    let w = world(GatewayOptions::default()).await;
+    let query =
+        "?namespace=default&app=empty-app&count=1&key=0123456789abcdef0123456789abcdef&view=";
+    for endpoint in ["/api/scale_up", "/api/scale_down", "/api/sign_out"] {
+        let r = send(w.router(), get(&format!("{endpoint}{query}"))).await;
+        assert!(
+            r.status.is_client_error(),
+            "{endpoint}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    assert!(w.sim.calls().is_empty(), "{:?}", w.sim.calls());
+    let log = w
+        .state
+        .store
+        .list(&console_store::Filter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(log.is_empty(), "{log:?}");
+}
+
+#[tokio::test]
+async fn pages_past_the_render_bound_wait_their_turn_instead_of_failing() {
+    let w = world(GatewayOptions {
+        list_cache: Duration::ZERO,
+        ..Default::default()
+    })
+    .await;
+    w.fail(
+        "image-resize",
+        Faults {
+            latency_ms: 600,
+            ..Faults::default()
+        },
+    );
+    let guard = Guard::new(vec!["127.0.0.1".into()], 100).with_renders(1);
+    let router = server::router_with(w.state.clone(), guard);
+    let first = tokio::spawn(send(router.clone(), get(PAGE)));
+    while w.list_calls() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let second = tokio::spawn(send(
+        router.clone(),
+        get("/namespaces/default/apps/empty-app/workers"),
+    ));
+    // Health checks do not queue behind pages.
+    assert_eq!(
+        send(router.clone(), get("/healthz")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(w.list_calls(), 1, "the second page waits for the first");
+    assert_eq!(first.await.unwrap().status, StatusCode::OK);
+    assert_eq!(second.await.unwrap().status, StatusCode::OK);
+    assert_eq!(w.list_calls(), 2);
+}
