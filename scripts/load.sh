@@ -36,7 +36,7 @@ echo "load: building the release console and simulator"
 
 work=$(mktemp -d)
 cleanup() {
-  for p in ${pid:-} ${sim_pid:-}; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in ${pid:-} ${sim_pid:-}; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT

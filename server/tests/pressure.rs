@@ -709,3 +709,140 @@ async fn pages_past_the_render_bound_wait_their_turn_instead_of_failing() {
     assert_eq!(second.await.unwrap().status, StatusCode::OK);
     assert_eq!(w.list_calls(), 2);
 }
+
+/// A platform (double) that misbehaves in one way per app name.
+async fn misbehaving_platform() -> std::net::SocketAddr {
+    use axum::{extract::Path, response::IntoResponse, routing::get as route_get};
+    async fn workers(Path((_ns, app)): Path<(String, String)>) -> axum::response::Response {
+        let json = |status: u16, body: String| {
+            (
+                StatusCode::from_u16(status).unwrap(),
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response()
+        };
+        match app.as_str() {
+            "forbidden" => json(403, r#"{"code":7,"message":"denied"}"#.into()),
+            "server-error" => json(500, r#"{"code":13,"message":"internal"}"#.into()),
+            "html-502" => (
+                StatusCode::BAD_GATEWAY,
+                [(header::CONTENT_TYPE, "text/html")],
+                "<html><body>Service temporarily unavailable</body></html>",
+            )
+                .into_response(),
+            "rate-limited" => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "17")],
+                "{}",
+            )
+                .into_response(),
+            "truncated" => json(200, r#"{"workers":[{"id":"w1","stat"#.into()),
+            "wrong-types" => json(200, r#"{"workers":[{"id":7,"status":[]}]}"#.into()),
+            "huge" => json(
+                200,
+                format!(r#"{{"workers":[],"pad":"{}"}}"#, "x".repeat(9 << 20)),
+            ),
+            "redirect" => (
+                StatusCode::FOUND,
+                [(header::LOCATION, "https://elsewhere.invalid/")],
+                "",
+            )
+                .into_response(),
+            "slow-headers" => {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                json(200, "{}".into())
+            }
+            "stalled-body" => {
+                // The headers and the first bytes, then nothing.
+                let start = futures::stream::once(async {
+                    Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"workers\":["))
+                });
+                let stall = futures::stream::pending();
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    axum::body::Body::from_stream(futures::StreamExt::chain(start, stall)),
+                )
+                    .into_response()
+            }
+            _ => json(404, r#"{"code":5,"message":"app not found"}"#.into()),
+        }
+    }
+    let double = Router::new().route(
+        "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
+        route_get(workers),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, double).await });
+    addr
+}
+
+#[tokio::test]
+async fn each_kind_of_platform_failure_is_a_bounded_page_with_its_own_banner() {
+    let addr = misbehaving_platform().await;
+    let mut w = world(GatewayOptions::default()).await;
+    // The same limits as in production, but a 2 s deadline keeps the test short.
+    w.state.gateway = Gateway::new(
+        Client::new(
+            url::Url::parse(&format!("http://{addr}")).unwrap(),
+            secrecy::SecretString::from(TOKEN),
+            ClientOptions {
+                timeout: Duration::from_secs(2),
+                ..ClientOptions::default()
+            },
+        )
+        .unwrap(),
+        GatewayOptions {
+            list_cache: Duration::ZERO,
+            ..Default::default()
+        },
+    );
+    let cases = [
+        ("forbidden", 502, "not allowed to do this (403)"),
+        ("missing", 404, "There is no app \"missing\""),
+        ("server-error", 502, "answered with an error (500)"),
+        ("html-502", 502, "answered with an error (502)"),
+        (
+            "rate-limited",
+            502,
+            "rate limiting the console (429). Try again in 17 s.",
+        ),
+        ("truncated", 502, "cannot read"),
+        ("wrong-types", 502, "cannot read"),
+        ("huge", 502, "cannot read"),
+        ("redirect", 502, "cannot read"),
+        ("slow-headers", 504, "did not answer in time"),
+        ("stalled-body", 504, "did not answer in time"),
+    ];
+    let pages = cases.iter().map(|(app, _, _)| {
+        let router = w.router();
+        async move {
+            let started = std::time::Instant::now();
+            let reply = send(
+                router,
+                get(&format!("/namespaces/default/apps/{app}/workers")),
+            )
+            .await;
+            (reply, started.elapsed())
+        }
+    });
+    let replies = join_all(pages).await;
+    for ((app, status, text), (reply, took)) in cases.iter().zip(replies) {
+        assert_eq!(reply.status.as_u16(), *status, "{app}: {}", reply.body);
+        assert!(reply.body.contains(text), "{app}: expected {text:?}");
+        assert!(reply.body.contains("role=\"alert\""), "{app}");
+        assert!(took < Duration::from_secs(5), "{app} took {took:?}");
+        for raw in [
+            "Service temporarily unavailable",
+            "elsewhere.invalid",
+            "xxxxxxxx",
+            "\"code\":",
+        ] {
+            assert!(
+                !reply.body.contains(raw),
+                "{app}: the platform's own body leaked"
+            );
+        }
+    }
+}
