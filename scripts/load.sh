@@ -64,9 +64,9 @@ echo "load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency http://$SITE$
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://$SITE$APP_PATH" | tee "$OUT/wrk.txt"
 after=$(calls)
 rss_after=$(rss_kb)
-# Where memory settles once the load has passed: ten quiet seconds, then
-# one more page.
-sleep 10
+# Where memory settles once the load has passed: fifteen quiet seconds
+# (the console gives unused memory back every 10 s), then one more page.
+sleep 15
 curl -fsS -o /dev/null "http://$SITE$APP_PATH"
 rss_settled=$(rss_kb)
 
@@ -100,5 +100,5 @@ fi
   echo "| non-2xx answers | ${non2xx:-0} |"
   echo "| socket errors | ${sockerr:-none} |"
   echo "| platform list calls during the run | $upstream ($expected) |"
-  echo "| console memory (RSS) before / at the end / 10 s later | $((rss_before / 1024)) / $((rss_after / 1024)) / $((rss_settled / 1024)) MiB |"
+  echo "| console memory (RSS) before / at the end / 15 s later | $((rss_before / 1024)) / $((rss_after / 1024)) / $((rss_settled / 1024)) MiB |"
 } | tee "$OUT/report.md"
