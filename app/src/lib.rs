@@ -41,8 +41,6 @@ use crate::pages::{
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    set_content_security_policy();
-    #[cfg(feature = "ssr")]
     let request_id = crate::error::RequestId::current();
     #[cfg(not(feature = "ssr"))]
     let request_id: Option<String> = None;
@@ -62,41 +60,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-/// The page's Content-Security-Policy: scripts only from the console and
-/// the inline hydration scripts carrying this response's nonce (Leptos
-/// adds it to every script it writes), WebAssembly compilation, styles
-/// only from the stylesheet (no inline styles), requests only to the
-/// console, no plugins, no framing, forms posted only to the console.
-#[cfg(feature = "ssr")]
-pub fn content_security_policy(nonce: Option<&str>) -> String {
-    // `cargo leptos watch` reloads pages over a WebSocket to its own port.
-    let dev = if cfg!(debug_assertions) {
-        " ws://127.0.0.1:* ws://localhost:*"
-    } else {
-        ""
-    };
-    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
-    format!(
-        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'{dev}; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    )
-}
-
-#[cfg(feature = "ssr")]
-fn set_content_security_policy() {
-    use axum::http::HeaderValue;
-    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
-        return;
-    };
-    // Without a nonce no inline script may run, and the page is not
-    // hydrated: it still works as plain HTML.
-    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
-    if let Ok(value) = HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
-        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

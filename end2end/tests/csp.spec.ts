@@ -7,6 +7,8 @@ import { expect, test } from '@playwright/test';
 const pages: [string, string][] = [
   ['start', '/'],
   ['workers', '/namespaces/default/apps/stable-diffusion/workers'],
+  ['workers-many', '/namespaces/default/apps/image-resize/workers'],
+  ['workers-unknown-app', '/namespaces/default/apps/no-such-app/workers'],
   ['history', '/namespaces/default/apps/stable-diffusion/history?days=7'],
   ['audit', '/audit'],
   ['login', '/login?error=rejected'],
@@ -26,6 +28,11 @@ for (const [name, path] of pages) {
     const response = await page.goto(path);
     const policy = response?.headers()['content-security-policy'] ?? '';
     expect(policy).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]{16,}' 'wasm-unsafe-eval'/);
+    // Every script element carries this response's nonce.
+    const nonce = /'nonce-([A-Za-z0-9_-]+)'/.exec(policy)?.[1];
+    const scripts = await page.locator('script').evaluateAll((els) => els.map((e) => (e as HTMLScriptElement).nonce));
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(scripts.every((n) => n === nonce)).toBe(true);
     expect(policy).toContain("style-src 'self';");
     expect(policy).not.toContain('unsafe-inline');
     await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);

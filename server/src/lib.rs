@@ -53,7 +53,16 @@ pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
     let routes = route_list();
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            // The nonce the headers layer put in this page's policy: every
+            // script Leptos writes carries it.
+            if let Some(nonce) = use_context::<axum::http::request::Parts>()
+                .and_then(|p| p.extensions.get::<ops::CspNonce>().cloned())
+            {
+                provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+            }
+        }
     };
     let render = {
         let options = state.leptos_options.clone();

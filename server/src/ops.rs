@@ -57,21 +57,52 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
+/// The nonce of one response's Content-Security-Policy (32 hex digits).
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// A page's Content-Security-Policy: scripts only from the console and the
+/// inline hydration scripts carrying this response's nonce, WebAssembly
+/// compilation, styles only from the stylesheet (no inline styles),
+/// requests only to the console, no plugins, no framing, forms posted
+/// only to the console.
+pub fn content_security_policy(nonce: &str) -> String {
+    // `cargo leptos watch` reloads pages over a WebSocket to its own port.
+    let dev = if cfg!(debug_assertions) {
+        " ws://127.0.0.1:* ws://localhost:*"
+    } else {
+        ""
+    };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{dev}; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 /// Headers on every response: no framing by other sites, no MIME sniffing,
 /// no full URLs (with filters) leaking to other sites in `Referer`, and
 /// nothing with data kept in caches (only the build's static files may be).
-pub async fn headers(request: Request, next: Next) -> Response {
+pub async fn headers(mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
+    // A fresh nonce for each response; pages put it on their scripts.
+    let nonce = CspNonce(uuid::Uuid::new_v4().simple().to_string());
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    // Pages set their own policy, with the nonce of their scripts; all
-    // else (JSON, CSV, text, static files) may load nothing.
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        );
-    }
+    let is_html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    // Pages: the console's own scripts and styles only; all else (JSON,
+    // CSV, text, static files) may load nothing.
+    let policy = if is_html {
+        HeaderValue::from_str(&content_security_policy(&nonce.0))
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
+    } else {
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
+    };
+    h.insert(header::CONTENT_SECURITY_POLICY, policy);
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
