@@ -17,6 +17,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use app::error::RequestId;
+
 use crate::metrics::Metrics;
 
 /// What the layers share, made once at start-up.
@@ -80,12 +82,7 @@ impl Guard {
         }
         match tokio::time::timeout(crate::REQUEST_TIMEOUT, self.renders.acquire()).await {
             Ok(Ok(_turn)) => work.await,
-            _ => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "1")],
-                "The console is serving as many requests as it allows. Try again in a moment.\n",
-            )
-                .into_response(),
+            _ => too_busy(),
         }
     }
 
@@ -97,8 +94,6 @@ impl Guard {
             .any(|allowed| *allowed == host || (split_port(allowed).1.is_none() && allowed == name))
     }
 }
-
-use app::error::RequestId;
 
 /// Pages and server functions at once, by default: enough for those
 /// waiting on the platform (at most 32 calls at once, by default) and those
@@ -124,12 +119,7 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
 
     let mut response = if guard.in_progress.fetch_add(1, Ordering::SeqCst) >= guard.max_requests {
         guard.metrics.shed();
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "1")],
-            "The console is serving as many requests as it allows. Try again in a moment.\n",
-        )
-            .into_response()
+        too_busy()
     } else if let Err(problem) = check_target(request.uri()) {
         tracing::warn!(parent: &span, problem, "refused a malformed address");
         (StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response()
@@ -240,6 +230,16 @@ pub async fn read_body(request: Request, next: Next) -> Response {
     };
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// 503 with `Retry-After: 1`: more requests than the console serves at once.
+fn too_busy() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "1")],
+        "The console is serving as many requests as it allows. Try again in a moment.\n",
+    )
+        .into_response()
 }
 
 /// The route label for a request that matched no axum route (Leptos pages
