@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use app::{server_fns::status::UpstreamKind, state::AppState};
+use app::state::AppState;
 use axum::{
     Router,
     body::Body,
@@ -14,11 +14,39 @@ use everai_api::{Client, ClientOptions, Gateway, GatewayOptions};
 use everai_sim::{SimConfig, Simulator, faults::Faults};
 use futures::future::join_all;
 use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
 use server::guard::Guard;
 use tower::ServiceExt;
 
+mod support;
+
 const TOKEN: &str = "pressure-token";
+
+/// A gateway to the platform (simulator or double) at `addr`, with a 2 s
+/// deadline per call to keep the failure tests short.
+fn platform_at(addr: std::net::SocketAddr, options: GatewayOptions) -> Gateway {
+    let client = Client::new(
+        url::Url::parse(&format!("http://{addr}")).unwrap(),
+        secrecy::SecretString::from(TOKEN),
+        ClientOptions {
+            timeout: Duration::from_secs(2),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    Gateway::new(client, options)
+}
+
+/// The audit log's newest records.
+async fn audit_log(w: &World) -> Vec<console_store::Entry> {
+    w.state
+        .store
+        .list(&console_store::Filter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
 const PAGE: &str = "/namespaces/default/apps/image-resize/workers";
 
 struct World {
@@ -34,33 +62,7 @@ async fn world(options: GatewayOptions) -> World {
         faults: Faults::default(),
     });
     let addr = sim.spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let client = Client::new(
-        url::Url::parse(&format!("http://{addr}")).unwrap(),
-        secrecy::SecretString::from(TOKEN),
-        ClientOptions {
-            timeout: Duration::from_secs(2),
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
-    let state = AppState {
-        leptos_options: LeptosOptions::builder()
-            .output_name("everai_console")
-            .site_root("target/site")
-            .build(),
-        gateway: Gateway::new(client, options),
-        upstream: UpstreamKind::Simulator,
-        actions: Default::default(),
-        action_limit: Default::default(),
-        max_scale_step: 50,
-        started_at: std::time::Instant::now(),
-        store: console_store::Store::open("sqlite::memory:").await.unwrap(),
-        replica: "test".into(),
-        auth: std::sync::Arc::new(app::auth::AuthConfig {
-            mode: app::auth::AuthMode::None,
-            read_only: false,
-        }),
-    };
+    let state = support::app_state(platform_at(addr, options)).await;
     World { sim, state }
 }
 
@@ -383,15 +385,7 @@ async fn each_person_gets_a_bounded_number_of_scale_actions_per_minute() {
         .unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
     assert_eq!(w.sim.calls().get("scale_up").copied(), Some(2));
-    let log = w
-        .state
-        .store
-        .list(&console_store::Filter {
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let log = audit_log(&w).await;
     assert_eq!(log.len(), 3);
     assert!(
         log.iter()
@@ -629,15 +623,7 @@ async fn whatever_the_platform_sends_is_shown_as_text_never_markup() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, double).await });
     let mut w = world(GatewayOptions::default()).await;
-    w.state.gateway = Gateway::new(
-        Client::new(
-            url::Url::parse(&format!("http://{addr}")).unwrap(),
-            secrecy::SecretString::from(TOKEN),
-            ClientOptions::default(),
-        )
-        .unwrap(),
-        GatewayOptions::default(),
-    );
+    w.state.gateway = platform_at(addr, GatewayOptions::default());
     let r = send(w.router(), get(PAGE)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("&lt;img src=x"), "{}", r.body);
@@ -663,15 +649,7 @@ async fn no_action_happens_on_a_get() {
         );
     }
     assert!(w.sim.calls().is_empty(), "{:?}", w.sim.calls());
-    let log = w
-        .state
-        .store
-        .list(&console_store::Filter {
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let log = audit_log(&w).await;
     assert!(log.is_empty(), "{log:?}");
 }
 
@@ -783,16 +761,8 @@ async fn each_kind_of_platform_failure_is_a_bounded_page_with_its_own_banner() {
     let addr = misbehaving_platform().await;
     let mut w = world(GatewayOptions::default()).await;
     // The same limits as in production, but a 2 s deadline keeps the test short.
-    w.state.gateway = Gateway::new(
-        Client::new(
-            url::Url::parse(&format!("http://{addr}")).unwrap(),
-            secrecy::SecretString::from(TOKEN),
-            ClientOptions {
-                timeout: Duration::from_secs(2),
-                ..ClientOptions::default()
-            },
-        )
-        .unwrap(),
+    w.state.gateway = platform_at(
+        addr,
         GatewayOptions {
             list_cache: Duration::ZERO,
             ..Default::default()

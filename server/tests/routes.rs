@@ -7,31 +7,16 @@ use axum::{
 };
 use everai_api::{Client, ClientOptions};
 use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
 
+mod support;
+
 async fn state() -> AppState {
-    AppState {
-        leptos_options: LeptosOptions::builder()
-            .output_name("everai_console")
-            .site_root("target/site")
-            .build(),
-        gateway: everai_api::Gateway::new(
-            client("http://127.0.0.1:9", "unused"),
-            Default::default(),
-        ),
-        action_limit: Default::default(),
-        upstream: UpstreamKind::Simulator,
-        actions: Default::default(),
-        max_scale_step: 50,
-        started_at: std::time::Instant::now(),
-        store: console_store::Store::open("sqlite::memory:").await.unwrap(),
-        replica: "test".into(),
-        auth: std::sync::Arc::new(app::auth::AuthConfig {
-            mode: app::auth::AuthMode::None,
-            read_only: false,
-        }),
-    }
+    support::app_state(everai_api::Gateway::new(
+        client("http://127.0.0.1:9", "unused"),
+        Default::default(),
+    ))
+    .await
 }
 
 fn client(endpoint: &str, token: &str) -> Client {
