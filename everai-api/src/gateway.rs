@@ -189,10 +189,6 @@ impl Gateway {
         &self.inner.client
     }
 
-    pub fn options(&self) -> &GatewayOptions {
-        &self.inner.options
-    }
-
     /// The client for `token` (a signed-in person's), or the console's.
     fn client_for(&self, token: Option<&SecretString>) -> Result<Client, ApiError> {
         match token {
@@ -210,7 +206,6 @@ impl Gateway {
         show_all: bool,
         recent_days: u32,
     ) -> Result<Listed, ApiError> {
-        let client = self.client_for(token)?;
         let key = ListKey {
             who: digest(token),
             namespace: namespace.as_str().to_string(),
@@ -238,6 +233,9 @@ impl Gateway {
                 called = true;
                 let breaker = breaker_key(namespace, app);
                 async move {
+                    // Only the caller that calls needs a client: joined and
+                    // kept reads cost no token formatting.
+                    let client = self.client_for(token)?;
                     let list = self
                         .guarded("list_workers", &breaker, || {
                             client.list_workers(namespace, app, show_all, recent_days)
