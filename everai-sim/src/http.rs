@@ -38,7 +38,8 @@ pub fn router(sim: Simulator) -> Router {
     let control = Router::new()
         .route("/_sim/faults", get(get_faults).put(put_faults))
         .route("/_sim/calls", get(get_calls))
-        .route("/_sim/apps/{ns}/{app}/launch", put(put_launch));
+        .route("/_sim/apps/{ns}/{app}/launch", put(put_launch))
+        .route("/_sim/apps/{ns}/{app}", put(put_fleet));
     api.merge(control)
         .fallback(|| async { grpc_error(StatusCode::NOT_FOUND, 5, "Not Found") })
         .layer(middleware::from_fn_with_state(sim.clone(), require_token))
@@ -245,6 +246,42 @@ async fn put_launch(
         Ok((secs, failure)) => {
             Json(json!({ "secs": [secs.0, secs.1], "failure": failure })).into_response()
         }
+        Err(e) => sim_error(e),
+    }
+}
+
+/// `PUT /_sim/apps/{ns}/{app}` with `{"live": N, "maxWorkers": M}`: an app
+/// with N running workers (made or replaced), for big-app measurements.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FleetSettings {
+    live: u64,
+    max_workers: Option<u64>,
+}
+
+async fn put_fleet(
+    State(sim): State<Simulator>,
+    Path((ns, app)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let settings: FleetSettings = match serde_json::from_slice(&body) {
+        Ok(s) => s,
+        Err(e) => return bad_request(&format!("invalid fleet settings: {e}")),
+    };
+    if everai_api::Namespace::parse(&ns).is_err() || everai_api::AppName::parse(&app).is_err() {
+        return bad_request("not a valid namespace or app name");
+    }
+    let max = settings.max_workers.unwrap_or(settings.live.max(1));
+    let now = sim.inner.clock.now();
+    let mut world = sim.inner.world.lock().expect("world lock");
+    match world.add_fleet(&ns, &app, settings.live, max, now) {
+        Ok(made) => Json(json!({
+            "namespace": ns,
+            "app": app,
+            "live": made.active_count(now),
+            "maxWorkers": made.spec.max_workers,
+        }))
+        .into_response(),
         Err(e) => sim_error(e),
     }
 }

@@ -663,20 +663,72 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
         let app_seed = rng.next_u64();
         let app = world.add_app(spec, created, app_seed);
         seed_history(app, past, now, &mut rng);
-        for _ in 0..live {
-            // Live workers started within the last few hours; most running.
-            let started = now - MINUTE - rng.below(6 * HOUR as u64) as Nanos;
-            let mut w = app.new_worker(started, None);
-            if let Outcome::Fails { .. } = w.outcome {
-                w.outcome = Outcome::Runs {
-                    launch_at: w.pending_at + 5 * SECOND,
-                };
-            }
-            app.push(w);
-        }
+        seed_live(app, live, now, &mut rng);
         app.advance(now);
     }
     world
+}
+
+/// The most live workers a fleet app may be given (see [`World::add_fleet`]).
+pub const MAX_FLEET: u64 = 20_000;
+
+impl World {
+    /// Adds a CPU app with `live` workers already running, for measuring
+    /// the console with big apps. An app of that name is replaced.
+    pub fn add_fleet(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        live: u64,
+        max_workers: u64,
+        now: Nanos,
+    ) -> Result<&SimApp, SimError> {
+        if live > MAX_FLEET {
+            return Err(SimError::BadRequest(format!(
+                "live must be at most {MAX_FLEET}"
+            )));
+        }
+        if max_workers < live {
+            return Err(SimError::BadRequest(
+                "maxWorkers must be at least live".into(),
+            ));
+        }
+        let spec = AppSpec {
+            namespace: namespace.into(),
+            name: name.into(),
+            gpu: None,
+            cpus: 2.0,
+            memory: 4096,
+            revision: "v1".into(),
+            max_workers,
+            launch_secs: (3.0, 8.0),
+            launch_failure: 0.02,
+            request_every_secs: 30.0,
+            service_secs: (0.1, 1.0),
+            request_failure: 0.01,
+        };
+        self.apps.remove(&(namespace.to_string(), name.to_string()));
+        let mut rng = Rng::new(live ^ max_workers.rotate_left(32));
+        let app = self.add_app(spec, now - 30 * DAY, rng.next_u64());
+        seed_live(app, live, now, &mut rng);
+        app.advance(now);
+        Ok(app)
+    }
+}
+
+/// Adds `count` live workers started within the few hours before `now`,
+/// all of them running or on their way.
+fn seed_live(app: &mut SimApp, count: u64, now: Nanos, rng: &mut Rng) {
+    for _ in 0..count {
+        let started = now - MINUTE - rng.below(6 * HOUR as u64) as Nanos;
+        let mut w = app.new_worker(started, None);
+        if let Outcome::Fails { .. } = w.outcome {
+            w.outcome = Outcome::Runs {
+                launch_at: w.pending_at + 5 * SECOND,
+            };
+        }
+        app.push(w);
+    }
 }
 
 /// Fills in `count` finished workers over the three weeks before `now`.

@@ -492,3 +492,54 @@ async fn each_person_may_have_their_own_token() {
     // The first token still works.
     assert!(h.client.list_workers(&ns(), &app(), false, 2).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_fleet_app_of_any_size_can_be_made_over_http() {
+    let h = start().await;
+    let path = "/_sim/apps/bench/fleet";
+    for bad in [
+        r#"{"live":20001}"#,
+        r#"{"live":10,"maxWorkers":5}"#,
+        r#"{"live":-1}"#,
+        r#"{"typo":1}"#,
+    ] {
+        let (status, _) = raw(&h, "PUT", path, Some(TOKEN), Some(bad)).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    let (status, _) = raw(
+        &h,
+        "PUT",
+        "/_sim/apps/-bad-/fleet",
+        Some(TOKEN),
+        Some(r#"{"live":1}"#),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = raw(&h, "PUT", path, None, Some(r#"{"live":1}"#)).await;
+    assert_eq!(status, 401);
+    let (status, body) = raw(&h, "PUT", path, Some(TOKEN), Some(r#"{"live":1500}"#)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["live"], 1500);
+    let (ns, fleet) = (
+        Namespace::parse("bench").unwrap(),
+        AppName::parse("fleet").unwrap(),
+    );
+    let list = h.client.list_workers(&ns, &fleet, false, 2).await.unwrap();
+    assert_eq!(list.workers.len(), 1500);
+    assert_eq!(list.max_workers, 1500);
+    let ids: std::collections::HashSet<_> = list.workers.iter().map(|w| &w.id).collect();
+    assert_eq!(ids.len(), 1500, "worker ids are distinct");
+    assert!(list.workers.iter().all(|w| w.status.is_live()));
+    // Made again smaller: replaced, not added to.
+    let (status, _) = raw(
+        &h,
+        "PUT",
+        path,
+        Some(TOKEN),
+        Some(r#"{"live":3,"maxWorkers":9}"#),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let list = h.client.list_workers(&ns, &fleet, false, 2).await.unwrap();
+    assert_eq!((list.workers.len(), list.max_workers), (3, 9));
+}
