@@ -25,6 +25,7 @@ pub mod recent;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod transport;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -7,6 +7,8 @@ use crate::{actions::ActionOutcome, error::ConsoleError};
 /// One read of an app's workers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkerPage {
+    /// Only the fields the pages show travel to the browser.
+    #[serde(with = "crate::transport::workers")]
     pub workers: Vec<Worker>,
     /// The app's cap, 0 when the platform did not say.
     pub max_workers: u64,

@@ -1,0 +1,259 @@
+//! Workers as the browser receives them, in the hydration data and in every
+//! refresh: one JSON array per worker, holding only what the pages show,
+//! times as milliseconds and known statuses as small numbers. A worker in
+//! the platform's own form is about three times as long, and most of it
+//! (empty fields, key names, RFC 3339 text) the browser never reads.
+//!
+//! Used as `#[serde(with = "crate::transport::workers")]`.
+
+use everai_api::{DetailStatus, Timestamp, Worker, WorkerStatus};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
+/// One worker, borrowed, in the order of [`Row`].
+#[derive(Serialize)]
+struct RowRef<'a>(
+    &'a str,
+    &'a str,
+    Status,
+    Status,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    u64,
+    u64,
+    f64,
+    u64,
+    u64,
+    &'a str,
+    &'a str,
+);
+
+/// id, device, status, detail, created, launched, last served, deleted,
+/// successes, failures, CPUs, memory, GPUs, GPU name, revision.
+#[derive(Deserialize)]
+struct Row(
+    String,
+    String,
+    Status,
+    Status,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    u64,
+    u64,
+    f64,
+    u64,
+    u64,
+    String,
+    String,
+);
+
+/// A status: its index among the known values, or its wire text.
+enum Status {
+    Known(u64),
+    Other(String),
+}
+
+impl Status {
+    fn of<T: PartialEq>(known: &[T], value: &T, wire: &str) -> Status {
+        match known.iter().position(|k| k == value) {
+            Some(i) => Status::Known(i as u64),
+            None => Status::Other(wire.to_string()),
+        }
+    }
+
+    fn into_value<T: Clone, E: de::Error>(
+        self,
+        known: &[T],
+        from_wire: impl Fn(&str) -> T,
+    ) -> Result<T, E> {
+        match self {
+            Status::Known(i) => known
+                .get(i as usize)
+                .cloned()
+                .ok_or_else(|| E::custom(format!("no status number {i}"))),
+            Status::Other(raw) => Ok(from_wire(&raw)),
+        }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Status::Known(i) => s.serialize_u64(*i),
+            Status::Other(raw) => s.serialize_str(raw),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl de::Visitor<'_> for Visit {
+            type Value = Status;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a status number or text")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Status, E> {
+                Ok(Status::Known(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Status, E> {
+                Ok(Status::Other(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+fn millis(t: Option<Timestamp>) -> Option<i64> {
+    t.map(|t| t.unix_millis())
+}
+
+fn time<E: de::Error>(ms: Option<i64>) -> Result<Option<Timestamp>, E> {
+    ms.map(|ms| {
+        Timestamp::from_unix_nanos(i128::from(ms) * 1_000_000)
+            .ok_or_else(|| E::custom(format!("time out of range: {ms}")))
+    })
+    .transpose()
+}
+
+pub mod workers {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(workers: &[Worker], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(workers.iter().map(|w| {
+            RowRef(
+                &w.id,
+                &w.device_id,
+                Status::of(WorkerStatus::KNOWN, &w.status, w.status.wire()),
+                Status::of(
+                    DetailStatus::KNOWN,
+                    &w.detail_status,
+                    w.detail_status.wire(),
+                ),
+                millis(w.created_at),
+                millis(w.launch_at),
+                millis(w.last_serve_at),
+                millis(w.deleted_at),
+                w.success_count,
+                w.failed_count,
+                w.cpus,
+                w.memory,
+                w.gpus,
+                &w.gpu_name,
+                &w.app_revision,
+            )
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Worker>, D::Error> {
+        let rows = Vec::<Row>::deserialize(d)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Worker {
+                    id: r.0,
+                    device_id: r.1,
+                    status: r
+                        .2
+                        .into_value(WorkerStatus::KNOWN, WorkerStatus::from_wire)?,
+                    detail_status: r
+                        .3
+                        .into_value(DetailStatus::KNOWN, DetailStatus::from_wire)?,
+                    created_at: time(r.4)?,
+                    launch_at: time(r.5)?,
+                    last_serve_at: time(r.6)?,
+                    deleted_at: time(r.7)?,
+                    success_count: r.8,
+                    failed_count: r.9,
+                    cpus: r.10,
+                    memory: r.11,
+                    gpus: r.12,
+                    gpu_name: r.13,
+                    app_revision: r.14,
+                    ..Worker::default()
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Page {
+        #[serde(with = "crate::transport::workers")]
+        workers: Vec<Worker>,
+    }
+
+    fn worker() -> Worker {
+        let at = |raw| Timestamp::parse(raw);
+        Worker {
+            id: "w-1".into(),
+            device_id: "dev-1".into(),
+            status: WorkerStatus::Running,
+            detail_status: DetailStatus::Busy,
+            created_at: at("2026-11-20T10:00:00.123Z"),
+            launch_at: at("2026-11-20T10:00:08.5Z"),
+            last_serve_at: None,
+            deleted_at: at("2026-11-21T00:00:00Z"),
+            success_count: 12,
+            failed_count: 1,
+            cpus: 0.5,
+            memory: 2048,
+            gpus: 2,
+            gpu_name: "A100".into(),
+            app_revision: "v3".into(),
+            ..Worker::default()
+        }
+    }
+
+    #[test]
+    fn what_the_pages_show_goes_through_unchanged() {
+        let odd = Worker {
+            status: WorkerStatus::Unknown("STATUS_NEW".into()),
+            detail_status: DetailStatus::Unknown("DETAIL_X".into()),
+            ..worker()
+        };
+        let page = Page {
+            workers: vec![worker(), odd, Worker::default()],
+        };
+        let json = serde_json::to_string(&page).unwrap();
+        assert_eq!(serde_json::from_str::<Page>(&json).unwrap(), page);
+        assert!(json.contains(r#""STATUS_NEW""#), "{json}");
+    }
+
+    #[test]
+    fn fields_no_page_shows_are_left_out() {
+        let full = Worker {
+            app_id: "app-123".into(),
+            user_id: "someone".into(),
+            device_public_address: "203.0.113.9".into(),
+            ..worker()
+        };
+        let json = serde_json::to_string(&Page {
+            workers: vec![full],
+        })
+        .unwrap();
+        for absent in [
+            "app-123",
+            "someone",
+            "203.0.113.9",
+            "createdAt",
+            "STATUS_RUNNING",
+        ] {
+            assert!(!json.contains(absent), "{absent} in {json}");
+        }
+        assert!(json.len() < 150, "{} bytes: {json}", json.len());
+    }
+
+    #[test]
+    fn a_status_number_out_of_range_is_an_error() {
+        let json = r#"{"workers":[["w","d",99,0,null,null,null,null,0,0,0,0,0,"",""]]}"#;
+        let err = serde_json::from_str::<Page>(json).unwrap_err();
+        assert!(err.to_string().contains("no status number 99"), "{err}");
+    }
+}
