@@ -226,24 +226,40 @@ impl WorkerQuery {
     }
 
     pub fn matches(&self, w: &Worker) -> bool {
-        (self.statuses.is_empty() || self.statuses.contains(&w.status))
-            && (self.details.is_empty() || self.details.contains(&w.detail_status))
-            && (self.search.is_empty() || {
-                let needle = self.search.to_lowercase();
-                w.id.to_lowercase().contains(&needle)
-                    || w.device_id.to_lowercase().contains(&needle)
-            })
+        self.matcher()(w)
+    }
+
+    /// [`Self::matches`] with the search text prepared once, for many workers.
+    pub fn matcher(&self) -> impl Fn(&Worker) -> bool + '_ {
+        let needle = self.search.to_lowercase();
+        move |w| {
+            (self.statuses.is_empty() || self.statuses.contains(&w.status))
+                && (self.details.is_empty() || self.details.contains(&w.detail_status))
+                && (needle.is_empty()
+                    || contains_folded(&w.id, &needle)
+                    || contains_folded(&w.device_id, &needle))
+        }
     }
 
     /// The workers that match, in order. Ties are broken by worker id, so
     /// the order is stable from one refresh to the next.
     pub fn apply(&self, workers: &[Worker]) -> Vec<Worker> {
-        let mut shown: Vec<Worker> = workers
-            .iter()
-            .filter(|w| self.matches(w))
+        let matches = self.matcher();
+        self.order(workers)
+            .into_iter()
+            .map(|i| &workers[i])
+            .filter(|w| matches(w))
             .cloned()
-            .collect();
-        shown.sort_by(|a, b| {
+            .collect()
+    }
+
+    /// Every worker's position in `workers`, in this view's sort order
+    /// (ties by worker id), before filtering: the order does not depend on
+    /// the filters, so a page can keep it while someone types.
+    pub fn order(&self, workers: &[Worker]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..workers.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&workers[a], &workers[b]);
             let primary = self.sort.compare(a, b);
             let primary = if self.descending {
                 primary.reverse()
@@ -252,7 +268,7 @@ impl WorkerQuery {
             };
             primary.then_with(|| a.id.cmp(&b.id))
         });
-        shown
+        order
     }
 
     /// The view as query pairs, in canonical order; none for the defaults.
@@ -400,6 +416,21 @@ pub fn history_path(namespace: &str, app: &str) -> String {
 }
 
 /// `path` with the query string `q`, if any.
+/// Whether `hay` contains `needle_lower` (already lower case), ignoring
+/// case; without allocating when both are ASCII, as ids are.
+fn contains_folded(hay: &str, needle_lower: &str) -> bool {
+    if hay.is_ascii() && needle_lower.is_ascii() {
+        let needle = needle_lower.as_bytes();
+        needle.len() <= hay.len()
+            && hay
+                .as_bytes()
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle))
+    } else {
+        hay.to_lowercase().contains(needle_lower)
+    }
+}
+
 pub fn with_query(path: &str, q: &str) -> String {
     if q.is_empty() {
         path.to_string()
@@ -496,6 +527,36 @@ mod tests {
         // Unknown statuses can be filtered on too: they are shown as text.
         let (q, _) = parse(&[("status", "STATUS_NEW")]);
         assert_eq!(ids(&q.apply(&sample())), ["ddd"]);
+    }
+
+    #[test]
+    fn search_ignores_case_in_ascii_and_beyond() {
+        assert!(contains_folded("Worker-AB12", "ab1"));
+        assert!(contains_folded("ab", "ab") && !contains_folded("a", "ab"));
+        assert!(!contains_folded("worker-ab12", "ab13"));
+        assert!(contains_folded("GRÜN-7", "grün"));
+        assert!(!contains_folded("GRÜN-7", "grau"));
+        let (q, _) = parse(&[("q", "dev-C")]);
+        let sample = sample();
+        let matches = q.matcher();
+        let kept: Vec<&str> = sample
+            .iter()
+            .filter(|w| matches(w))
+            .map(|w| w.id.as_str())
+            .collect();
+        assert_eq!(kept, ["ccc"]);
+    }
+
+    #[test]
+    fn the_order_is_the_same_with_or_without_filters() {
+        let sample = sample();
+        let (q, _) = parse(&[("sort", "success"), ("q", "dev-c")]);
+        let order: Vec<&str> = q
+            .order(&sample)
+            .into_iter()
+            .map(|i| sample[i].id.as_str())
+            .collect();
+        assert_eq!(order, ["bbb", "aaa", "ddd", "ccc"]);
     }
 
     #[test]

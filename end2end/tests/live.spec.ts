@@ -15,11 +15,15 @@ test('the live view reads again every 5 s and keeps what the person is doing', a
   const live = page.getByTestId('live');
   await expect(live).toContainText('live, every 5 s');
 
-  const box = page.getByRole('checkbox', { name: /^Select worker / }).nth(2);
+  const label = (await page.getByRole('checkbox', { name: /^Select worker / }).nth(2).getAttribute('aria-label'))!;
+  const id = label.replace('Select worker ', '');
+  const box = page.getByRole('checkbox', { name: label });
   await box.check();
+  // The search narrows the table as it is typed; the ticked worker stays in view.
   const search = page.getByPlaceholder('Search worker or device id');
-  await search.fill('typed, not applied');
-  await page.evaluate(() => window.scrollTo(0, 600));
+  await search.fill(id.slice(0, 12));
+  await expect(workers.rows).toHaveCount(1);
+  await page.evaluate(() => window.scrollTo(0, 200));
   const scrolled = await page.evaluate(() => window.scrollY);
   expect(scrolled).toBeGreaterThan(0);
 
@@ -30,9 +34,12 @@ test('the live view reads again every 5 s and keeps what the person is doing', a
 
   await expect(box).toBeChecked();
   await expect(page.getByTestId('selected-count')).toHaveText('1 worker selected.');
-  await expect(search).toHaveValue('typed, not applied');
+  await expect(search).toHaveValue(id.slice(0, 12));
   expect(await page.evaluate(() => window.scrollY)).toBe(scrolled);
+  await expect(workers.rows).toHaveCount(1);
+  await search.fill('');
   await expect(workers.rows).toHaveCount(40);
+  await expect(box).toBeChecked();
 });
 
 test('pausing stops the reads, resuming starts them again', async ({ page, javaScriptEnabled }) => {

@@ -136,3 +136,34 @@ test('a detail-status count shows only that detail status', async ({ page }) => 
     expect(text.trim()).toBe(detail);
   }
 });
+
+test('the table narrows while someone types, and the address keeps the search', async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'typing filters in the hydrated app; without JavaScript the form applies it');
+  const workers = new WorkersPage(page);
+  await workers.open('default', 'image-resize');
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  const total = await workers.rows.count();
+  expect(total).toBeGreaterThan(5);
+  const id = (await workers.rows.nth(4).locator('td.worker-id').innerText()).trim();
+  const search = page.getByPlaceholder('Search worker or device id');
+  // Typed one key at a time, no Apply: the rows follow each keystroke.
+  await search.pressSequentially(id.slice(0, 12).toUpperCase());
+  await expect(workers.rows).toHaveCount(1);
+  await expect(workers.rows.first().locator('td.worker-id')).toHaveText(id);
+  await expect(page.getByTestId('showing')).toHaveText(/^Showing 1 of \d+ workers$/);
+  // The caret stays in the box and the address can be shared as it is.
+  await expect(search).toBeFocused();
+  await expect(search).toHaveValue(id.slice(0, 12).toUpperCase());
+  await expect(page).toHaveURL(new RegExp(`[?&]q=${id.slice(0, 12).toUpperCase()}`));
+  await page.reload();
+  await expect(workers.rows).toHaveCount(1);
+  // Cleared, every worker is back; a sort link keeps what was typed.
+  await search.fill('');
+  await expect(workers.rows).toHaveCount(total);
+  await search.pressSequentially(id.slice(0, 12));
+  await page.getByRole('link', { name: 'Success' }).click();
+  await expect(page).toHaveURL(/sort=success/);
+  await expect(page).toHaveURL(new RegExp(`[?&]q=${id.slice(0, 12)}`));
+  await expect(workers.rows).toHaveCount(1);
+  await expect(search).toHaveValue(id.slice(0, 12));
+});

@@ -23,7 +23,9 @@ pub fn WorkerTable(
     /// The read they come from: its clock and what changed in it.
     snapshot: RwSignal<Snapshot>,
     /// The view the rows were chosen by; headings link to its variants.
-    query: WorkerQuery,
+    /// Followed as it changes: the table stays and only its rows change.
+    #[prop(into)]
+    query: Signal<WorkerQuery>,
     /// The page's path, for those links.
     path: String,
     /// The ticked workers; kept across reads.
@@ -34,43 +36,47 @@ pub fn WorkerTable(
     #[prop(optional)]
     read_only: bool,
 ) -> impl IntoView {
-    let headings = SortKey::ALL
-        .into_iter()
-        .map(|key| {
-            let active = query.sort == key;
-            let aria_sort = match (active, query.descending) {
-                (false, _) => "none",
-                (true, true) => "descending",
-                (true, false) => "ascending",
-            };
-            let arrow = match (active, query.descending) {
-                (false, _) => "",
-                (true, true) => " ▼",
-                (true, false) => " ▲",
-            };
-            let href = with_query(&path, &query.sorted_by(key).to_query_string());
-            let class = if key.is_numeric() { "num" } else { "" };
-            view! {
-                <th scope="col" class=class aria-sort=aria_sort>
-                    <a href=href class="sort-link">
-                        {key.label()}
-                        <span aria-hidden="true">{arrow}</span>
-                    </a>
-                </th>
-            }
-        })
-        .collect_view();
+    let path = StoredValue::new(path);
+    let headings = move || {
+        let query = query.get();
+        let path = path.get_value();
+        SortKey::ALL
+            .into_iter()
+            .map(|key| {
+                let active = query.sort == key;
+                let aria_sort = match (active, query.descending) {
+                    (false, _) => "none",
+                    (true, true) => "descending",
+                    (true, false) => "ascending",
+                };
+                let arrow = match (active, query.descending) {
+                    (false, _) => "",
+                    (true, true) => " ▼",
+                    (true, false) => " ▲",
+                };
+                let href = with_query(&path, &query.sorted_by(key).to_query_string());
+                let class = if key.is_numeric() { "num" } else { "" };
+                view! {
+                    <th scope="col" class=class aria-sort=aria_sort>
+                        <a href=href class="sort-link">
+                            {key.label()}
+                            <span aria-hidden="true">{arrow}</span>
+                        </a>
+                    </th>
+                }
+            })
+            .collect_view()
+    };
     let now_ms = Signal::derive(move || snapshot.with(|s| s.fetched_at_ms));
     let highlight = StoredValue::new(highlight);
     view! {
         {(!read_only)
             .then(|| {
-                let hidden = hidden_view(&query);
                 view! {
                     // The row checkboxes belong to this form (by their `form`
                     // attribute): it opens the confirmation for the ticked workers.
-                    <form id="selection" class="selection" method="get" action=path>
-                        {hidden}
+                    <form id="selection" class="selection" method="get" action=path.get_value()>
+                        {move || query.with(hidden_view)}
                         <input type="hidden" name="confirm" value="down" />
                         // Ticked workers on other pages of the table go too.
                         {move || {

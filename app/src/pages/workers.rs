@@ -122,7 +122,45 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         let pairs = || (&*map).into_iter().map(|(k, v)| (k.as_ref(), v));
         (WorkerQuery::parse(pairs()), ScaleIntent::parse(pairs()))
     });
-    let query = Memo::new(move |_| parsed.with(|p| p.0.0.clone()));
+    // The view as the URL has it, and as shown: text typed in the search
+    // box filters at once, before (and without) a navigation.
+    let url_query = Memo::new(move |_| parsed.with(|p| p.0.0.clone()));
+    let typed: RwSignal<Option<String>> = RwSignal::new(None);
+    // A navigation (a link, back, the form) is the new truth.
+    Effect::watch(
+        move || url_query.track(),
+        move |_, _, _| typed.set(None),
+        false,
+    );
+    let query = Memo::new(move |_| {
+        let mut q = url_query.get();
+        typed.with(|t| {
+            if let Some(t) = t
+                && *t != q.search
+            {
+                q.search = t.clone();
+                q.page = 1;
+            }
+        });
+        q
+    });
+    let on_search = Callback::new(move |text: String| {
+        let text: String = text.chars().take(crate::filters::MAX_SEARCH_LEN).collect();
+        typed.set(Some(text));
+        // The address keeps up, so the view can still be shared or reloaded,
+        // without a navigation that would redraw the filters under the caret.
+        let href = with_query(
+            &path.get_untracked(),
+            &query.with_untracked(|q| q.to_query_string()),
+        );
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(
+                &leptos::wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&href),
+            );
+        }
+    });
     let intent = Memo::new(move |_| parsed.with(|p| p.1.clone()));
     let highlight = StoredValue::new(match &action {
         Some(ActionShown::Outcome(o)) => o.added_ids().to_vec(),
@@ -179,21 +217,60 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
             (up, removable, hint)
         })
     });
-    let shown = Memo::new(move |_| query.with(|q| snapshot.with(|s| q.apply(&s.workers))));
+    // Sorted once per read and sort order; each keystroke only filters
+    // that order, and only one page of rows is copied out.
+    let sort = Memo::new(move |_| query.with(|q| (q.sort, q.descending)));
+    let order = Memo::new(move |_| {
+        let (sort, descending) = sort.get();
+        let by = WorkerQuery {
+            sort,
+            descending,
+            ..WorkerQuery::default()
+        };
+        snapshot.with(|s| by.order(&s.workers))
+    });
+    let shown = Memo::new(move |_| {
+        query.with(|q| {
+            let matches = q.matcher();
+            snapshot.with(|s| {
+                order.with(|o| {
+                    o.iter()
+                        .copied()
+                        .filter(|&i| matches(&s.workers[i]))
+                        .collect::<Vec<usize>>()
+                })
+            })
+        })
+    });
     let paging = Memo::new(move |_| Paging::new(shown.with(Vec::len), query.with(|q| q.page)));
     let rows = Memo::new(move |_| {
         let p = paging.get();
-        shown.with(|s| s[p.start..p.end].to_vec())
+        snapshot.with(|s| {
+            shown.with(|i| {
+                i[p.start..p.end]
+                    .iter()
+                    .map(|&i| s.workers[i].clone())
+                    .collect()
+            })
+        })
     });
     let empty = Memo::new(move |_| snapshot.with(|s| s.workers.is_empty()));
+    // Counted once per read, not again for every keystroke.
+    let stats = Memo::new(move |_| {
+        snapshot.with(|s| {
+            (
+                count_by_status(&s.workers),
+                count_by_detail(&s.workers),
+                s.workers.len(),
+            )
+        })
+    });
 
     view! {
         {banner}
         {confirm}
         {move || {
-            let (counts, details, total) = snapshot.with(|s| {
-                (count_by_status(&s.workers), count_by_detail(&s.workers), s.workers.len())
-            });
+            let (counts, details, total) = stats.get();
             (!empty.get())
                 .then(|| {
                     view! {
@@ -230,17 +307,19 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                 }
                     .into_any();
             }
-            let notes = parsed.with(|p| p.0.1.clone());
             view! {
-                <FilterBar query=query.get() path=path.get() />
-                {(!notes.is_empty())
-                    .then(|| {
-                        view! {
-                            <ul class="notes" role="status">
-                                {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-                            </ul>
-                        }
-                    })}
+                {move || view! { <FilterBar query=url_query.get() path=path.get() on_search /> }}
+                {move || {
+                    let notes = parsed.with(|p| p.0.1.clone());
+                    (!notes.is_empty())
+                        .then(|| {
+                            view! {
+                                <ul class="notes" role="status">
+                                    {notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                                </ul>
+                            }
+                        })
+                }}
                 <p class="showing muted" data-testid="showing">
                     {move || {
                         let showing = shown.with(Vec::len);
@@ -266,13 +345,13 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                     <WorkerTable
                         shown=rows
                         snapshot
-                        query=query.get()
-                        path=path.get()
+                        query
+                        path=path.get_untracked()
                         selected
                         highlight=highlight.get_value()
                         read_only=viewer
                     />
-                    <Pager paging query=query.get() path=path.get() />
+                    {move || view! { <Pager paging query=query.get() path=path.get() /> }}
                 </Show>
             }
                 .into_any()
@@ -499,9 +578,14 @@ fn Summary(
 }
 
 /// The filters as a GET form: it works the same with JavaScript off, and the
-/// resulting URL reproduces the view.
+/// resulting URL reproduces the view. With `on_search`, the search box also
+/// reports every keystroke (the live view filters as you type).
 #[component]
-pub fn FilterBar(query: WorkerQuery, path: String) -> impl IntoView {
+pub fn FilterBar(
+    query: WorkerQuery,
+    path: String,
+    #[prop(optional, into)] on_search: Option<Callback<String>>,
+) -> impl IntoView {
     let status_boxes = WorkerStatus::KNOWN
         .iter()
         .map(|s| {
@@ -558,6 +642,11 @@ pub fn FilterBar(query: WorkerQuery, path: String) -> impl IntoView {
                     maxlength="100"
                     autocomplete="off"
                     spellcheck="false"
+                    on:input=move |ev| {
+                        if let Some(report) = on_search {
+                            report.run(event_target_value(&ev));
+                        }
+                    }
                 />
             </label>
             <details class="pick">
