@@ -25,7 +25,7 @@ E2E := LEPTOS_SITE_ADDR=$(E2E_SITE_ADDR) LEPTOS_RELOAD_PORT=3301 \
 	CONSOLE_LIST_CACHE_MS=0 CONSOLE_BREAKER_PAUSE_SECS=5 CONSOLE_ACTIONS_PER_MINUTE=600 \
 	CONSOLE_DATABASE_URL=sqlite://$$(mktemp -d)/audit.sqlite3 cargo leptos end-to-end
 
-.PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release load
+.PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release load bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -39,8 +39,8 @@ setup-test: ## install the build and test tools that are missing
 run: setup ## build and serve the console on http://127.0.0.1:3000 (LEPTOS_SITE_ADDR)
 	cargo leptos serve
 
-run-release: setup ## the same, optimised (slower to build)
-	cargo leptos serve --release
+run-release: setup ## the same, optimised (slower to build), static files precompressed
+	cargo leptos serve --release --precompress
 
 watch: setup ## serve and rebuild on every change
 	cargo leptos watch
@@ -73,8 +73,11 @@ e2e-release: setup-test ## Playwright against the release build (what CI also ru
 	@scripts/port-free.sh $(E2E_SITE_ADDR)
 	@scripts/port-free.sh $(E2E_SIM_ADDR)
 	@rm -f end2end/test-results/.last-run.json
-	$(E2E) --release
+	$(E2E) --release --precompress
 	@scripts/e2e-ran.sh
 
 load: ## 200 connections for 60 s on a worker page of the release build (wrk); report in target/load/
 	scripts/load.sh
+
+bench: ## page weight, render cost, viewers, memory and browser timings against their targets; report in target/bench/
+	scripts/bench.sh

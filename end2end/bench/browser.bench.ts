@@ -1,0 +1,107 @@
+import { writeFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+
+// Browser figures for `make bench`: first view of 1,000 workers, and the
+// search box with 10,000. Results go to BENCH_OUT as JSON.
+const big = '/namespaces/bench/apps/fleet-1000/workers';
+const huge = '/namespaces/bench/apps/fleet-10000/workers';
+const loads = Number(process.env.BENCH_LOADS ?? 5);
+const results: Record<string, unknown> = {};
+
+test.afterAll(() => {
+  const out = process.env.BENCH_OUT;
+  if (out) writeFileSync(out, JSON.stringify(results, null, 2));
+});
+
+test('first view of 1,000 workers', async ({ browser }) => {
+  const runs = [];
+  for (let i = 0; i < loads; i++) {
+    // A fresh context each time: nothing cached, as for a pasted link.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // When the header's hydrated flag flips, on the page's own clock
+    // (milliseconds from the start of the navigation).
+    await page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        if (document.querySelector('[data-hydrated="true"]')) {
+          (window as any).__hydratedAt = performance.now();
+          observer.disconnect();
+        }
+      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
+    });
+    await page.goto(big);
+    await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1, { timeout: 60_000 });
+    const timing = await page.evaluate(() => ({
+      hydratedMs: (window as any).__hydratedAt as number,
+      fcpMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+      domContentLoadedMs: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming)
+        .domContentLoadedEventEnd,
+    }));
+    expect(timing.hydratedMs).toBeGreaterThan(0);
+    expect(timing.fcpMs).toBeGreaterThan(0);
+    runs.push(timing);
+    await context.close();
+  }
+  // Readable before hydration: the server's HTML alone has the rows.
+  const noScript = await browser.newContext({ javaScriptEnabled: false });
+  const page = await noScript.newPage();
+  await page.goto(big);
+  const rowsWithoutScript = await page.locator('table.workers tbody tr').count();
+  expect(rowsWithoutScript).toBeGreaterThan(0);
+  await noScript.close();
+  results.firstView = { runs, rowsWithoutScript };
+});
+
+test('keystroke to table with 10,000 workers', async ({ page }) => {
+  await page.goto(huge);
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1, { timeout: 120_000 });
+  await expect(page.getByTestId('showing')).toHaveText('Showing all 10000 workers');
+  // Live updates off, so that no refresh lands inside a measured keystroke.
+  await page.getByRole('button', { name: 'Pause updates' }).click();
+  const search = page.getByRole('searchbox', { name: 'Search worker or device id' });
+  await search.focus();
+  // Texts typed one key at a time: narrowing, then widening again.
+  const ids = await page.locator('table.workers tbody td.worker-id').allTextContents();
+  const words = [ids[3].slice(0, 4), ids[40].slice(-4), '7', ids[77].slice(0, 3)];
+  const steps: string[] = [];
+  for (const word of words) {
+    for (let i = 1; i <= word.length; i++) steps.push(word.slice(0, i));
+    for (let i = word.length - 1; i >= 0; i--) steps.push(word.slice(0, i));
+  }
+  const runs: number[] = [];
+  let maxRows = 0;
+  for (const text of steps) {
+    const { ms, rows, showing, matching } = await page.evaluate(async (text) => {
+      const input = document.querySelector<HTMLInputElement>('input[type=search]')!;
+      const t0 = performance.now();
+      input.value = text;
+      input.dispatchEvent(new InputEvent('input', { bubbles: true, data: text.slice(-1) }));
+      // The update runs in microtasks; a new task starts after all of them.
+      await new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = resolve;
+        channel.port2.postMessage(null);
+      });
+      void document.body.offsetHeight; // style and layout of the new rows
+      const ms = performance.now() - t0;
+      const cells = [...document.querySelectorAll('table.workers tbody tr')];
+      const needle = text.toLowerCase();
+      const matching = cells.every((tr) => {
+        const id = tr.querySelector('td.worker-id')?.textContent ?? '';
+        const device = tr.querySelector('td[title]')?.getAttribute('title') ?? '';
+        return (id + ' ' + device).toLowerCase().includes(needle);
+      });
+      const showing = document.querySelector('[data-testid=showing]')?.textContent ?? '';
+      return { ms, rows: cells.length, showing, matching };
+    }, text);
+    // The table really changed: every row matches, and the count says so.
+    expect(matching, `rows for ${JSON.stringify(text)}`).toBe(true);
+    expect(showing).toMatch(text === '' ? /^Showing all 10000 workers$/ : /^Showing \d+ of 10000 workers$/);
+    runs.push(ms);
+    maxRows = Math.max(maxRows, rows);
+  }
+  // The URL carries the search, so the view can be shared.
+  await search.fill(words[0]);
+  await expect(page).toHaveURL(new RegExp(`[?&]q=${words[0]}`));
+  results.keystroke = { workers: 10000, runs, maxRows };
+});

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Writes the benchmark report (Markdown) from what scripts/bench.sh left in
+its output directory; exits 1 when a target is missed, after the report."""
+
+import json
+import os
+import statistics
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+out = Path(sys.argv[1])
+env = os.environ
+missed = []
+
+
+def check(ok, what):
+    if not ok:
+        missed.append(what)
+    return "met" if ok else "**missed**"
+
+
+def kb(n):
+    return f"{n / 1000:.1f} KB"
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+lines = [
+    f"# Benchmarks ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)",
+    "",
+    f"Release console and release `everai-sim` on loopback, {os.cpu_count()} cores; "
+    f"{env['ROUNDS']} rounds, figures are medians.",
+    "",
+]
+
+# 1. Page weight.
+weight = json.loads((out / "weight.json").read_text())
+files = weight["files"]
+total_br = sum(f["brotli"] for f in files)
+total_sent = sum(f["sent"] for f in files)
+lines += [
+    "## Page weight",
+    "",
+    "What a worker page loads from `/pkg/` (release build).",
+    "",
+    "| file | as built | brotli (quality 11) | sent by the console (Accept-Encoding: br) |",
+    "|---|---|---|---|",
+]
+for f in files:
+    lines.append(f"| `{f['path']}` | {kb(f['raw'])} | {kb(f['brotli'])} | {kb(f['sent'])} ({f['encoding']}) |")
+lines += [
+    f"| **total** | {kb(sum(f['raw'] for f in files))} | **{kb(total_br)}** | {kb(total_sent)} |",
+    "",
+    f"Target ≤ 200 KB brotli: {check(total_br <= 200_000, 'page weight')}. "
+    f"The page's HTML itself: {kb(weight['html'])} uncompressed (1,000 workers).",
+    "",
+]
+
+# 2. Server render cost.
+rounds = [line.split("\t") for line in (out / "render.tsv").read_text().splitlines() if line]
+raw = [float(r[1]) for r in rounds]
+off = [float(r[2]) for r in rounds]
+on = [float(r[3]) for r in rounds]
+ratio_off = median([o / r for o, r in zip(off, raw)])
+ratio_on = median([o / r for o, r in zip(on, raw)])
+lines += [
+    "## Server render cost",
+    "",
+    f"wrk, 2 threads, {env['CONNECTIONS']} connections, {env['SECONDS_EACH']} s each, rounds alternating: "
+    f"the simulator's raw JSON list of 1,000 workers ({kb(int(env['RAW_BYTES']))}) and the console's "
+    f"worker page for that app ({kb(int(env['PAGE_BYTES']))}), kept lists off and on.",
+    "",
+    "| round | raw JSON req/s | page req/s, kept lists off | page req/s, kept lists on | ratio off | ratio on |",
+    "|---|---|---|---|---|---|",
+]
+for r, a, b, c in zip(rounds, raw, off, on):
+    lines.append(f"| {r[0]} | {a:.0f} | {b:.0f} | {c:.0f} | {b / a:.2f} | {c / a:.2f} |")
+raw1 = [float(r[4]) for r in rounds]
+off1 = [float(r[5]) for r in rounds]
+ratio_one = median([o / r for o, r in zip(off1, raw1)])
+lines += [
+    f"| **median** | {median(raw):.0f} | {median(off):.0f} | {median(on):.0f} | **{ratio_off:.2f}** | {ratio_on:.2f} |",
+    "",
+    "With kept lists off the console still joins page reads that overlap into one platform call, "
+    "so with many connections it can serve more pages than the platform serves lists. "
+    "With one connection nothing overlaps and every page costs a platform call: raw JSON "
+    f"{median(raw1):.0f} req/s, page {median(off1):.0f} req/s, ratio **{ratio_one:.2f}** "
+    "(rounds: " + ", ".join(f"{o / r:.2f}" for o, r in zip(off1, raw1)) + ").",
+    "",
+    f"Target page ≥ 0.5 × raw JSON with kept lists off: {check(ratio_off >= 0.5 and ratio_one >= 0.5, 'render cost')} "
+    "(required of both).",
+    "",
+]
+
+# 3. Viewers and memory.
+calls = int(env["VIEWER_CALLS"])
+secs = int(env["VIEWERS_SECONDS"])
+allowed = -(-secs * 1000 // 5000) + 1  # one per 5 s interval the run touches
+viewers = (out / "wrk-viewers.txt").read_text()
+rps = next((l.split()[1] for l in viewers.splitlines() if l.startswith("Requests/sec")), "?")
+rss_end, rss_settled = int(env["RSS_END"]), int(env["RSS_SETTLED"])
+lines += [
+    "## Viewers and memory",
+    "",
+    f"{env['VIEWERS']} connections for {secs} s on the 1,000-worker page (kept lists on, "
+    f"refresh interval 5 s): {rps} pages/s; platform list calls during the run: **{calls}** "
+    f"(at most one per interval: ≤ {allowed}) — {check(calls <= allowed, 'viewers')}.",
+    "",
+    f"Console memory (RSS) at the end of that run: {rss_end} MiB; 15 s later: **{rss_settled} MiB** "
+    f"(target ≤ 64 MB after the load: {check(rss_settled * 1.048576 <= 64, 'memory')}). "
+    f"The console with kept lists off, after its render rounds: {env['RSS_UNCACHED']} MiB.",
+    "",
+]
+
+# 4. The browser.
+browser = json.loads((out / "browser.json").read_text())
+fv = browser["firstView"]
+ks = browser["keystroke"]
+hydrated = median([r["hydratedMs"] for r in fv["runs"]])
+fcp = median([r["fcpMs"] for r in fv["runs"]])
+key_median = median(ks["runs"])
+lines += [
+    "## In the browser (Chromium, headless)",
+    "",
+    f"First view of the 1,000-worker page, {len(fv['runs'])} fresh loads: first contentful paint "
+    f"**{fcp:.0f} ms**, navigation → hydrated **{hydrated:.0f} ms** (each: "
+    + ", ".join(f"{r['fcpMs']:.0f}/{r['hydratedMs']:.0f}" for r in fv["runs"])
+    + f" ms). Rows readable before hydration (JavaScript off): {fv['rowsWithoutScript']}.",
+    "",
+    f"10,000 workers, {len(ks['runs'])} keystrokes in the search box: keystroke → updated table "
+    f"median **{key_median:.1f} ms** (max {max(ks['runs']):.1f} ms) — target ≤ 16 ms: "
+    f"{check(key_median <= 16, 'keystroke')}; most rows in the DOM: **{ks['maxRows']}** — target ≤ 300: "
+    f"{check(ks['maxRows'] <= 300, 'rows')}.",
+    "",
+]
+
+lines.append("All targets met." if not missed else "Targets missed: " + ", ".join(missed) + ".")
+print("\n".join(lines))
+sys.exit(1 if missed else 0)

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The console's performance figures, side by side in one run, against its
+# targets (see the README's performance section). Writes
+# target/bench/report.md (and the raw outputs next to it).
+#
+#   scripts/bench.sh                 everything, 3 rounds of each measurement
+#   ROUNDS=5 scripts/bench.sh        more rounds (figures are medians)
+#
+# What runs: the release console and the release `everai-sim` as separate
+# processes on loopback; the simulator gets two big apps (1,000 and 10,000
+# running workers). Two consoles serve the same simulator: one with kept
+# lists off (CONSOLE_LIST_CACHE_MS=0), one with the default 5 s.
+#
+#  1. page weight: the wasm, JS and CSS a worker page loads, brotli-compressed
+#  2. server render: wrk on the 1,000-worker page vs wrk on the simulator's
+#     raw JSON of that list, alternating, ROUNDS times each
+#  3. viewers: 100 connections for 30 s on one page; platform list calls
+#     and the console's memory after it
+#  4. the browser (Playwright, Debian's Chromium): first view of 1,000
+#     workers, keystroke to table with 10,000 workers
+#
+# A shared 2-core machine is noisy: ratios within one run and medians of
+# rounds are the figures to read, not single absolute times.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/end2end/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export LEPTOS_OUTPUT_NAME=everai_console
+
+ROUNDS=${ROUNDS:-3}
+SECONDS_EACH=${SECONDS_EACH:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+VIEWERS=${VIEWERS:-100}
+VIEWERS_SECONDS=${VIEWERS_SECONDS:-30}
+SIM=127.0.0.1:${BENCH_SIM_PORT:-3322}
+OFF=127.0.0.1:${BENCH_PORT:-3320}    # kept lists off
+ON=127.0.0.1:${BENCH_CACHED_PORT:-3321}
+SIM_TOKEN=bench-simulator
+OUT=target/bench
+BIG=fleet-1000
+HUGE=fleet-10000
+PAGE=/namespaces/bench/apps/$BIG/workers
+RAW=/api/apps/v1/namespaces/bench/apps/$BIG/workers
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+scripts/setup.sh --test
+scripts/setup.sh --load
+for addr in "$SIM" "$OFF" "$ON"; do scripts/port-free.sh "$addr"; done
+echo "bench: building the release console and simulator"
+{ cargo leptos build --release --precompress && cargo build --release -p everai-sim; } >"$OUT/build.log" 2>&1 ||
+  { tail -30 "$OUT/build.log"; exit 1; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+sim_call() { curl -fsS -H "Authorization: Bearer $SIM_TOKEN" "$@"; }
+wait_for() { # URL PID LOG
+  for _ in $(seq 200); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || { cat "$3"; exit 1; }
+    sleep 0.1
+  done
+  echo "bench: $1 did not answer" >&2
+  exit 1
+}
+
+target/release/everai-sim --addr "$SIM" --token "$SIM_TOKEN" >"$OUT/simulator.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do sim_call -o /dev/null "http://$SIM/_sim/calls" 2>/dev/null && break; sleep 0.1; done
+sim_call -X PUT -d '{"live":1000,"maxWorkers":1200}' "http://$SIM/_sim/apps/bench/$BIG" >/dev/null
+sim_call -X PUT -d '{"live":10000,"maxWorkers":12000}' "http://$SIM/_sim/apps/bench/$HUGE" >/dev/null
+
+console() { # ADDR CACHE_MS NAME
+  LEPTOS_SITE_ADDR=$1 LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=everai_console \
+    EVERAI_ENDPOINT="http://$SIM" EVERAI_TOKEN=$SIM_TOKEN CONSOLE_AUTH=none \
+    CONSOLE_LIST_CACHE_MS=$2 CONSOLE_DATABASE_URL="sqlite://$work/$3.sqlite3" RUST_LOG=warn \
+    target/release/everai-console >"$OUT/console-$3.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://$1/healthz" "$!" "$OUT/console-$3.log"
+}
+console "$OFF" 0 uncached
+console "$ON" 5000 cached
+off_pid=${pids[1]}
+on_pid=${pids[2]}
+rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+list_calls() { sim_call "http://$SIM/_sim/calls" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("list_workers", 0))'; }
+
+# 1. Page weight.
+echo "bench: page weight"
+node end2end/bench/weight.mjs "http://$ON$PAGE" target/site >"$OUT/weight.json"
+
+# 2. Server render cost: the same wrk on raw JSON and on the page, rounds
+# alternating so that both see the same machine.
+wrk_rps() { # NAME CONNECTIONS URL [wrk args...]
+  local name=$1 conns=$2 url=$3
+  shift 3
+  wrk -t"$(( conns < 2 ? 1 : 2 ))" -c"$conns" -d"${SECONDS_EACH}s" --latency "$@" "$url" >"$OUT/wrk-$name.txt"
+  if grep -q "Non-2xx" "$OUT/wrk-$name.txt"; then
+    echo "bench: $name got error answers:" >&2
+    cat "$OUT/wrk-$name.txt" >&2
+    exit 1
+  fi
+  awk '/^Requests\/sec/ { print $2 }' "$OUT/wrk-$name.txt"
+}
+curl -fsS -o /dev/null "http://$OFF$PAGE"
+curl -fsS -o /dev/null "http://$ON$PAGE"
+: >"$OUT/render.tsv"
+for round in $(seq "$ROUNDS"); do
+  echo "bench: render round $round of $ROUNDS"
+  raw=$(wrk_rps "raw-$round" "$CONNECTIONS" "http://$SIM$RAW" -H "Authorization: Bearer $SIM_TOKEN")
+  off=$(wrk_rps "page-uncached-$round" "$CONNECTIONS" "http://$OFF$PAGE")
+  on=$(wrk_rps "page-cached-$round" "$CONNECTIONS" "http://$ON$PAGE")
+  # One connection: no two page reads overlap, so none is shared and
+  # every page costs a platform call.
+  raw1=$(wrk_rps "raw-one-$round" 1 "http://$SIM$RAW" -H "Authorization: Bearer $SIM_TOKEN")
+  off1=$(wrk_rps "page-uncached-one-$round" 1 "http://$OFF$PAGE")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$raw" "$off" "$on" "$raw1" "$off1" >>"$OUT/render.tsv"
+done
+page_bytes=$(curl -fsS "http://$OFF$PAGE" | wc -c)
+raw_bytes=$(sim_call "http://$SIM$RAW" | wc -c)
+
+# 3. Viewers of one app, on the console with kept lists.
+echo "bench: $VIEWERS viewers for $VIEWERS_SECONDS s"
+before=$(list_calls)
+wrk -t2 -c"$VIEWERS" -d"${VIEWERS_SECONDS}s" --latency "http://$ON$PAGE" >"$OUT/wrk-viewers.txt"
+viewer_calls=$(( $(list_calls) - before ))
+rss_end=$(rss_mib "$on_pid")
+sleep 15 # the console hands unused memory back every 10 s
+rss_settled=$(rss_mib "$on_pid")
+rss_uncached=$(rss_mib "$off_pid")
+
+# 4. The browser.
+echo "bench: the browser"
+BENCH_BASE_URL="http://$ON" BENCH_OUT="$PWD/$OUT/browser.json" EVERAI_SIM_ADDR=$SIM EVERAI_SIM_TOKEN=$SIM_TOKEN \
+  bash -c 'cd end2end && playwright test --config bench/bench.config.ts' >"$OUT/playwright.txt" 2>&1 ||
+  { cat "$OUT/playwright.txt"; exit 1; }
+
+ROUNDS=$ROUNDS CONNECTIONS=$CONNECTIONS SECONDS_EACH=$SECONDS_EACH VIEWERS=$VIEWERS \
+  VIEWERS_SECONDS=$VIEWERS_SECONDS VIEWER_CALLS=$viewer_calls RSS_END=$rss_end \
+  RSS_SETTLED=$rss_settled RSS_UNCACHED=$rss_uncached PAGE_BYTES=$page_bytes RAW_BYTES=$raw_bytes \
+  python3 scripts/bench-report.py "$OUT" | tee "$OUT/report.md"
