@@ -6,6 +6,8 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: '.',
   testMatch: '*.bench.ts',
+  // Traces of a failed run go with the report, not into the source tree.
+  outputDir: '../../target/bench/test-results',
   timeout: 180_000,
   fullyParallel: false,
   workers: 1,
