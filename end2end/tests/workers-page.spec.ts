@@ -157,6 +157,8 @@ test('the table narrows while someone types, and the address keeps the search', 
   await expect(page).toHaveURL(new RegExp(`[?&]q=${id.slice(0, 12).toUpperCase()}`));
   await page.reload();
   await expect(workers.rows).toHaveCount(1);
+  // Typing reaches the table only once the reloaded page has hydrated.
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
   // Cleared, every worker is back; a sort link keeps what was typed.
   await search.fill('');
   await expect(workers.rows).toHaveCount(total);
