@@ -138,18 +138,55 @@ impl WorkerStatus {
     }
 }
 
-/// A JSON scalar whatever its type, for tolerant decoding.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A JSON scalar whatever its type, for tolerant decoding. Read by one
+/// visitor rather than as an untagged enum: that would buffer every value
+/// and build (and format) an error for each variant it tries, which made
+/// decoding a big list several times slower.
 enum RawScalar {
     Null,
     Text(String),
-    #[serde(deserialize_with = "number_text")]
+    /// A number, as serde_json writes it (`2`, `2.5`, `2.0` for a float).
     Number(String),
 }
 
-fn number_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    serde_json::Number::deserialize(d).map(|n| n.to_string())
+impl<'de> Deserialize<'de> for RawScalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> de::Visitor<'de> for Visit {
+            type Value = RawScalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, a number or null")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawScalar, E> {
+                Ok(RawScalar::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<RawScalar, E> {
+                Ok(RawScalar::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawScalar, D::Error> {
+                RawScalar::deserialize(d)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawScalar, E> {
+                Ok(RawScalar::Text(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RawScalar, E> {
+                Ok(RawScalar::Text(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawScalar, E> {
+                Ok(RawScalar::Number(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawScalar, E> {
+                Ok(RawScalar::Number(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawScalar, E> {
+                Ok(RawScalar::Number(
+                    serde_json::Number::from_f64(v)
+                        .map_or_else(|| v.to_string(), |n| n.to_string()),
+                ))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 /// A point in time, as the platform writes it: RFC 3339 in UTC with 0 to 9
