@@ -4,10 +4,58 @@
 //! the platform's own form is about three times as long, and most of it
 //! (empty fields, key names, RFC 3339 text) the browser never reads.
 //!
-//! Used as `#[serde(with = "crate::transport::workers")]`.
+//! [`Workers`] travels this way.
 
-use everai_api::{DetailStatus, Timestamp, Worker, WorkerStatus};
+use std::{ops::Deref, sync::Arc};
+
+use everai_api::{DetailStatus, Timestamp, Worker, WorkerList, WorkerStatus};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
+/// An app's workers, shared rather than copied: the read the gateway kept
+/// or handed to several callers, the page being rendered and the live
+/// view's snapshot all hold the same list. Reads as a slice of workers.
+#[derive(Clone, Debug, Default)]
+pub struct Workers(Arc<WorkerList>);
+
+impl Workers {
+    pub fn new(list: Arc<WorkerList>) -> Self {
+        Workers(list)
+    }
+}
+
+impl Deref for Workers {
+    type Target = [Worker];
+    fn deref(&self) -> &[Worker] {
+        &self.0.workers
+    }
+}
+
+impl PartialEq for Workers {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self[..] == other[..]
+    }
+}
+
+impl From<Vec<Worker>> for Workers {
+    fn from(workers: Vec<Worker>) -> Self {
+        Workers(Arc::new(WorkerList {
+            workers,
+            ..WorkerList::default()
+        }))
+    }
+}
+
+impl Serialize for Workers {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        workers::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Workers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        workers::deserialize(d).map(Workers::from)
+    }
+}
 
 /// One worker, borrowed, in the order of [`Row`].
 #[derive(Serialize)]
@@ -119,7 +167,7 @@ fn time<E: de::Error>(ms: Option<i64>) -> Result<Option<Timestamp>, E> {
     .transpose()
 }
 
-pub mod workers {
+mod workers {
     use super::*;
 
     pub fn serialize<S: Serializer>(workers: &[Worker], s: S) -> Result<S::Ok, S::Error> {
@@ -185,8 +233,7 @@ mod tests {
 
     #[derive(Serialize, Deserialize, Debug, PartialEq)]
     struct Page {
-        #[serde(with = "crate::transport::workers")]
-        workers: Vec<Worker>,
+        workers: Workers,
     }
 
     fn worker() -> Worker {
@@ -219,7 +266,7 @@ mod tests {
             ..worker()
         };
         let page = Page {
-            workers: vec![worker(), odd, Worker::default()],
+            workers: vec![worker(), odd, Worker::default()].into(),
         };
         let json = serde_json::to_string(&page).unwrap();
         assert_eq!(serde_json::from_str::<Page>(&json).unwrap(), page);
@@ -235,7 +282,7 @@ mod tests {
             ..worker()
         };
         let json = serde_json::to_string(&Page {
-            workers: vec![full],
+            workers: vec![full].into(),
         })
         .unwrap();
         for absent in [

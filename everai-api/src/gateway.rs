@@ -69,7 +69,8 @@ impl Default for GatewayOptions {
 /// A list of workers and when the platform gave it.
 #[derive(Debug, Clone)]
 pub struct Listed {
-    pub list: WorkerList,
+    /// Shared with every caller handed the same answer: not copied.
+    pub list: Arc<WorkerList>,
     /// When the answer was read from the platform (not when it was handed
     /// out): the age a page shows counts from here.
     pub read_at: SystemTime,
@@ -146,7 +147,7 @@ struct ListKey {
     recent_days: u32,
 }
 
-type Answer = Result<(WorkerList, SystemTime, Instant), ApiError>;
+type Answer = Result<(Arc<WorkerList>, SystemTime, Instant), ApiError>;
 
 #[derive(Default)]
 struct Slot {
@@ -241,7 +242,7 @@ impl Gateway {
                             client.list_workers(namespace, app, show_all, recent_days)
                         })
                         .await?;
-                    Ok((list, SystemTime::now(), Instant::now()))
+                    Ok((Arc::new(list), SystemTime::now(), Instant::now()))
                 }
             })
             .await

@@ -111,7 +111,7 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
         WorkerQuery::parse((&*map).into_iter().map(|(k, v)| (k.as_ref(), v))).0
     });
     let snapshot = RwSignal::new(Snapshot {
-        workers: ended,
+        workers: ended.into(),
         max_workers: page.max_workers,
         fetched_at_ms: now,
         new_ids: BTreeSet::new(),

@@ -19,6 +19,7 @@ use crate::{
     error::ConsoleError,
     filters::{Paging, SortKey, WorkerQuery, with_query},
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
+    transport::Workers,
 };
 
 /// The live view of one app's workers.
@@ -59,7 +60,7 @@ const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 /// One read of the workers, and how it differs from the read before.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
-    pub workers: Vec<Worker>,
+    pub workers: Workers,
     pub max_workers: u64,
     pub fetched_at_ms: i64,
     /// Workers that were not in the previous read.
@@ -70,12 +71,12 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The next read, compared with this one.
-    pub fn next(&self, workers: Vec<Worker>, max_workers: u64, fetched_at_ms: i64) -> Snapshot {
+    pub fn next(&self, workers: Workers, max_workers: u64, fetched_at_ms: i64) -> Snapshot {
         let before: BTreeMap<&str, &Worker> =
             self.workers.iter().map(|w| (w.id.as_str(), w)).collect();
         let mut new_ids = BTreeSet::new();
         let mut changed_ids = BTreeSet::new();
-        for w in &workers {
+        for w in workers.iter() {
             match before.get(w.id.as_str()) {
                 None => {
                     new_ids.insert(w.id.clone());
@@ -195,7 +196,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                 app=app.clone()
                 path=path.get()
                 query=query.get()
-                workers=snap.workers
+                workers=snap.workers.to_vec()
                 max_workers=snap.max_workers
                 max_step=max_scale_step
                 action_key=action_key.clone()
@@ -725,7 +726,7 @@ mod tests {
             ..Worker::default()
         };
         let first = Snapshot {
-            workers: vec![w("a", WorkerStatus::Running), w("b", WorkerStatus::Pending)],
+            workers: vec![w("a", WorkerStatus::Running), w("b", WorkerStatus::Pending)].into(),
             max_workers: 0,
             fetched_at_ms: 1,
             new_ids: BTreeSet::new(),
@@ -736,7 +737,8 @@ mod tests {
                 w("a", WorkerStatus::Running),
                 w("b", WorkerStatus::Running),
                 w("c", WorkerStatus::Created),
-            ],
+            ]
+            .into(),
             20,
             2,
         );

@@ -1,15 +1,13 @@
-use everai_api::Worker;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{actions::ActionOutcome, error::ConsoleError};
+use crate::{actions::ActionOutcome, error::ConsoleError, transport::Workers};
 
 /// One read of an app's workers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkerPage {
     /// Only the fields the pages show travel to the browser.
-    #[serde(with = "crate::transport::workers")]
-    pub workers: Vec<Worker>,
+    pub workers: Workers,
     /// The app's cap, 0 when the platform did not say.
     pub max_workers: u64,
     /// The server's clock when the list was read (ms since the epoch):
@@ -95,8 +93,8 @@ pub async fn list_workers(
         );
     Ok(WorkerPage {
         scale_denied,
-        workers: list.workers,
         max_workers: list.max_workers,
+        workers: Workers::new(list),
         fetched_at_ms,
         action_key: crate::action_log::ActionLog::new_key(),
         max_scale_step: state.max_scale_step,
