@@ -94,17 +94,23 @@ list_calls() { sim_call "http://$SIM/_sim/calls" | python3 -c 'import json,sys; 
 echo "bench: page weight"
 node end2end/bench/weight.mjs "http://$ON$PAGE" target/site >"$OUT/weight.json"
 
+# Every answer must be whole and good: an error status, or a connection
+# closed mid-answer (a read error: the server dropped it), fails the bench.
+check_wrk() { # FILE
+  if grep -q "Non-2xx" "$1" || grep -Eq "Socket errors: connect [0-9]+, read [1-9]|write [1-9]|timeout [1-9]" "$1"; then
+    echo "bench: error answers or dropped connections in $1:" >&2
+    cat "$1" >&2
+    exit 1
+  fi
+}
+
 # 2. Server render cost: the same wrk on raw JSON and on the page, rounds
 # alternating so that both see the same machine.
 wrk_rps() { # NAME CONNECTIONS URL [wrk args...]
   local name=$1 conns=$2 url=$3
   shift 3
   wrk -t"$(( conns < 2 ? 1 : 2 ))" -c"$conns" -d"${SECONDS_EACH}s" --latency "$@" "$url" >"$OUT/wrk-$name.txt"
-  if grep -q "Non-2xx" "$OUT/wrk-$name.txt"; then
-    echo "bench: $name got error answers:" >&2
-    cat "$OUT/wrk-$name.txt" >&2
-    exit 1
-  fi
+  check_wrk "$OUT/wrk-$name.txt"
   awk '/^Requests\/sec/ { print $2 }' "$OUT/wrk-$name.txt"
 }
 curl -fsS -o /dev/null "http://$OFF$PAGE"
@@ -128,6 +134,7 @@ raw_bytes=$(sim_call "http://$SIM$RAW" | wc -c)
 echo "bench: $VIEWERS viewers for $VIEWERS_SECONDS s"
 before=$(list_calls)
 wrk -t2 -c"$VIEWERS" -d"${VIEWERS_SECONDS}s" --latency "http://$ON$PAGE" >"$OUT/wrk-viewers.txt"
+check_wrk "$OUT/wrk-viewers.txt"
 viewer_calls=$(( $(list_calls) - before ))
 rss_end=$(rss_mib "$on_pid")
 sleep 15 # the console hands unused memory back every 10 s

@@ -1,10 +1,29 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::{
+    hooks::{use_params_map, use_query_map},
+    params::ParamsMap,
+};
 
 use crate::{
     components::copy_link::CopyLink,
     filters::{WorkerQuery, history_path, with_query, workers_path},
 };
+
+/// The title of an app's view, e.g. `History · image-resize · default`,
+/// following the route. The server also reads it when it writes the
+/// response's `<title>`, which under load can come after the page's
+/// reactive scope is gone: then it is the title the page started with,
+/// never a panic (a panic there drops the connection).
+pub fn app_title(prefix: &'static str) -> impl Fn() -> String + Send + Sync + Clone + 'static {
+    let params = use_params_map();
+    let of = move |p: &ParamsMap| {
+        let app = p.get("app").unwrap_or_default();
+        let namespace = p.get("ns").unwrap_or_default();
+        format!("{prefix}{app} · {namespace}")
+    };
+    let first = params.with_untracked(of);
+    move || params.try_with(of).unwrap_or_else(|| first.clone())
+}
 
 /// Which of an app's views a page is.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use crate::{
     actions::ActionOutcome,
     components::{
-        app_header::{AppView, AppViewHeader},
+        app_header::{AppView, AppViewHeader, app_title},
         error_banner::ErrorBanner,
         pager::Pager,
         skeleton::HistorySkeleton,
@@ -41,7 +41,7 @@ pub fn HistoryPage() -> impl IntoView {
     let history_path = move || history_path(&namespace(), &app());
 
     view! {
-        <Title text=move || format!("History · {} · {}", app(), namespace()) />
+        <Title text=app_title("History · ") />
         <section class="page history-page">
             <AppViewHeader current=AppView::History />
             <nav class="windows" aria-label="History window">

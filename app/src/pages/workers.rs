@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use crate::{
     actions::{ScaleIntent, removable, scale_up_limit},
     components::{
-        app_header::{AppView, AppViewHeader},
+        app_header::{AppView, AppViewHeader, app_title},
         badges::{DetailBadge, StatusBadge},
         error_banner::ErrorBanner,
         pager::Pager,
@@ -37,7 +37,7 @@ pub fn WorkersPage() -> impl IntoView {
     );
 
     view! {
-        <Title text=move || format!("{} · {}", app(), namespace()) />
+        <Title text=app_title("") />
         <section class="page workers-page">
             <AppViewHeader current=AppView::Live />
             <Transition fallback=|| view! { <WorkersSkeleton /> }>
