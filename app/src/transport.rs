@@ -47,21 +47,72 @@ impl From<Vec<Worker>> for Workers {
 
 impl Serialize for Workers {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        workers::serialize(self, s)
+        s.collect_seq(self.iter().map(|w| {
+            Row(
+                w.id.as_str(),
+                w.device_id.as_str(),
+                Status::of(WorkerStatus::KNOWN, &w.status, w.status.wire()),
+                Status::of(
+                    DetailStatus::KNOWN,
+                    &w.detail_status,
+                    w.detail_status.wire(),
+                ),
+                millis(w.created_at),
+                millis(w.launch_at),
+                millis(w.last_serve_at),
+                millis(w.deleted_at),
+                w.success_count,
+                w.failed_count,
+                w.cpus,
+                w.memory,
+                w.gpus,
+                w.gpu_name.as_str(),
+                w.app_revision.as_str(),
+            )
+        }))
     }
 }
 
 impl<'de> Deserialize<'de> for Workers {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        workers::deserialize(d).map(Workers::from)
+        Vec::<Row<String>>::deserialize(d)?
+            .into_iter()
+            .map(|r| {
+                Ok(Worker {
+                    id: r.0,
+                    device_id: r.1,
+                    status: r
+                        .2
+                        .into_value(WorkerStatus::KNOWN, WorkerStatus::from_wire)?,
+                    detail_status: r
+                        .3
+                        .into_value(DetailStatus::KNOWN, DetailStatus::from_wire)?,
+                    created_at: time(r.4)?,
+                    launch_at: time(r.5)?,
+                    last_serve_at: time(r.6)?,
+                    deleted_at: time(r.7)?,
+                    success_count: r.8,
+                    failed_count: r.9,
+                    cpus: r.10,
+                    memory: r.11,
+                    gpus: r.12,
+                    gpu_name: r.13,
+                    app_revision: r.14,
+                    ..Worker::default()
+                })
+            })
+            .collect::<Result<Vec<_>, D::Error>>()
+            .map(Workers::from)
     }
 }
 
-/// One worker, borrowed, in the order of [`Row`].
-#[derive(Serialize)]
-struct RowRef<'a>(
-    &'a str,
-    &'a str,
+/// One worker: id, device, status, detail, created, launched, last served,
+/// deleted, successes, failures, CPUs, memory, GPUs, GPU name, revision.
+/// Written from borrowed text (`&str`), read into owned (`String`).
+#[derive(Serialize, Deserialize)]
+struct Row<S>(
+    S,
+    S,
     Status,
     Status,
     Option<i64>,
@@ -73,29 +124,8 @@ struct RowRef<'a>(
     f64,
     u64,
     u64,
-    &'a str,
-    &'a str,
-);
-
-/// id, device, status, detail, created, launched, last served, deleted,
-/// successes, failures, CPUs, memory, GPUs, GPU name, revision.
-#[derive(Deserialize)]
-struct Row(
-    String,
-    String,
-    Status,
-    Status,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    u64,
-    u64,
-    f64,
-    u64,
-    u64,
-    String,
-    String,
+    S,
+    S,
 );
 
 /// A status: its index among the known values, or its wire text.
@@ -165,66 +195,6 @@ fn time<E: de::Error>(ms: Option<i64>) -> Result<Option<Timestamp>, E> {
             .ok_or_else(|| E::custom(format!("time out of range: {ms}")))
     })
     .transpose()
-}
-
-mod workers {
-    use super::*;
-
-    pub fn serialize<S: Serializer>(workers: &[Worker], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(workers.iter().map(|w| {
-            RowRef(
-                &w.id,
-                &w.device_id,
-                Status::of(WorkerStatus::KNOWN, &w.status, w.status.wire()),
-                Status::of(
-                    DetailStatus::KNOWN,
-                    &w.detail_status,
-                    w.detail_status.wire(),
-                ),
-                millis(w.created_at),
-                millis(w.launch_at),
-                millis(w.last_serve_at),
-                millis(w.deleted_at),
-                w.success_count,
-                w.failed_count,
-                w.cpus,
-                w.memory,
-                w.gpus,
-                &w.gpu_name,
-                &w.app_revision,
-            )
-        }))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Worker>, D::Error> {
-        let rows = Vec::<Row>::deserialize(d)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(Worker {
-                    id: r.0,
-                    device_id: r.1,
-                    status: r
-                        .2
-                        .into_value(WorkerStatus::KNOWN, WorkerStatus::from_wire)?,
-                    detail_status: r
-                        .3
-                        .into_value(DetailStatus::KNOWN, DetailStatus::from_wire)?,
-                    created_at: time(r.4)?,
-                    launch_at: time(r.5)?,
-                    last_serve_at: time(r.6)?,
-                    deleted_at: time(r.7)?,
-                    success_count: r.8,
-                    failed_count: r.9,
-                    cpus: r.10,
-                    memory: r.11,
-                    gpus: r.12,
-                    gpu_name: r.13,
-                    app_revision: r.14,
-                    ..Worker::default()
-                })
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]
