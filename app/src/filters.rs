@@ -225,11 +225,10 @@ impl WorkerQuery {
         !self.statuses.is_empty() || !self.details.is_empty() || !self.search.is_empty()
     }
 
-    pub fn matches(&self, w: &Worker) -> bool {
-        self.matcher()(w)
-    }
-
-    /// [`Self::matches`] with the search text prepared once, for many workers.
+    /// Whether a worker is in this view: its status and detail status are
+    /// among those chosen (if any), and its id or device id contains the
+    /// search text, ignoring case. The search text is prepared once, so
+    /// one matcher serves many workers.
     pub fn matcher(&self) -> impl Fn(&Worker) -> bool + '_ {
         let needle = self.search.to_lowercase();
         move |w| {
@@ -415,7 +414,6 @@ pub fn history_path(namespace: &str, app: &str) -> String {
     )
 }
 
-/// `path` with the query string `q`, if any.
 /// Whether `hay` contains `needle_lower` (already lower case), ignoring
 /// case; without allocating when both are ASCII, as ids are.
 fn contains_folded(hay: &str, needle_lower: &str) -> bool {
@@ -431,6 +429,7 @@ fn contains_folded(hay: &str, needle_lower: &str) -> bool {
     }
 }
 
+/// `path` with the query string `q`, if any.
 pub fn with_query(path: &str, q: &str) -> String {
     if q.is_empty() {
         path.to_string()
