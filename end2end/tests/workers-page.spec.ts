@@ -155,6 +155,10 @@ test('the table narrows while someone types, and the address keeps the search', 
   await expect(search).toBeFocused();
   await expect(search).toHaveValue(id.slice(0, 12).toUpperCase());
   await expect(page).toHaveURL(new RegExp(`[?&]q=${id.slice(0, 12).toUpperCase()}`));
+  // Spaces around the text are read as a shared link would read them.
+  await search.fill(`  ${id.slice(0, 12).toUpperCase()}  `);
+  await expect(workers.rows).toHaveCount(1);
+  await expect(page).toHaveURL(new RegExp(`[?&]q=${id.slice(0, 12).toUpperCase()}(&|$)`));
   await page.reload();
   await expect(workers.rows).toHaveCount(1);
   // Typing reaches the table only once the reloaded page has hydrated.

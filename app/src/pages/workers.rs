@@ -146,7 +146,9 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         q
     });
     let on_search = Callback::new(move |text: String| {
-        let text: String = text.chars().take(crate::filters::MAX_SEARCH_LEN).collect();
+        // Read as the URL's `q=` is (trimmed, cut to length), so the address
+        // written below reproduces exactly what is shown.
+        let text = WorkerQuery::parse([("q", text.as_str())]).0.search;
         typed.set(Some(text));
         // The address keeps up, so the view can still be shared or reloaded,
         // without a navigation that would redraw the filters under the caret.
