@@ -25,7 +25,7 @@ test('a failing platform turns the live view stale, keeps its rows, and it recov
   const workers = new WorkersPage(page);
   await workers.open(NS, APP);
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
-  const rows = await workers.rows.count();
+  const rows = await workers.rowCount();
   expect(rows).toBeGreaterThan(0);
   const live = page.getByTestId('live');
   const stale = page.getByTestId('stale');
@@ -40,7 +40,7 @@ test('a failing platform turns the live view stale, keeps its rows, and it recov
       'Showing the workers as they were at the last good read.',
   );
   // The page is alive: same rows, controls usable, the age keeps counting.
-  await expect(workers.rows).toHaveCount(rows);
+  await workers.expectRowCount(rows);
   await page.clock.runFor(6_000);
   await expect(live).toContainText(/Updated 1\d s ago/);
   await expect(page.getByRole('button', { name: 'Pause updates' })).toBeEnabled();

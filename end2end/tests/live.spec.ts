@@ -38,7 +38,7 @@ test('the live view reads again every 5 s and keeps what the person is doing', a
   expect(await page.evaluate(() => window.scrollY)).toBe(scrolled);
   await expect(workers.rows).toHaveCount(1);
   await search.fill('');
-  await expect(workers.rows).toHaveCount(40);
+  await workers.expectRowCount(40);
   await expect(box).toBeChecked();
 });
 

@@ -68,7 +68,7 @@ test('filters live in the URL and a shared link reproduces the view', async ({ p
   await page.getByLabel('Free', { exact: true }).check();
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/[?&]detail=DETAIL_STATUS_FREE(&|$)/);
-  const shown = await workers.rows.count();
+  const shown = await workers.rowCount();
   expect(shown).toBeGreaterThan(0);
   expect(shown).toBeLessThanOrEqual(40);
   await expect(page.getByTestId('showing')).toHaveText(`Showing ${shown} of 40 workers`);
@@ -142,7 +142,7 @@ test('the table narrows while someone types, and the address keeps the search', 
   const workers = new WorkersPage(page);
   await workers.open('default', 'image-resize');
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
-  const total = await workers.rows.count();
+  const total = await workers.rowCount();
   expect(total).toBeGreaterThan(5);
   const id = (await workers.rows.nth(4).locator('td.worker-id').innerText()).trim();
   const search = page.getByPlaceholder('Search worker or device id');
@@ -165,11 +165,75 @@ test('the table narrows while someone types, and the address keeps the search', 
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
   // Cleared, every worker is back; a sort link keeps what was typed.
   await search.fill('');
-  await expect(workers.rows).toHaveCount(total);
+  await workers.expectRowCount(total);
   await search.pressSequentially(id.slice(0, 12));
   await page.getByRole('link', { name: 'Success' }).click();
   await expect(page).toHaveURL(/sort=success/);
   await expect(page).toHaveURL(new RegExp(`[?&]q=${id.slice(0, 12)}`));
   await expect(workers.rows).toHaveCount(1);
   await expect(search).toHaveValue(id.slice(0, 12));
+});
+
+test('a long table draws the rows near the viewport and follows scrolling', async ({ page, javaScriptEnabled }) => {
+  const path = '/namespaces/default/apps/image-resize/history?days=30&sort=id';
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto(path);
+  const table = page.locator('table.workers');
+  const rows = table.locator('tbody tr[data-worker-id]');
+  await expect(table).toHaveAttribute('aria-rowcount', '101');
+  if (!javaScriptEnabled) {
+    // The server's page has every row: readable without script.
+    await expect(rows).toHaveCount(100);
+    return;
+  }
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  // Hydrated: a screenful and a margin, not the page.
+  await expect.poll(() => rows.count()).toBeLessThan(60);
+  expect(await rows.count()).toBeGreaterThan(0);
+  const first = await rows.first().getAttribute('data-worker-id');
+  const spacers = table.locator('tbody tr.spacer');
+  // At the bottom: the page's last rows, the first ones only as a spacer.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  await expect(table.locator('tbody tr:first-child')).toHaveClass('spacer');
+  await expect(table.locator('tbody tr:last-child')).toHaveAttribute('data-worker-id', /./);
+  await expect(rows.first()).not.toHaveAttribute('data-worker-id', first!);
+  // The spacers keep the table as tall as all its rows: every drawn row
+  // sits where it would sit with all 100 drawn.
+  const geometry = await table.evaluate((t) => {
+    const body = t.querySelector('tbody')!;
+    const drawn = [...body.querySelectorAll('tr[data-worker-id]')];
+    const row = drawn[0].getBoundingClientRect().height;
+    return { body: body.getBoundingClientRect().height, row, last: drawn.at(-1)!.getBoundingClientRect().bottom };
+  });
+  expect(Math.abs(geometry.body - 100 * geometry.row)).toBeLessThan(100);
+  expect(geometry.last).toBeGreaterThan(0);
+  // Back at the top: the same first row.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await expect(rows.first()).toHaveAttribute('data-worker-id', first!);
+  await expect(spacers).toHaveCount(1);
+});
+
+test('a ticked worker scrolled out of the drawn rows is still removed with the others', async ({
+  page,
+  javaScriptEnabled,
+}) => {
+  test.skip(!javaScriptEnabled, 'rows are drawn near the viewport only in the hydrated app');
+  await page.setViewportSize({ width: 1280, height: 500 });
+  const workers = new WorkersPage(page);
+  await workers.open('default', 'image-resize');
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  expect(await workers.rowCount()).toBeGreaterThan(30);
+  const box = page.getByRole('checkbox', { name: /^Select worker / }).first();
+  const id = ((await box.getAttribute('aria-label')) ?? '').replace('Select worker ', '');
+  await box.check();
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  await expect(page.locator(`tr[data-worker-id="${id}"]`)).toHaveCount(0);
+  // Not drawn, still in the form.
+  await expect(page.locator(`form#selection input[type=hidden][name=worker][value="${id}"]`)).toHaveCount(1);
+  await page.locator('form#selection').evaluate((f: HTMLFormElement) => f.requestSubmit());
+  await expect(page).toHaveURL(new RegExp(`[?&]confirm=down&worker=${id}(&|$)`));
+  const confirm = page.getByRole('region', { name: 'Remove 1 worker from default/image-resize?' });
+  await expect(confirm.getByRole('list', { name: 'Workers to remove' }).getByRole('listitem')).toHaveText([
+    new RegExp(`^${id}`),
+  ]);
 });
