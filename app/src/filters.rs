@@ -240,6 +240,18 @@ impl WorkerQuery {
         }
     }
 
+    /// [`WorkerQuery::matcher`] for the workers `index` was built from,
+    /// by position: the search text is looked up in the index once, here,
+    /// rather than in each worker's fields.
+    pub fn indexed_matcher(&self, index: &SearchIndex) -> impl Fn(usize, &Worker) -> bool + '_ {
+        let hits = (!self.search.is_empty()).then(|| index.containing(&self.search.to_lowercase()));
+        move |i, w| {
+            (self.statuses.is_empty() || self.statuses.contains(&w.status))
+                && (self.details.is_empty() || self.details.contains(&w.detail_status))
+                && hits.as_ref().is_none_or(|h| h[i])
+        }
+    }
+
     /// The workers that match, in order. Ties are broken by worker id, so
     /// the order is stable from one refresh to the next.
     pub fn apply(&self, workers: &[Worker]) -> Vec<Worker> {
@@ -429,6 +441,63 @@ fn contains_folded(hay: &str, needle_lower: &str) -> bool {
     }
 }
 
+/// What the search box searches (worker ids and device ids, in lower
+/// case) for many workers at once: one text, one scan per search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchIndex {
+    /// Every worker's id and device id, in turn, each followed by a line
+    /// break.
+    text: String,
+    /// Where each field starts in `text`: worker `i`'s are `2i` and `2i + 1`.
+    starts: Vec<usize>,
+}
+
+impl SearchIndex {
+    pub fn new(workers: &[Worker]) -> SearchIndex {
+        let mut text = String::with_capacity(
+            workers
+                .iter()
+                .map(|w| w.id.len() + w.device_id.len() + 2)
+                .sum(),
+        );
+        let mut starts = Vec::with_capacity(2 * workers.len() + 1);
+        for field in workers.iter().flat_map(|w| [&w.id, &w.device_id]) {
+            starts.push(text.len());
+            if field.is_ascii() {
+                text.extend(field.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            } else {
+                text.push_str(&field.to_lowercase());
+            }
+            text.push('\n');
+        }
+        starts.push(text.len());
+        SearchIndex { text, starts }
+    }
+
+    /// For each worker, whether its id or device id contains `needle`
+    /// (already in lower case).
+    pub fn containing(&self, needle: &str) -> Vec<bool> {
+        let workers = self.starts.len().saturating_sub(1) / 2;
+        if needle.is_empty() {
+            return vec![true; workers];
+        }
+        let mut hits = vec![false; workers];
+        let mut from = 0;
+        while let Some(at) = self.text[from..].find(needle).map(|at| from + at) {
+            let field = self.starts.partition_point(|&s| s <= at) - 1;
+            if at + needle.len() < self.starts[field + 1] {
+                // Within the field: one hit is enough, on to the next worker.
+                hits[field / 2] = true;
+                from = self.starts[(field / 2 + 1) * 2];
+            } else {
+                // Across the line break after it: not a hit.
+                from = at + self.text[at..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        hits
+    }
+}
+
 /// `path` with the query string `q`, if any.
 pub fn with_query(path: &str, q: &str) -> String {
     if q.is_empty() {
@@ -544,6 +613,104 @@ mod tests {
             .map(|w| w.id.as_str())
             .collect();
         assert_eq!(kept, ["ccc"]);
+    }
+
+    fn with_fields(fields: &[(&str, &str)]) -> Vec<Worker> {
+        fields
+            .iter()
+            .map(|&(id, device)| Worker {
+                id: id.into(),
+                device_id: device.into(),
+                ..Worker::default()
+            })
+            .collect()
+    }
+
+    fn indexed(workers: &[Worker], search: &str) -> Vec<bool> {
+        let (q, _) = WorkerQuery::parse([("q", search)]);
+        let index = SearchIndex::new(workers);
+        let matches = q.indexed_matcher(&index);
+        workers
+            .iter()
+            .enumerate()
+            .map(|(i, w)| matches(i, w))
+            .collect()
+    }
+
+    fn scanned(workers: &[Worker], search: &str) -> Vec<bool> {
+        let (q, _) = WorkerQuery::parse([("q", search)]);
+        let matches = q.matcher();
+        workers.iter().map(matches).collect()
+    }
+
+    #[test]
+    fn the_index_finds_what_a_scan_finds() {
+        let workers = with_fields(&[
+            ("Worker-AB12", "dev-x"),
+            ("aaa", "AB12-dev"),
+            ("GRÜN-7", "gpu-0"),
+            ("", ""),
+            ("line\nbreak", "tail"),
+            ("ab", "ab"),
+        ]);
+        for search in [
+            "ab",
+            "AB1",
+            "ab12",
+            "dev",
+            "-",
+            "grün",
+            "GRÜN",
+            "7",
+            "x",
+            "zzz",
+            "12-dev",
+            "aaa",
+            "a",
+            // Not across one field's end and the next one's start.
+            "ab12dev",
+            "ab12\ndev",
+            "x\naaa",
+            "aaaab12",
+            // A line break inside a field is found like any text.
+            "e\nb",
+            "\n",
+        ] {
+            assert_eq!(
+                indexed(&workers, search),
+                scanned(&workers, search),
+                "searching {search:?}"
+            );
+        }
+        assert_eq!(
+            indexed(&workers, "ab12"),
+            [true, true, false, false, false, false]
+        );
+        assert_eq!(
+            indexed(&workers, "E\nB"),
+            [false, false, false, false, true, false]
+        );
+        assert_eq!(indexed(&workers, ""), [true; 6]);
+        assert_eq!(indexed(&[], "ab"), Vec::<bool>::new());
+    }
+
+    #[test]
+    fn the_index_finds_each_worker_once_among_many() {
+        let fields: Vec<(String, String)> = (0..500)
+            .map(|i| (format!("w{i:04}"), format!("d{:04}", i * 7 % 500)))
+            .collect();
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let workers = with_fields(&fields);
+        for search in ["0", "01", "w0", "d04", "4\nd", "99", "w0499", "d0499"] {
+            assert_eq!(
+                indexed(&workers, search),
+                scanned(&workers, search),
+                "searching {search:?}"
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use app::{
     actions::{ScaleIntent, parse_count},
     audit::AuditQuery,
-    filters::WorkerQuery,
+    filters::{SearchIndex, WorkerQuery},
     server_fns::session::safe_next,
 };
 use proptest::prelude::*;
@@ -62,6 +62,23 @@ proptest! {
             "{}", link
         );
         prop_assert!(notes.is_empty(), "{:?} from {}", notes, link);
+    }
+
+    #[test]
+    fn the_search_index_finds_what_a_scan_finds(
+        fields in prop::collection::vec(("[a-cA-C\u{e9}\u{c9}\n-]{0,6}", "[a-cA-C\u{e9}\u{c9}\n-]{0,6}"), 0..12),
+        search in "[a-cA-C\u{e9}\u{c9}\n-]{0,4}",
+    ) {
+        let workers: Vec<everai_api::Worker> = fields
+            .into_iter()
+            .map(|(id, device_id)| everai_api::Worker { id, device_id, ..Default::default() })
+            .collect();
+        let (query, _) = WorkerQuery::parse([("q", search.as_str())]);
+        let index = SearchIndex::new(&workers);
+        let (indexed, scanned) = (query.indexed_matcher(&index), query.matcher());
+        for (i, w) in workers.iter().enumerate() {
+            prop_assert_eq!(indexed(i, w), scanned(w), "{:?} in {:?} / {:?}", query.search, w.id, w.device_id);
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::{
         worker_table::WorkerTable,
     },
     error::ConsoleError,
-    filters::{Paging, SortKey, WorkerQuery, with_query},
+    filters::{Paging, SearchIndex, SortKey, WorkerQuery, with_query},
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
     transport::Workers,
 };
@@ -56,6 +56,8 @@ pub fn WorkersPage() -> impl IntoView {
 
 /// How often the live view reads the workers again.
 const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long typing pauses before the address takes the search text.
+const ADDRESS_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// One read of the workers, and how it differs from the read before.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,6 +147,12 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         });
         q
     });
+    let address_timer: StoredValue<Option<TimeoutHandle>> = StoredValue::new(None);
+    on_cleanup(move || {
+        if let Some(Some(pending)) = address_timer.try_get_value() {
+            pending.clear();
+        }
+    });
     let on_search = Callback::new(move |text: String| {
         // Read as the URL's `q=` is (trimmed, cut to length), so the address
         // written below reproduces exactly what is shown.
@@ -152,17 +160,32 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         typed.set(Some(text));
         // The address keeps up, so the view can still be shared or reloaded,
         // without a navigation that would redraw the filters under the caret.
-        let href = with_query(
-            &path.get_untracked(),
-            &query.with_untracked(|q| q.to_query_string()),
-        );
-        if let Ok(history) = window().history() {
-            let _ = history.replace_state_with_url(
-                &leptos::wasm_bindgen::JsValue::NULL,
-                "",
-                Some(&href),
-            );
+        // Written once typing pauses: the browser's history is slow to
+        // write (milliseconds), a keystroke's budget is a frame.
+        if let Some(pending) = address_timer.get_value() {
+            pending.clear();
         }
+        let write = move || {
+            address_timer.try_set_value(None);
+            // Not after a navigation: the address is already the new view's.
+            if typed.try_with_untracked(Option::is_some) != Some(true) {
+                return;
+            }
+            let (Some(path), Some(q)) = (
+                path.try_get_untracked(),
+                query.try_with_untracked(|q| q.to_query_string()),
+            ) else {
+                return;
+            };
+            if let Ok(history) = window().history() {
+                let _ = history.replace_state_with_url(
+                    &leptos::wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&with_query(&path, &q)),
+                );
+            }
+        };
+        address_timer.set_value(set_timeout_with_handle(write, ADDRESS_AFTER).ok());
     });
     let intent = Memo::new(move |_| parsed.with(|p| p.1.clone()));
     let highlight = StoredValue::new(match &action {
@@ -232,17 +255,26 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         };
         snapshot.with(|s| by.order(&s.workers))
     });
+    // Built on the first search in a read, not for reads without one.
+    let index = Memo::new(move |_| snapshot.with(|s| SearchIndex::new(&s.workers)));
     let shown = Memo::new(move |_| {
         query.with(|q| {
-            let matches = q.matcher();
-            snapshot.with(|s| {
-                order.with(|o| {
-                    o.iter()
-                        .copied()
-                        .filter(|&i| matches(&s.workers[i]))
-                        .collect::<Vec<usize>>()
+            let filter = |index: &SearchIndex| {
+                let matches = q.indexed_matcher(index);
+                snapshot.with(|s| {
+                    order.with(|o| {
+                        o.iter()
+                            .copied()
+                            .filter(|&i| matches(i, &s.workers[i]))
+                            .collect::<Vec<usize>>()
+                    })
                 })
-            })
+            };
+            if q.search.is_empty() {
+                filter(&SearchIndex::default())
+            } else {
+                index.with(filter)
+            }
         })
     });
     let paging = Memo::new(move |_| Paging::new(shown.with(Vec::len), query.with(|q| q.page)));
