@@ -257,7 +257,13 @@ impl Client {
             } else {
                 &body
             };
-            return serde_json::from_slice(body).map_err(|e| {
+            // Checked as UTF-8 once, in one pass, rather than string by
+            // string; invalid text still gets serde_json's own report.
+            let decoded = match std::str::from_utf8(body) {
+                Ok(text) => serde_json::from_str(text),
+                Err(_) => serde_json::from_slice(body),
+            };
+            return decoded.map_err(|e| {
                 ApiError::Malformed(format!(
                     "{} at line {} column {}",
                     kind(&e),
@@ -336,7 +342,10 @@ async fn read_capped(mut response: Response, cap: usize) -> Result<Vec<u8>, ApiE
     if response.content_length().is_some_and(|n| n > cap as u64) {
         return Err(too_big());
     }
-    let mut body = Vec::new();
+    // Sized once from the announced length: a list of thousands of workers
+    // is hundreds of KiB, and growing to it copies it several times.
+    let announced = response.content_length().unwrap_or(0) as usize;
+    let mut body = Vec::with_capacity(announced.min(cap));
     while let Some(chunk) = response.chunk().await.map_err(send_error)? {
         if body.len() + chunk.len() > cap {
             return Err(too_big());

@@ -6,10 +6,10 @@
 //! accepted as JSON numbers or as strings (protobuf writes 64-bit integers
 //! as strings).
 
-use std::fmt;
+use std::{borrow::Cow, fmt};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
-use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, format_description::well_known::Rfc3339};
 
 macro_rules! wire_enum {
     (
@@ -86,7 +86,7 @@ macro_rules! wire_enum {
                 Ok(match RawScalar::deserialize(d)? {
                     RawScalar::Null => $name::default(),
                     RawScalar::Text(s) => $name::from_wire(&s),
-                    RawScalar::Number(n) => $name::Unknown(n),
+                    RawScalar::Number(n) => $name::Unknown(n.to_string()),
                 })
             }
         }
@@ -141,48 +141,51 @@ impl WorkerStatus {
 /// A JSON scalar whatever its type, for tolerant decoding. Read by one
 /// visitor rather than as an untagged enum: that would buffer every value
 /// and build (and format) an error for each variant it tries, which made
-/// decoding a big list several times slower.
-enum RawScalar {
+/// decoding a big list several times slower. Text is borrowed from the
+/// reply where it can be, and numbers stay numbers: most fields are read
+/// without an allocation.
+enum RawScalar<'de> {
     Null,
-    Text(String),
-    /// A number, as serde_json writes it (`2`, `2.5`, `2.0` for a float).
-    Number(String),
+    Text(Cow<'de, str>),
+    Number(serde_json::Number),
 }
 
-impl<'de> Deserialize<'de> for RawScalar {
+impl<'de> Deserialize<'de> for RawScalar<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Visit;
         impl<'de> de::Visitor<'de> for Visit {
-            type Value = RawScalar;
+            type Value = RawScalar<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string, a number or null")
             }
-            fn visit_unit<E: de::Error>(self) -> Result<RawScalar, E> {
+            fn visit_unit<E: de::Error>(self) -> Result<RawScalar<'de>, E> {
                 Ok(RawScalar::Null)
             }
-            fn visit_none<E: de::Error>(self) -> Result<RawScalar, E> {
+            fn visit_none<E: de::Error>(self) -> Result<RawScalar<'de>, E> {
                 Ok(RawScalar::Null)
             }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawScalar, D::Error> {
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawScalar<'de>, D::Error> {
                 RawScalar::deserialize(d)
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawScalar, E> {
-                Ok(RawScalar::Text(v.to_owned()))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<RawScalar<'de>, E> {
+                Ok(RawScalar::Text(Cow::Borrowed(v)))
             }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<RawScalar, E> {
-                Ok(RawScalar::Text(v))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawScalar<'de>, E> {
+                Ok(RawScalar::Text(Cow::Owned(v.to_owned())))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawScalar, E> {
-                Ok(RawScalar::Number(v.to_string()))
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RawScalar<'de>, E> {
+                Ok(RawScalar::Text(Cow::Owned(v)))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawScalar, E> {
-                Ok(RawScalar::Number(v.to_string()))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawScalar<'de>, E> {
+                Ok(RawScalar::Number(v.into()))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawScalar, E> {
-                Ok(RawScalar::Number(
-                    serde_json::Number::from_f64(v)
-                        .map_or_else(|| v.to_string(), |n| n.to_string()),
-                ))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawScalar<'de>, E> {
+                Ok(RawScalar::Number(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawScalar<'de>, E> {
+                serde_json::Number::from_f64(v)
+                    .map(RawScalar::Number)
+                    .ok_or_else(|| E::custom(format!("expected a finite number, found {v}")))
             }
         }
         d.deserialize_any(Visit)
@@ -191,14 +194,70 @@ impl<'de> Deserialize<'de> for RawScalar {
 
 /// A point in time, as the platform writes it: RFC 3339 in UTC with 0 to 9
 /// fractional digits. Kept to the nanosecond.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Timestamp(OffsetDateTime);
+
+/// Always in UTC (every constructor converts), so the calendar date and
+/// time order them: cheaper than `OffsetDateTime`'s offset-aware order, and
+/// big lists are sorted by time.
+impl Ord for Timestamp {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.0.date(), self.0.time()).cmp(&(other.0.date(), other.0.time()))
+    }
+}
+
+impl PartialOrd for Timestamp {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Timestamp {
     pub fn parse(raw: &str) -> Option<Self> {
-        OffsetDateTime::parse(raw, &Rfc3339)
-            .ok()
-            .map(|t| Timestamp(t.to_offset(time::UtcOffset::UTC)))
+        Self::parse_utc(raw).or_else(|| {
+            OffsetDateTime::parse(raw, &Rfc3339)
+                .ok()
+                .map(|t| Timestamp(t.to_offset(time::UtcOffset::UTC)))
+        })
+    }
+
+    /// The shape the platform writes, `2024-05-01T12:34:56.123456789Z`
+    /// (0 to 9 fractional digits), read field by field: a list holds
+    /// thousands. Anything else (offsets, leap seconds, lower case, more
+    /// digits) is left to the full RFC 3339 parser, which reads this shape
+    /// the same way.
+    fn parse_utc(raw: &str) -> Option<Self> {
+        let b = raw.as_bytes();
+        let shape = b.len() >= 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':'
+            && b[16] == b':'
+            && b[b.len() - 1] == b'Z';
+        if !shape {
+            return None;
+        }
+        let digits = |from: usize, to: usize| {
+            b[from..to].iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        let second = digits(17, 19)?;
+        if second > 59 {
+            return None;
+        }
+        let nanos = match &b[19..b.len() - 1] {
+            [] => 0,
+            [b'.', frac @ ..] if (1..=9).contains(&frac.len()) => {
+                digits(20, 20 + frac.len())? * 10u32.pow(9 - frac.len() as u32)
+            }
+            _ => return None,
+        };
+        let month = Month::try_from(u8::try_from(digits(5, 7)?).ok()?).ok()?;
+        let date = Date::from_calendar_date(digits(0, 4)? as i32, month, digits(8, 10)? as u8).ok()?;
+        let time = Time::from_hms_nano(digits(11, 13)? as u8, digits(14, 16)? as u8, second as u8, nanos).ok()?;
+        Some(Timestamp(PrimitiveDateTime::new(date, time).assume_utc()))
     }
 
     pub fn from_unix_nanos(nanos: i128) -> Option<Self> {
@@ -265,11 +324,15 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D:
 
 /// A count: a JSON number or a numeric string; null is zero.
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    match RawScalar::deserialize(d)? {
-        RawScalar::Null => Ok(0),
-        RawScalar::Text(s) | RawScalar::Number(s) => parse_count(&s)
-            .ok_or_else(|| de::Error::custom(format!("expected a count, found {s:?}"))),
-    }
+    let text = match RawScalar::deserialize(d)? {
+        RawScalar::Null => return Ok(0),
+        RawScalar::Number(n) => match n.as_u64() {
+            Some(count) => return Ok(count),
+            None => Cow::Owned(n.to_string()),
+        },
+        RawScalar::Text(s) => s,
+    };
+    parse_count(&text).ok_or_else(|| de::Error::custom(format!("expected a count, found {text:?}")))
 }
 
 fn parse_count(s: &str) -> Option<u64> {
@@ -283,22 +346,22 @@ fn parse_count(s: &str) -> Option<u64> {
 
 /// A quantity that may be fractional (CPUs).
 fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    match RawScalar::deserialize(d)? {
-        RawScalar::Null => Ok(0.0),
-        RawScalar::Text(s) | RawScalar::Number(s) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite() && *f >= 0.0)
-            .ok_or_else(|| de::Error::custom(format!("expected a quantity, found {s:?}"))),
-    }
+    let (value, text) = match RawScalar::deserialize(d)? {
+        RawScalar::Null => return Ok(0.0),
+        RawScalar::Number(n) => (n.as_f64(), Cow::Owned(n.to_string())),
+        RawScalar::Text(s) => (s.trim().parse::<f64>().ok(), s),
+    };
+    value
+        .filter(|f| f.is_finite() && *f >= 0.0)
+        .ok_or_else(|| de::Error::custom(format!("expected a quantity, found {text:?}")))
 }
 
 /// Text; null is empty, and a number is kept as its digits.
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match RawScalar::deserialize(d)? {
         RawScalar::Null => String::new(),
-        RawScalar::Text(s) | RawScalar::Number(s) => s,
+        RawScalar::Text(s) => s.into_owned(),
+        RawScalar::Number(n) => n.to_string(),
     })
 }
 

@@ -1,7 +1,8 @@
 //! Properties of the decoders and validators, over generated input: they
 //! never panic, and what they accept keeps its promises.
 
-use everai_api::{AppName, Namespace, WorkerList, names::MAX_NAME_LEN};
+use everai_api::{AppName, Namespace, Timestamp, WorkerList, names::MAX_NAME_LEN};
+use time::{OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -56,6 +57,27 @@ fn json() -> impl Strategy<Value = Value> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn times_order_as_instants(a in any::<i64>(), b in any::<i64>()) {
+        let (a, b) = (i128::from(a) * 7, i128::from(b) * 7);
+        let (ta, tb) = (Timestamp::from_unix_nanos(a).unwrap(), Timestamp::from_unix_nanos(b).unwrap());
+        prop_assert_eq!(ta.cmp(&tb), a.cmp(&b));
+        prop_assert_eq!(ta == tb, a == b);
+    }
+
+    #[test]
+    fn times_read_as_the_rfc_3339_parser_reads_them(
+        (year, month, day) in (0u32..10_000, 0u32..14, 0u32..33),
+        (hour, minute, second) in (0u32..25, 0u32..61, 0u32..62),
+        fraction in "(\\.[0-9]{0,11})?",
+        zone in "Z|z|\\+01:30|-00:00|",
+        tail in "|x| ",
+    ) {
+        let raw = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}{zone}{tail}");
+        let expected = OffsetDateTime::parse(&raw, &Rfc3339).ok().map(|t| t.to_offset(UtcOffset::UTC));
+        prop_assert_eq!(Timestamp::parse(&raw).map(|t| t.datetime()), expected, "{}", raw);
+    }
 
     #[test]
     fn names_accept_only_what_a_url_segment_can_carry_unchanged(raw in ".{0,80}") {
