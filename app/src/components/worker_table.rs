@@ -96,10 +96,15 @@ pub fn WorkerTable(
     let spacer = move |above: bool| {
         move || {
             let px = spacer_px(above);
+            let row_px = span.with(|s| s.row_px);
             (px > 0.0).then(|| {
                 view! {
                     <tr class="spacer" aria-hidden="true">
-                        <td colspan=columns style:height=format!("{px}px")></td>
+                        <td
+                            colspan=columns
+                            style:height=format!("{px}px")
+                            style:background-size=format!("100% {row_px}px")
+                        ></td>
                     </tr>
                 }
             })
