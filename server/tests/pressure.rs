@@ -816,3 +816,43 @@ async fn each_kind_of_platform_failure_is_a_bounded_page_with_its_own_banner() {
         }
     }
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_browsers_that_ask() {
+    use std::io::Read;
+    let w = world(GatewayOptions::default()).await;
+    let plain = send(w.router(), get(PAGE)).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+
+    let mut request = get(PAGE);
+    request.headers_mut().insert(
+        header::ACCEPT_ENCODING,
+        header::HeaderValue::from_static("gzip"),
+    );
+    let res = w.router().oneshot(request).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+    let vary = res.headers()[header::VARY]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(vary.contains("accept-encoding"), "{vary}");
+    let sent = res.into_body().collect().await.unwrap().to_bytes();
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&sent[..])
+        .read_to_string(&mut html)
+        .unwrap();
+    // The same page (its workers' table), in a fraction of the bytes.
+    assert!(
+        html.contains("class=\"workers\"") && html.contains("data-worker-id="),
+        "{html}"
+    );
+    assert!(html.len().abs_diff(plain.body.len()) < 1_000);
+    assert!(
+        sent.len() * 3 < html.len(),
+        "{} bytes for {}",
+        sent.len(),
+        html.len()
+    );
+}
