@@ -9,7 +9,9 @@
 use std::{borrow::Cow, fmt};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, format_description::well_known::Rfc3339};
+use time::{
+    Date, Month, OffsetDateTime, PrimitiveDateTime, Time, format_description::well_known::Rfc3339,
+};
 
 macro_rules! wire_enum {
     (
@@ -255,8 +257,15 @@ impl Timestamp {
             _ => return None,
         };
         let month = Month::try_from(u8::try_from(digits(5, 7)?).ok()?).ok()?;
-        let date = Date::from_calendar_date(digits(0, 4)? as i32, month, digits(8, 10)? as u8).ok()?;
-        let time = Time::from_hms_nano(digits(11, 13)? as u8, digits(14, 16)? as u8, second as u8, nanos).ok()?;
+        let date =
+            Date::from_calendar_date(digits(0, 4)? as i32, month, digits(8, 10)? as u8).ok()?;
+        let time = Time::from_hms_nano(
+            digits(11, 13)? as u8,
+            digits(14, 16)? as u8,
+            second as u8,
+            nanos,
+        )
+        .ok()?;
         Some(Timestamp(PrimitiveDateTime::new(date, time).assume_utc()))
     }
 

@@ -2,9 +2,9 @@
 //! never panic, and what they accept keeps its promises.
 
 use everai_api::{AppName, Namespace, Timestamp, WorkerList, names::MAX_NAME_LEN};
-use time::{OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
+use time::{OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339};
 
 /// Field names the platform uses, so generated JSON hits the real fields.
 const KEYS: &[&str] = &[
