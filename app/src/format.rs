@@ -57,6 +57,22 @@ pub fn exact(t: Timestamp) -> String {
     )
 }
 
+/// The same instant as [`exact`], as HTML's `datetime` attribute reads
+/// it: "2024-09-29T09:35:18.362Z".
+pub fn machine(t: Timestamp) -> String {
+    let d = t.datetime();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        d.year(),
+        u8::from(d.month()),
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second(),
+        d.millisecond()
+    )
+}
+
 /// MiB as people say it: "512 MiB", "32 GiB", "1.5 GiB".
 pub fn memory(mib: u64) -> String {
     if mib == 0 {
@@ -134,6 +150,21 @@ mod tests {
             exact(ts("2024-09-29T11:35:18.5+02:00")),
             "2024-09-29 09:35:18.500 UTC"
         );
+    }
+
+    #[test]
+    fn machine_times_are_valid_html_datetimes_in_utc() {
+        assert_eq!(
+            machine(ts("2024-09-29T09:35:18.362Z")),
+            "2024-09-29T09:35:18.362Z"
+        );
+        assert_eq!(
+            machine(ts("2024-09-29T11:35:18.5+02:00")),
+            "2024-09-29T09:35:18.500Z"
+        );
+        // What the browser reads back is the instant, to the millisecond.
+        let t = ts("2024-09-29T09:35:18.362987Z");
+        assert_eq!(ts(&machine(t)).unix_millis(), t.unix_millis());
     }
 
     #[test]

@@ -347,17 +347,14 @@ fn WorkerRow(
         (n, name) => format!("{n}× {name}"),
     };
     let time_cell = |value: Option<Timestamp>| match value {
-        Some(t) => {
-            let exact = format::exact(t);
-            view! {
-                <td>
-                    <time title=exact.clone() datetime=exact>
-                        {move || format::ago(t, now_ms.get())}
-                    </time>
-                </td>
-            }
-            .into_any()
+        Some(t) => view! {
+            <td>
+                <time title=format::exact(t) datetime=format::machine(t)>
+                    {move || format::ago(t, now_ms.get())}
+                </time>
+            </td>
         }
+        .into_any(),
         None => view! { <td class="muted">"—"</td> }.into_any(),
     };
     let select = (!read_only && removable(&worker)).then(|| {
