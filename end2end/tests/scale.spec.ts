@@ -69,8 +69,8 @@ test('a double click on the confirmation sends one request', async ({ page, java
 test('scale down the selected worker: the confirmation lists exactly it', async ({ page, javaScriptEnabled }) => {
   const workers = new WorkersPage(page);
   await workers.open('research', 'whisper-large');
-  // The count below is the hydrated page's: a box ticked before then is
-  // sent by the form but not counted.
+  // Ticked once hydrated: hydration sets every box from the page's own
+  // selection, so a box ticked before it is unticked again.
   if (javaScriptEnabled) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
   const boxes = page.getByRole('checkbox', { name: /^Select worker / });
   const count = await boxes.count();
