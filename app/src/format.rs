@@ -44,25 +44,20 @@ pub fn duration(ms: i64) -> String {
 
 /// The exact time in UTC, to the millisecond: "2024-09-29 09:35:18.362 UTC".
 pub fn exact(t: Timestamp) -> String {
-    let d = t.datetime();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03} UTC",
-        d.year(),
-        u8::from(d.month()),
-        d.day(),
-        d.hour(),
-        d.minute(),
-        d.second(),
-        d.millisecond()
-    )
+    utc_millis(t, ' ', " UTC")
 }
 
 /// The same instant as [`exact`], as HTML's `datetime` attribute reads
 /// it: "2024-09-29T09:35:18.362Z".
 pub fn machine(t: Timestamp) -> String {
+    utc_millis(t, 'T', "Z")
+}
+
+/// Date, `between`, time to the millisecond, `zone`.
+fn utc_millis(t: Timestamp, between: char, zone: &str) -> String {
     let d = t.datetime();
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        "{:04}-{:02}-{:02}{between}{:02}:{:02}:{:02}.{:03}{zone}",
         d.year(),
         u8::from(d.month()),
         d.day(),
