@@ -176,7 +176,6 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         _ => None,
     };
     spawn_expiry(store.clone(), session_limits);
-    spawn_memory_trim();
     let (client, upstream) = connect(upstream).await?;
     let gateway = everai_api::Gateway::new(client, limits.gateway.clone());
     let hosts = if limits.allowed_hosts.is_empty() {
@@ -254,25 +253,6 @@ fn spawn_expiry(
                 if let Err(e) = purged {
                     tracing::warn!(error = %e, "could not delete ended sessions");
                 }
-            }
-        }
-    });
-}
-
-/// Every 10 s, hands memory the allocator keeps but no longer uses back
-/// to the system. glibc's allocator keeps the high-water mark of a load
-/// spike (200 connections leave about twice the resident memory of light
-/// use); trimming brings it back once the load has passed.
-fn spawn_memory_trim() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    tokio::spawn(async {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
-        loop {
-            every.tick().await;
-            // SAFETY: malloc_trim takes no pointers and only releases free
-            // memory; it is safe to call at any time from any thread.
-            unsafe {
-                libc::malloc_trim(0);
             }
         }
     });
