@@ -113,4 +113,23 @@ proptest! {
         let resolved = url::Url::parse("https://console.example/").unwrap().join(&to).unwrap();
         prop_assert_eq!(resolved.host_str(), Some("console.example"));
     }
+
+    #[test]
+    fn exact_and_machine_times_read_as_the_formatter_writes_them(
+        // Years 1 to 9999, and some before year 0.
+        ms in prop_oneof![-62_135_596_800_000i64..253_402_300_799_999, -70_000_000_000_000i64..-62_135_596_800_000]
+    ) {
+        let t = everai_api::Timestamp::from_unix_nanos(i128::from(ms) * 1_000_000).unwrap();
+        let d = t.datetime();
+        let fields = (d.year(), u8::from(d.month()), d.day(), d.hour(), d.minute(), d.second(), d.millisecond());
+        let (y, mo, da, h, mi, s, milli) = fields;
+        prop_assert_eq!(
+            app::format::exact(t),
+            format!("{y:04}-{mo:02}-{da:02} {h:02}:{mi:02}:{s:02}.{milli:03} UTC")
+        );
+        prop_assert_eq!(
+            app::format::machine(t),
+            format!("{y:04}-{mo:02}-{da:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+        );
+    }
 }
