@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use everai_api::{Timestamp, Worker};
 use leptos::prelude::*;
 
@@ -23,8 +25,9 @@ use crate::{
 /// keystroke in the search box then costs a screenful of rows, not a page.
 #[component]
 pub fn WorkerTable(
-    /// The rows to show, in order (one page of them).
-    shown: Memo<Vec<Worker>>,
+    /// The rows to show, in order (one page of them), shared with the
+    /// page rather than copied for every row drawn.
+    shown: Memo<Vec<Arc<Worker>>>,
     /// The read they come from: its clock and what changed in it.
     snapshot: RwSignal<Snapshot>,
     /// The view the rows were chosen by; headings link to its variants.
@@ -328,7 +331,7 @@ fn fingerprint(w: &Worker) -> u64 {
 
 #[component]
 fn WorkerRow(
-    worker: Worker,
+    worker: Arc<Worker>,
     /// The clock of the read, for relative times.
     now_ms: Signal<i64>,
     selected: RwSignal<Vec<String>>,

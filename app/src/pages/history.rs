@@ -121,7 +121,12 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
     let paging = Memo::new(move |_| Paging::new(shown.with(Vec::len), query.with(|q| q.page)));
     let rows = Memo::new(move |_| {
         let p = paging.get();
-        shown.with(|s| s[p.start..p.end].to_vec())
+        shown.with(|s| {
+            s[p.start..p.end]
+                .iter()
+                .map(|w| std::sync::Arc::new(w.clone()))
+                .collect::<Vec<_>>()
+        })
     });
     let selected = RwSignal::new(Vec::new());
 

@@ -284,7 +284,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
             shown.with(|i| {
                 i[p.start..p.end]
                     .iter()
-                    .map(|&i| s.workers[i].clone())
+                    .map(|&i| std::sync::Arc::new(s.workers[i].clone()))
                     .collect()
             })
         })
