@@ -86,7 +86,9 @@ lines += [
     "",
     "With kept lists off the console still joins page reads that overlap into one platform call, "
     "so with many connections it can serve more pages than the platform serves lists. "
-    "With one connection nothing overlaps and every page costs a platform call: raw JSON "
+    "With one connection nothing overlaps and every page costs a platform call; raw JSON and page "
+    f"alternate in {env['ONE_SLICES']} slices of {env['ONE_SLICE_SECONDS']} s per round (this "
+    "machine's speed drifts within seconds) and each rate is its slices' total: raw JSON "
     f"{median(raw1):.0f} req/s, page {median(off1):.0f} req/s, ratio **{ratio_one:.2f}** "
     "(rounds: " + ", ".join(f"{o / r:.2f}" for o, r in zip(off1, raw1)) + ").",
     "",
