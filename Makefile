@@ -40,7 +40,7 @@ run: setup ## build and serve the console on http://127.0.0.1:3000 (LEPTOS_SITE_
 	cargo leptos serve
 
 run-release: setup ## the same, optimised (slower to build), static files precompressed
-	cargo leptos serve --release --precompress
+	cargo leptos serve --release --precompress --split
 
 watch: setup ## serve and rebuild on every change
 	cargo leptos watch
@@ -73,7 +73,7 @@ e2e-release: setup-test ## Playwright against the release build (what CI also ru
 	@scripts/port-free.sh $(E2E_SITE_ADDR)
 	@scripts/port-free.sh $(E2E_SIM_ADDR)
 	@rm -f end2end/test-results/.last-run.json
-	$(E2E) --release --precompress
+	$(E2E) --release --precompress --split
 	@scripts/e2e-ran.sh
 
 load: ## 200 connections for 60 s on a worker page of the release build (wrk); report in target/load/

@@ -1,4 +1,5 @@
-// Page weight: every /pkg/ file a worker page loads (found in its HTML),
+// Page weight: every /pkg/ file a worker page loads (named in its HTML or
+// imported by those scripts),
 // its size as built, brotli-compressed at the highest quality (what a
 // browser downloads when the file is served precompressed), and what the
 // console actually sent when asked with `Accept-Encoding: br`.
@@ -32,11 +33,22 @@ if (!pageUrl || !siteRoot) {
 const page = await fetch(pageUrl);
 if (!page.ok) throw new Error(`${pageUrl}: HTTP ${page.status}`);
 const html = await page.text();
+// The files the page names, and the scripts those import in turn (with
+// `--split`, the module that loads split-off wasm chunks on demand; the
+// chunks themselves are fetched only by the pages that call into them).
 const paths = [...new Set([...html.matchAll(/\/pkg\/[A-Za-z0-9_.\-]+/g)].map((m) => m[0]))].sort();
 if (!paths.some((p) => p.endsWith('.wasm'))) throw new Error('the page names no wasm file');
 const files = [];
-for (const path of paths) {
+for (let i = 0; i < paths.length; i++) {
+  const path = paths[i];
   const raw = readFileSync(`${siteRoot}${path}`);
+  if (path.endsWith('.js')) {
+    // Static (`from "./x.js"`) and dynamic (`import("./x.js")`) imports.
+    for (const m of raw.toString('utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["']\.\/([A-Za-z0-9_.\-]+\.js)["']/g)) {
+      const imported = `/pkg/${m[1]}`;
+      if (!paths.includes(imported)) paths.push(imported);
+    }
+  }
   const brotli = brotliCompressSync(raw, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
   }).length;
