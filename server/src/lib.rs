@@ -72,10 +72,7 @@ pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
         .route("/open", axum::routing::get(open::open_app))
         .route("/audit.csv", axum::routing::get(audit_csv::export))
         .leptos_routes_with_context(&state, routes, context.clone(), render)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        .fallback_service(static_files(state.clone(), context))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::identify,
@@ -104,6 +101,38 @@ pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(guard, guard::guard))
         .with_state(state)
+}
+
+/// The build's static files (`/pkg/…`, the favicon), precompressed twins
+/// first, and the 404 page for every other path.
+///
+/// The files are served here rather than by Leptos's file-and-error
+/// handler: that handler wraps a found file in a reactive owner whose parent
+/// is whatever owner is current on the worker thread, and applies the
+/// `ResponseOptions` it finds there — another request's, when a page with an
+/// error status has just rendered on that thread. A script or wasm file was
+/// then answered 400 and the page never hydrated.
+fn static_files(
+    state: AppState,
+    context: impl Fn() + Clone + Send + Sync + 'static,
+) -> tower_http::services::ServeDir<
+    impl tower::Service<
+        axum::extract::Request,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future = impl Send,
+    > + Clone,
+> {
+    use axum::handler::Handler;
+    let root = state.leptos_options.site_root.to_string();
+    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell)
+        .with_state(state);
+    tower_http::services::ServeDir::new(root)
+        .precompressed_br()
+        .precompressed_gzip()
+        // A POST to an unknown path is a 404 page too, not a bare 405.
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(not_found)
 }
 
 /// Reads the configuration, binds the address and serves until Ctrl-C or
