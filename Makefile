@@ -6,6 +6,11 @@ SHELL := bash
 # binaryen's wasm-opt from npm comes first: Debian's older one breaks release builds.
 CARGO_HOME ?= $(HOME)/.cargo
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(CARGO_HOME)/bin:$(PATH)
+
+# Every cargo-leptos build passes --split: the pages other than the worker
+# page are lazy routes, and their wasm loads only from split files (an
+# unsplit build's script imports a placeholder module and never hydrates).
+
 # cargo-leptos sets this for its builds; setting the same value for plain
 # cargo keeps the leptos crates from rebuilding between the two.
 export LEPTOS_OUTPUT_NAME := everai_console
@@ -23,7 +28,7 @@ E2E_SIM_ADDR ?= 127.0.0.1:3302
 E2E := LEPTOS_SITE_ADDR=$(E2E_SITE_ADDR) LEPTOS_RELOAD_PORT=3301 \
 	EVERAI_SIM_ADDR=$(E2E_SIM_ADDR) EVERAI_SIM_TOKEN=e2e-simulator \
 	CONSOLE_LIST_CACHE_MS=0 CONSOLE_BREAKER_PAUSE_SECS=5 CONSOLE_ACTIONS_PER_MINUTE=600 \
-	CONSOLE_DATABASE_URL=sqlite://$$(mktemp -d)/audit.sqlite3 cargo leptos end-to-end
+	CONSOLE_DATABASE_URL=sqlite://$$(mktemp -d)/audit.sqlite3 cargo leptos end-to-end --split
 
 .PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release load bench
 
@@ -37,13 +42,13 @@ setup-test: ## install the build and test tools that are missing
 	@scripts/setup.sh --test
 
 run: setup ## build and serve the console on http://127.0.0.1:3000 (LEPTOS_SITE_ADDR)
-	cargo leptos serve
+	cargo leptos serve --split
 
 run-release: setup ## the same, optimised (slower to build), static files precompressed
-	cargo leptos serve --release --precompress
+	cargo leptos serve --release --precompress --split
 
 watch: setup ## serve and rebuild on every change
-	cargo leptos watch
+	cargo leptos watch --split
 
 test: setup-test lint test-rust test-compat e2e ## formatting, clippy, Rust tests, reference-client test, Playwright
 

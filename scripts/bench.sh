@@ -49,7 +49,7 @@ scripts/setup.sh --test
 scripts/setup.sh --load
 for addr in "$SIM" "$OFF" "$ON"; do scripts/port-free.sh "$addr"; done
 echo "bench: building the release console and simulator"
-{ cargo leptos build --release --precompress && cargo build --release -p everai-sim; } >"$OUT/build.log" 2>&1 ||
+{ cargo leptos build --release --precompress --split && cargo build --release -p everai-sim; } >"$OUT/build.log" 2>&1 ||
   { tail -30 "$OUT/build.log"; exit 1; }
 
 work=$(mktemp -d)

@@ -31,7 +31,7 @@ scripts/setup.sh --load
 scripts/port-free.sh "$SITE"
 scripts/port-free.sh "$SIM"
 echo "load: building the release console and simulator"
-{ cargo leptos build --release --precompress && cargo build --release -p everai-sim; } >"$OUT/build.log" 2>&1 ||
+{ cargo leptos build --release --precompress --split && cargo build --release -p everai-sim; } >"$OUT/build.log" 2>&1 ||
   { tail -30 "$OUT/build.log"; exit 1; }
 
 work=$(mktemp -d)

@@ -30,8 +30,9 @@ pub mod transport;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
+    lazy_route,
 };
 
 use crate::pages::{
@@ -81,13 +82,17 @@ pub fn App() -> impl IntoView {
         <Router>
             <components::header::Header />
             <main class="main">
+                // Every page but the worker page is lazy: with `cargo leptos
+                // --split` (release builds) its code is a separate wasm file
+                // the browser fetches when it first shows that page, so the
+                // worker page does not download them.
                 // In-order streaming: each page arrives as finished HTML, in
                 // document order, so it is complete without JavaScript (the
                 // default out-of-order mode patches data in with scripts).
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::InOrder />
-                    <Route path=StaticSegment("audit") view=AuditLogPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("") view={Lazy::<Home>::new()} ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view={Lazy::<Login>::new()} ssr=SsrMode::InOrder />
                     // Async: the whole page waits for the data, so an unknown
                     // app is a real 404 and the table arrives complete.
                     <Route
@@ -109,7 +114,7 @@ pub fn App() -> impl IntoView {
                             ParamSegment("app"),
                             StaticSegment("history"),
                         )
-                        view=HistoryPage
+                        view={Lazy::<History>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>
@@ -117,3 +122,26 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+/// The routes split out of the main wasm file (see [`App`]). Each view is
+/// just its page component; the pages load their own data.
+macro_rules! lazy_page {
+    ($route:ident, $page:ident) => {
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    };
+}
+lazy_page!(Home, HomePage);
+lazy_page!(Audit, AuditLogPage);
+lazy_page!(Login, LoginPage);
+lazy_page!(History, HistoryPage);

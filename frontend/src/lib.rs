@@ -8,5 +8,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy routes (pages split into their own wasm files) need the lazy
+    // variant: it loads the page's code before hydrating it.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -1,6 +1,10 @@
 //! The console's HTTP server: configuration, routes and start-up, kept out of
 //! `main.rs` so that tests build the very same router.
 
+// The lazy routes' views (see `app::App`) are laid out here, in the
+// server's render of the app; they nest deeper than the default 128.
+#![recursion_limit = "256"]
+
 pub mod audit_csv;
 pub mod auth;
 pub mod config;
