@@ -36,6 +36,39 @@ impl PartialEq for Workers {
     }
 }
 
+impl Workers {
+    /// The worker at `index` (which must be in range), as a handle on
+    /// this list rather than a copy.
+    pub fn at(&self, index: usize) -> WorkerRef {
+        assert!(index < self.len(), "worker {index} of {}", self.len());
+        WorkerRef {
+            list: self.clone(),
+            index,
+        }
+    }
+}
+
+/// One worker of a shared list: what a table row holds. Cloning it or
+/// dropping it touches a reference count, not the worker's text.
+#[derive(Clone, Debug)]
+pub struct WorkerRef {
+    list: Workers,
+    index: usize,
+}
+
+impl Deref for WorkerRef {
+    type Target = Worker;
+    fn deref(&self) -> &Worker {
+        &self.list[self.index]
+    }
+}
+
+impl PartialEq for WorkerRef {
+    fn eq(&self, other: &Self) -> bool {
+        (Arc::ptr_eq(&self.list.0, &other.list.0) && self.index == other.index) || **self == **other
+    }
+}
+
 impl From<Vec<Worker>> for Workers {
     fn from(workers: Vec<Worker>) -> Self {
         Workers(Arc::new(WorkerList {

@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use everai_api::{Timestamp, Worker};
 use leptos::prelude::*;
 
@@ -12,6 +10,7 @@ use crate::{
     filters::{SortKey, WorkerQuery, with_query},
     format,
     pages::workers::Snapshot,
+    transport::WorkerRef,
 };
 
 /// The workers as a table, times relative to the read they came from
@@ -27,7 +26,7 @@ use crate::{
 pub fn WorkerTable(
     /// The rows to show, in order (one page of them), shared with the
     /// page rather than copied for every row drawn.
-    shown: Memo<Vec<Arc<Worker>>>,
+    shown: Memo<Vec<WorkerRef>>,
     /// The read they come from: its clock and what changed in it.
     snapshot: RwSignal<Snapshot>,
     /// The view the rows were chosen by; headings link to its variants.
@@ -331,7 +330,7 @@ fn fingerprint(w: &Worker) -> u64 {
 
 #[component]
 fn WorkerRow(
-    worker: Arc<Worker>,
+    worker: WorkerRef,
     /// The clock of the read, for relative times.
     now_ms: Signal<i64>,
     selected: RwSignal<Vec<String>>,

@@ -117,16 +117,13 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
         new_ids: BTreeSet::new(),
         changed_ids: BTreeSet::new(),
     });
-    let shown = Memo::new(move |_| query.with(|q| snapshot.with(|s| q.apply(&s.workers))));
-    let paging = Memo::new(move |_| Paging::new(shown.with(Vec::len), query.with(|q| q.page)));
+    let shown = Memo::new(move |_| {
+        query.with(|q| snapshot.with(|s| crate::transport::Workers::from(q.apply(&s.workers))))
+    });
+    let paging = Memo::new(move |_| Paging::new(shown.with(|s| s.len()), query.with(|q| q.page)));
     let rows = Memo::new(move |_| {
         let p = paging.get();
-        shown.with(|s| {
-            s[p.start..p.end]
-                .iter()
-                .map(|w| std::sync::Arc::new(w.clone()))
-                .collect::<Vec<_>>()
-        })
+        shown.with(|s| (p.start..p.end).map(|i| s.at(i)).collect::<Vec<_>>())
     });
     let selected = RwSignal::new(Vec::new());
 
@@ -165,7 +162,7 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
                 view! {
                     <FilterBar query=query.get() path=path.get() />
                     <p class="showing muted" data-testid="showing">
-                        {move || format!("Showing {} of {ended_count} ended workers", shown.with(Vec::len))}
+                        {move || format!("Showing {} of {ended_count} ended workers", shown.with(|s| s.len()))}
                     </p>
                     <WorkerTable
                         shown=rows

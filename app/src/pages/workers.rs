@@ -280,14 +280,8 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
     let paging = Memo::new(move |_| Paging::new(shown.with(Vec::len), query.with(|q| q.page)));
     let rows = Memo::new(move |_| {
         let p = paging.get();
-        snapshot.with(|s| {
-            shown.with(|i| {
-                i[p.start..p.end]
-                    .iter()
-                    .map(|&i| std::sync::Arc::new(s.workers[i].clone()))
-                    .collect()
-            })
-        })
+        snapshot
+            .with(|s| shown.with(|i| i[p.start..p.end].iter().map(|&i| s.workers.at(i)).collect()))
     });
     let empty = Memo::new(move |_| snapshot.with(|s| s.workers.is_empty()));
     // Counted once per read, not again for every keystroke.
