@@ -355,14 +355,22 @@ fn parse_count(s: &str) -> Option<u64> {
 
 /// A quantity that may be fractional (CPUs).
 fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let (value, text) = match RawScalar::deserialize(d)? {
+    let ok = |f: &f64| f.is_finite() && *f >= 0.0;
+    // The text for the message is written only when there is one to give.
+    let text = match RawScalar::deserialize(d)? {
         RawScalar::Null => return Ok(0.0),
-        RawScalar::Number(n) => (n.as_f64(), Cow::Owned(n.to_string())),
-        RawScalar::Text(s) => (s.trim().parse::<f64>().ok(), s),
+        RawScalar::Number(n) => match n.as_f64().filter(ok) {
+            Some(f) => return Ok(f),
+            None => Cow::Owned(n.to_string()),
+        },
+        RawScalar::Text(s) => match s.trim().parse::<f64>().ok().filter(ok) {
+            Some(f) => return Ok(f),
+            None => s,
+        },
     };
-    value
-        .filter(|f| f.is_finite() && *f >= 0.0)
-        .ok_or_else(|| de::Error::custom(format!("expected a quantity, found {text:?}")))
+    Err(de::Error::custom(format!(
+        "expected a quantity, found {text:?}"
+    )))
 }
 
 /// Text; null is empty, and a number is kept as its digits.
@@ -668,6 +676,26 @@ mod tests {
             assert!(serde_json::from_str::<Worker>(bad).is_err(), "{bad}");
         }
         assert!(serde_json::from_str::<WorkerList>(r#"{"workers":{}}"#).is_err());
+    }
+
+    #[test]
+    fn cpus_are_read_from_numbers_text_or_null_and_bad_ones_are_named() {
+        for (raw, cpus) in [("2", 2.0), ("0.5", 0.5), (r#"" 1.5 ""#, 1.5), ("null", 0.0)] {
+            let w: Worker = serde_json::from_str(&format!(r#"{{"CPUs":{raw}}}"#)).unwrap();
+            assert_eq!(w.cpus, cpus, "{raw}");
+        }
+        for (raw, named) in [
+            ("-2", "\"-2\""),
+            (r#""lots""#, "\"lots\""),
+            (r#""-0.5""#, "\"-0.5\""),
+        ] {
+            let e = serde_json::from_str::<Worker>(&format!(r#"{{"CPUs":{raw}}}"#)).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains(&format!("expected a quantity, found {named}")),
+                "{e}"
+            );
+        }
     }
 
     #[test]
