@@ -94,7 +94,7 @@ pub async fn list_workers(
     Ok(WorkerPage {
         scale_denied,
         max_workers: list.max_workers,
-        workers: Workers::new(list),
+        workers: Workers::new(list).write_ahead(),
         fetched_at_ms,
         action_key: crate::action_log::ActionLog::new_key(),
         max_scale_step: state.max_scale_step,
