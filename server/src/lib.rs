@@ -104,6 +104,8 @@ pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(axum::middleware::from_fn_with_state(guard, guard::guard))
+        // Outermost: every step of every request starts with no owner.
+        .layer(axum::middleware::from_fn(ops::own_owner))
         .with_state(state)
 }
 

@@ -80,6 +80,26 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
+/// Runs the request with no reactive owner current on the thread at each
+/// step, so that the owner Leptos makes for the request starts a tree of its
+/// own. Leptos parents a new owner to whatever owner is current on the
+/// worker thread, and one left there by another request's render made the
+/// two requests' trees one: a file was answered with the other page's
+/// status, and a request walking its contexts while the other's owners
+/// were being dropped deadlocked a worker thread (seen in a bench run: one
+/// of two worker threads stuck in `OwnerInner` cleanup under
+/// `use_context`, the process unable to exit).
+pub async fn own_owner(request: Request, next: Next) -> Response {
+    let mut response = std::pin::pin!(next.run(request));
+    std::future::poll_fn(move |cx| {
+        if let Some(stale) = leptos::prelude::Owner::current() {
+            stale.unset();
+        }
+        response.as_mut().poll(cx)
+    })
+    .await
+}
+
 /// Headers on every response: no framing by other sites, no MIME sniffing,
 /// no full URLs (with filters) leaking to other sites in `Referer`, and
 /// nothing with data kept in caches (only the build's static files may be).

@@ -107,3 +107,46 @@ async fn files_keep_their_200_while_error_pages_render_beside_them() {
         &wrong[..wrong.len().min(5)]
     );
 }
+
+/// A request handled on a thread where another render left its owner
+/// current must not become part of that owner's tree.
+#[test]
+fn a_request_does_not_inherit_an_owner_left_on_the_thread() {
+    use leptos::prelude::Owner;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let seen = |wrapped: bool| {
+        let router = axum::Router::new().route(
+            "/who",
+            axum::routing::get(|| async {
+                if Owner::current().is_some() {
+                    "owned"
+                } else {
+                    "own"
+                }
+            }),
+        );
+        let router = if wrapped {
+            router.layer(axum::middleware::from_fn(server::ops::own_owner))
+        } else {
+            router
+        };
+        let stale = Owner::new();
+        stale.set();
+        let body = runtime.block_on(async {
+            let res = router
+                .oneshot(Request::get("/who").body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            res.into_body().collect().await.unwrap().to_bytes()
+        });
+        drop(stale);
+        String::from_utf8(body.to_vec()).unwrap()
+    };
+    // The stand-in for Leptos's bug is real without the layer…
+    assert_eq!(seen(false), "owned");
+    // …and gone with it.
+    assert_eq!(seen(true), "own");
+}
