@@ -52,6 +52,16 @@ impl Workers {
         }
         self
     }
+
+    /// The worker at `index` (which must be in range), as a handle on
+    /// this list rather than a copy.
+    pub fn at(&self, index: usize) -> WorkerRef {
+        assert!(index < self.len(), "worker {index} of {}", self.len());
+        WorkerRef {
+            list: self.clone(),
+            index,
+        }
+    }
 }
 
 impl Deref for Workers {
@@ -64,18 +74,6 @@ impl Deref for Workers {
 impl PartialEq for Workers {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.list, &other.list) || self[..] == other[..]
-    }
-}
-
-impl Workers {
-    /// The worker at `index` (which must be in range), as a handle on
-    /// this list rather than a copy.
-    pub fn at(&self, index: usize) -> WorkerRef {
-        assert!(index < self.len(), "worker {index} of {}", self.len());
-        WorkerRef {
-            list: self.clone(),
-            index,
-        }
     }
 }
 

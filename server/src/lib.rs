@@ -113,11 +113,12 @@ pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
 /// first, and the 404 page for every other path.
 ///
 /// The files are served here rather than by Leptos's file-and-error
-/// handler: that handler wraps a found file in a reactive owner whose parent
-/// is whatever owner is current on the worker thread, and applies the
-/// `ResponseOptions` it finds there — another request's, when a page with an
-/// error status has just rendered on that thread. A script or wasm file was
-/// then answered 400 and the page never hydrated.
+/// handler: that handler wraps a found file in a reactive owner, runs the
+/// page context for it and applies the `ResponseOptions` it finds — which,
+/// with an owner left on the thread by another request, were that request's
+/// (a script answered 400 after an error page, and the page never
+/// hydrated). [`ops::own_owner`] removes such leftovers for every request;
+/// files simply never enter the reactive system at all.
 fn static_files(
     state: AppState,
     context: impl Fn() + Clone + Send + Sync + 'static,
