@@ -25,6 +25,7 @@ pub mod recent;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod sync_view;
 pub mod transport;
 
 use leptos::prelude::*;
@@ -39,6 +40,7 @@ use crate::pages::{
     audit::AuditLogPage, history::HistoryPage, home::HomePage, login::LoginPage,
     not_found::NotFound, workers::WorkersPage,
 };
+use crate::sync_view::IntoSyncAny;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -136,7 +138,8 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
-                view! { <$page /> }.into_any()
+                // Its code is loaded by now: hydrated in one step.
+                view! { <$page /> }.into_sync_any()
             }
         }
     };

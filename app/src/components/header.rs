@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::sync_view::SyncHydrate;
+
 use crate::server_fns::status::{UpstreamKind, get_console_status};
 
 /// The bar across the top of every page. When the console runs against its
@@ -11,7 +13,7 @@ pub fn Header() -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let status = Resource::new(|| (), |_| get_console_status());
-    view! {
+    SyncHydrate(view! {
         <header class="topbar" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"E"</span>
@@ -57,5 +59,5 @@ pub fn Header() -> impl IntoView {
                 })}
             </Suspense>
         </header>
-    }
+    })
 }

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::sync_view::IntoSyncAny;
+
 use crate::filters::{Paging, WorkerQuery, with_query};
 
 /// "Rows 101–200 of 1,040", with links to the previous and next page that
@@ -26,12 +28,12 @@ pub fn Pager(paging: Memo<Paging>, query: WorkerQuery, path: String) -> impl Int
                         )}
                     </span>
                     {match prev {
-                        Some(href) => view! { <a class="button button-small" href=href rel="prev">"← Previous"</a> }.into_any(),
-                        None => view! { <span class="button button-small" aria-disabled="true">"← Previous"</span> }.into_any(),
+                        Some(href) => view! { <a class="button button-small" href=href rel="prev">"← Previous"</a> }.into_sync_any(),
+                        None => view! { <span class="button button-small" aria-disabled="true">"← Previous"</span> }.into_sync_any(),
                     }}
                     {match next {
-                        Some(href) => view! { <a class="button button-small" href=href rel="next">"Next →"</a> }.into_any(),
-                        None => view! { <span class="button button-small" aria-disabled="true">"Next →"</span> }.into_any(),
+                        Some(href) => view! { <a class="button button-small" href=href rel="next">"Next →"</a> }.into_sync_any(),
+                        None => view! { <span class="button button-small" aria-disabled="true">"Next →"</span> }.into_sync_any(),
                     }}
                 </nav>
             }

@@ -6,6 +6,8 @@
 use everai_api::{Timestamp, Worker};
 use leptos::prelude::*;
 
+use crate::sync_view::IntoSyncAny;
+
 use crate::{
     actions::{
         ActionOutcome, ScaleIntent, ScaleResult, check_scale_up, longest_idle_free, pick_by_ids,
@@ -135,7 +137,7 @@ pub fn ConfirmPanel(
                 <a class="button" href=cancel.clone()>"Back to the workers"</a>
             </section>
         }
-        .into_any()
+        .into_sync_any()
     };
     if let Some(reason) = denied {
         return problem(format!("You may not scale apps here: {reason}"));
@@ -194,7 +196,7 @@ pub fn ConfirmPanel(
                         </form>
                     </section>
                 }
-                .into_any()
+                .into_sync_any()
             }
         },
         ScaleIntent::DownCount { .. } | ScaleIntent::DownWorkers { .. } => {
@@ -289,7 +291,7 @@ pub fn ConfirmPanel(
                     </form>
                 </section>
             }
-            .into_any()
+            .into_sync_any()
         }
     }
 }
@@ -303,7 +305,7 @@ pub fn ActionBanner(shown: ActionShown) -> impl IntoView {
                 "The outcome of this action is no longer known here (it is over an hour old, or the console restarted). The table shows the app as it is now."
             </div>
         }
-        .into_any(),
+        .into_sync_any(),
         ActionShown::Outcome(outcome) => {
             let class = match outcome.result {
                 ScaleResult::Added { .. } | ScaleResult::Removed => "banner banner-ok",
@@ -317,7 +319,7 @@ pub fn ActionBanner(shown: ActionShown) -> impl IntoView {
                     <span class="banner-advice">{when}</span>
                 </div>
             }
-            .into_any()
+            .into_sync_any()
         }
     }
 }

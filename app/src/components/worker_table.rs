@@ -1,6 +1,8 @@
 use everai_api::{Timestamp, Worker};
 use leptos::prelude::*;
 
+use crate::sync_view::IntoSyncAny;
+
 use crate::{
     actions::removable,
     components::{
@@ -356,8 +358,8 @@ fn WorkerRow(
                 </time>
             </td>
         }
-        .into_any(),
-        None => view! { <td class="muted">"—"</td> }.into_any(),
+        .into_sync_any(),
+        None => view! { <td class="muted">"—"</td> }.into_sync_any(),
     };
     let select = (!read_only && removable(&worker)).then(|| {
         let id = worker.id.clone();

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::sync_view::IntoSyncAny;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -41,8 +43,8 @@ pub fn AuditLogPage() -> impl IntoView {
             }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(page) => view! { <AuditTable page /> }.into_any(),
-                        Err(error) => view! { <ErrorBanner error /> }.into_any(),
+                        Ok(page) => view! { <AuditTable page /> }.into_sync_any(),
+                        Err(error) => view! { <ErrorBanner error /> }.into_sync_any(),
                     }
                 })}
             </Transition>
@@ -120,7 +122,7 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
                 "No scale action matches these filters."
             </p>
         }
-        .into_any();
+        .into_sync_any();
     }
     let count = page.records.len();
     let summary = if page.limited {
@@ -160,7 +162,7 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
             </table>
         </div>
     }
-    .into_any()
+    .into_sync_any()
 }
 
 #[component]

@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 
 use everai_api::{Timestamp, WorkerStatus};
 use leptos::prelude::*;
+
+use crate::sync_view::IntoSyncAny;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
@@ -81,8 +83,8 @@ pub fn HistoryPage() -> impl IntoView {
             <Transition fallback=|| view! { <HistorySkeleton /> }>
                 {move || Suspend::new(async move {
                     match history.await {
-                        Ok(page) => view! { <HistoryView page days=days.get_untracked().0 /> }.into_any(),
-                        Err(error) => view! { <ErrorBanner error /> }.into_any(),
+                        Ok(page) => view! { <HistoryView page days=days.get_untracked().0 /> }.into_sync_any(),
+                        Err(error) => view! { <ErrorBanner error /> }.into_sync_any(),
                     }
                 })}
             </Transition>
@@ -157,7 +159,7 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
                             "No worker ended in this window."
                         </p>
                     }
-                        .into_any();
+                        .into_sync_any();
                 }
                 view! {
                     <FilterBar query=query.get() path=path.get() />
@@ -175,7 +177,7 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
                     />
                     <Pager paging query=query.get() path=path.get() />
                 }
-                    .into_any()
+                    .into_sync_any()
             }}
         </section>
     }
@@ -189,7 +191,7 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
     const AXIS: f64 = 22.0;
     let n = timeline.bars.len();
     if n == 0 {
-        return view! { <p class="empty">"No workers in this window."</p> }.into_any();
+        return view! { <p class="empty">"No workers in this window."</p> }.into_sync_any();
     }
     let row = (480.0 / n as f64).clamp(2.0, 12.0);
     let height = AXIS + row * n as f64 + 4.0;
@@ -314,7 +316,7 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
             "scale action (from the audit log)"
         </p>
     }
-    .into_any()
+    .into_sync_any()
 }
 
 fn stamp(ms: i64) -> String {
@@ -326,7 +328,7 @@ fn stamp(ms: i64) -> String {
 #[component]
 fn ColdStartTable(starts: Vec<crate::history::ColdStarts>) -> impl IntoView {
     if starts.is_empty() {
-        return view! { <p class="empty">"No worker launched in this window."</p> }.into_any();
+        return view! { <p class="empty">"No worker launched in this window."</p> }.into_sync_any();
     }
     let mut edges: Vec<String> = Vec::new();
     let mut lo = 0;
@@ -385,7 +387,7 @@ fn ColdStartTable(starts: Vec<crate::history::ColdStarts>) -> impl IntoView {
             </table>
         </div>
     }
-    .into_any()
+    .into_sync_any()
 }
 
 #[component]

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::sync_view::IntoSyncAny;
 use leptos_meta::Title;
 
 use everai_api::{AppStatus, AppSummary};
@@ -37,8 +39,8 @@ pub fn HomePage() -> impl IntoView {
                 <Transition fallback=|| view! { <AppsSkeleton /> }>
                     {move || Suspend::new(async move {
                         match apps.await {
-                            Ok(apps) => view! { <AppTable apps /> }.into_any(),
-                            Err(error) => view! { <ErrorBanner error /> }.into_any(),
+                            Ok(apps) => view! { <AppTable apps /> }.into_sync_any(),
+                            Err(error) => view! { <ErrorBanner error /> }.into_sync_any(),
                         }
                     })}
                 </Transition>
@@ -77,10 +79,10 @@ pub fn HomePage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="muted">"Checking the console…"</p> }>
                     {move || Suspend::new(async move {
                         match status.await {
-                            Ok(status) => view! { <StatusList status /> }.into_any(),
+                            Ok(status) => view! { <StatusList status /> }.into_sync_any(),
                             Err(err) => view! {
                                 <p class="banner banner-error" role="alert">{err.to_string()}</p>
-                            }.into_any(),
+                            }.into_sync_any(),
                         }
                     })}
                 </Transition>
@@ -143,7 +145,7 @@ fn AppTable(apps: Vec<AppSummary>) -> impl IntoView {
         return view! {
             <p class="muted" data-testid="no-apps">"The console's token sees no apps."</p>
         }
-        .into_any();
+        .into_sync_any();
     }
     let rows = apps
         .into_iter()
@@ -185,7 +187,7 @@ fn AppTable(apps: Vec<AppSummary>) -> impl IntoView {
             </table>
         </div>
     }
-    .into_any()
+    .into_sync_any()
 }
 
 /// The apps this browser opened lately (from its local storage, so only

@@ -2,6 +2,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use everai_api::{DetailStatus, Worker, WorkerStatus};
 use leptos::prelude::*;
+
+use crate::sync_view::{IntoSyncAny, SyncHydrate};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
@@ -36,7 +38,7 @@ pub fn WorkersPage() -> impl IntoView {
         |(namespace, app, action)| list_workers(namespace, app, false, 2, action),
     );
 
-    view! {
+    SyncHydrate(view! {
         <Title text=app_title("") />
         <section class="page workers-page">
             <AppViewHeader current=AppView::Live />
@@ -44,14 +46,14 @@ pub fn WorkersPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match workers.await {
                         Ok(page) => {
-                            view! { <WorkerList page namespace=namespace() app=app() /> }.into_any()
+                            view! { <WorkerList page namespace=namespace() app=app() /> }.into_sync_any()
                         }
-                        Err(error) => view! { <ErrorBanner error /> }.into_any(),
+                        Err(error) => view! { <ErrorBanner error /> }.into_sync_any(),
                     }
                 })}
             </Transition>
         </section>
-    }
+    })
 }
 
 /// How often the live view reads the workers again.
@@ -334,7 +336,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                         "This app has no live workers. Scale it up to start some."
                     </p>
                 }
-                    .into_any();
+                    .into_sync_any();
             }
             view! {
                 {move || view! { <FilterBar query=url_query.get() path=path.get() on_search /> }}
@@ -383,10 +385,10 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                     {move || view! { <Pager paging query=query.get() path=path.get() /> }}
                 </Show>
             }
-                .into_any()
+                .into_sync_any()
         }}
     }
-    .into_any()
+    .into_sync_any()
 }
 
 /// The state of live updates, shared by the status line and the timer.
