@@ -18,6 +18,7 @@ pub mod error;
 pub mod filters;
 pub mod format;
 pub mod history;
+pub mod json;
 #[cfg(feature = "ssr")]
 pub mod limits;
 pub mod pages;

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::sync_view::IntoSyncAny;
 use leptos_router::{
     hooks::{use_params_map, use_query_map},
     params::ParamsMap,
@@ -69,4 +71,5 @@ pub fn AppViewHeader(current: AppView) -> impl IntoView {
             <CopyLink href=canonical />
         </nav>
     }
+    .into_sync_any()
 }

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::sync_view::IntoSyncAny;
+
 /// The canonical link to the view: a plain link (to copy or open without
 /// JavaScript) and, once hydrated, a button that copies the full URL.
 #[component]
@@ -45,4 +47,5 @@ pub fn CopyLink(
             </span>
         </span>
     }
+    .into_sync_any()
 }

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::sync_view::IntoSyncAny;
+
 use crate::error::ConsoleError;
 
 /// What failed and what to do, in one box. During server rendering it also
@@ -32,6 +34,7 @@ pub fn ErrorBanner(error: ConsoleError) -> impl IntoView {
                 })}
         </div>
     }
+    .into_sync_any()
 }
 
 /// The id of the request that rendered this page, for banners that came

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::json;
+
 use crate::sync_view::SyncHydrate;
 
 use crate::server_fns::status::{UpstreamKind, get_console_status};
@@ -12,7 +14,7 @@ pub fn Header() -> impl IntoView {
     // for this marker before they click, so a click is never lost.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let status = Resource::new(|| (), |_| get_console_status());
+    let status = json::resource(|| (), |_| get_console_status());
     SyncHydrate(view! {
         <header class="topbar" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <a class="brand" href="/">

@@ -10,6 +10,7 @@ use crate::filters::{Paging, WorkerQuery, with_query};
 #[component]
 pub fn Pager(paging: Memo<Paging>, query: WorkerQuery, path: String) -> impl IntoView {
     move || {
+        {
         let p = paging.get();
         (p.pages > 1).then(|| {
             let link = |page: usize| with_query(&path, &query.on_page(page).to_query_string());
@@ -38,5 +39,7 @@ pub fn Pager(paging: Memo<Paging>, query: WorkerQuery, path: String) -> impl Int
                 </nav>
             }
         })
+    }
+    .into_sync_any()
     }
 }

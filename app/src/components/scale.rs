@@ -107,6 +107,7 @@ pub fn ScalePanel(
             </form>
         </section>
     }
+    .into_sync_any()
 }
 
 /// The confirmation of the action in the URL: what exactly will happen,

@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+use crate::sync_view::IntoSyncAny;
+
 /// A grey bar the height of a line of text; `class` picks its width.
 #[component]
 fn Bar(#[prop(default = "sk-m")] class: &'static str) -> impl IntoView {
@@ -44,6 +46,7 @@ pub fn SkeletonTable(
             </table>
         </div>
     }
+    .into_sync_any()
 }
 
 /// The live view while the workers load: summary, live line, scale
@@ -88,6 +91,7 @@ pub fn WorkersSkeleton() -> impl IntoView {
             <SkeletonTable rows=8 cols=10 />
         </div>
     }
+    .into_sync_any()
 }
 
 /// The history view while it loads: summary line, chart, two tables.

@@ -204,6 +204,7 @@ pub fn WorkerTable(
             </table>
         </div>
     }
+    .into_sync_any()
 }
 
 /// Which rows of the page the browser draws: `start..end`, unclamped (the

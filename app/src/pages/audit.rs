@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::json;
+
 use crate::sync_view::IntoSyncAny;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -21,7 +23,7 @@ pub fn AuditLogPage() -> impl IntoView {
         let map = query_map.read();
         AuditQuery::parse((&*map).into_iter().map(|(k, v)| (k.as_ref(), v)))
     });
-    let page = Resource::new(
+    let page = json::resource(
         move || query.get(),
         |q| list_audit(q.app, q.actor, q.outcome, q.from, q.to),
     );

@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 use everai_api::{Timestamp, WorkerStatus};
 use leptos::prelude::*;
 
+use crate::json;
+
 use crate::sync_view::IntoSyncAny;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -36,7 +38,7 @@ pub fn HistoryPage() -> impl IntoView {
     let namespace = move || params.read().get("ns").unwrap_or_default();
     let app = move || params.read().get("app").unwrap_or_default();
     let days = Memo::new(move |_| parse_days(query_map.read().get("days").as_deref()));
-    let history = Resource::new(
+    let history = json::resource(
         move || (namespace(), app(), days.get().0),
         |(namespace, app, days)| list_workers(namespace, app, true, days, None),
     );

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use crate::json;
+
 use crate::sync_view::IntoSyncAny;
 use leptos_meta::Title;
 
@@ -20,8 +22,8 @@ use crate::{
 pub fn HomePage() -> impl IntoView {
     // Bumped by "Check again"; the status resource refetches when it changes.
     let checks = RwSignal::new(0u32);
-    let status = Resource::new(move || checks.get(), |_| get_console_status());
-    let apps = Resource::new(|| (), |_| list_apps());
+    let status = json::resource(move || checks.get(), |_| get_console_status());
+    let apps = json::resource(|| (), |_| list_apps());
 
     view! {
         <Title text="" />

@@ -3,6 +3,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use everai_api::{DetailStatus, Worker, WorkerStatus};
 use leptos::prelude::*;
 
+use crate::json;
+
 use crate::sync_view::{IntoSyncAny, SyncHydrate};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -33,7 +35,7 @@ pub fn WorkersPage() -> impl IntoView {
     let query = use_query_map();
     // The outcome of a scale action comes with the list it changed.
     let action = move || query.read().get("action");
-    let workers = Resource::new(
+    let workers = json::resource(
         move || (namespace(), app(), action()),
         |(namespace, app, action)| list_workers(namespace, app, false, 2, action),
     );
@@ -530,6 +532,7 @@ fn LiveStatus(live: LiveRefresh) -> impl IntoView {
             }}
         </div>
     }
+    .into_sync_any()
 }
 
 /// How many workers have each value of `key`, most common first.
@@ -606,6 +609,7 @@ fn Summary(
             </ul>
         </div>
     }
+    .into_sync_any()
 }
 
 /// The filters as a GET form: it works the same with JavaScript off, and the
@@ -714,6 +718,7 @@ pub fn FilterBar(
             <a class="clear" href=clear_href>"Clear"</a>
         </form>
     }
+    .into_sync_any()
 }
 
 #[cfg(test)]
