@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 
-use crate::sync_view::IntoSyncAny;
 use leptos_router::{
     hooks::{use_params_map, use_query_map},
     params::ParamsMap,
@@ -9,6 +8,7 @@ use leptos_router::{
 use crate::{
     components::copy_link::CopyLink,
     filters::{WorkerQuery, history_path, with_query, workers_path},
+    sync_view::IntoSyncAny,
 };
 
 /// The title of an app's view, e.g. `History · image-resize · default`,

@@ -1,8 +1,7 @@
 use leptos::prelude::*;
 
-use crate::sync_view::IntoSyncAny;
-
 use crate::error::ConsoleError;
+use crate::sync_view::IntoSyncAny;
 
 /// What failed and what to do, in one box. During server rendering it also
 /// sets the page's HTTP status.

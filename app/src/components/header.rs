@@ -1,10 +1,8 @@
 use leptos::prelude::*;
 
 use crate::json;
-
-use crate::sync_view::SyncHydrate;
-
 use crate::server_fns::status::{UpstreamKind, get_console_status};
+use crate::sync_view::SyncHydrate;
 
 /// The bar across the top of every page. When the console runs against its
 /// built-in simulator, it says so on every page: nothing there is real.

@@ -1,8 +1,7 @@
 use leptos::prelude::*;
 
-use crate::sync_view::IntoSyncAny;
-
 use crate::filters::{Paging, WorkerQuery, with_query};
+use crate::sync_view::IntoSyncAny;
 
 /// "Rows 101–200 of 1,040", with links to the previous and next page that
 /// keep the filters and sort (plain links: they work without JavaScript and

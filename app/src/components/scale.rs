@@ -6,8 +6,6 @@
 use everai_api::{Timestamp, Worker};
 use leptos::prelude::*;
 
-use crate::sync_view::IntoSyncAny;
-
 use crate::{
     actions::{
         ActionOutcome, ScaleIntent, ScaleResult, check_scale_up, longest_idle_free, pick_by_ids,
@@ -17,6 +15,7 @@ use crate::{
     filters::{WorkerQuery, with_query},
     format,
     server_fns::workers::ActionShown,
+    sync_view::IntoSyncAny,
 };
 
 /// The current view's filters as hidden fields, so that a form returns to

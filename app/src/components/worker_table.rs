@@ -1,8 +1,6 @@
 use everai_api::{Timestamp, Worker};
 use leptos::prelude::*;
 
-use crate::sync_view::IntoSyncAny;
-
 use crate::{
     actions::removable,
     components::{
@@ -12,6 +10,7 @@ use crate::{
     filters::{SortKey, WorkerQuery, with_query},
     format,
     pages::workers::Snapshot,
+    sync_view::IntoSyncAny,
     transport::WorkerRef,
 };
 

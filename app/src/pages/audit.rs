@@ -1,8 +1,5 @@
 use leptos::prelude::*;
 
-use crate::json;
-
-use crate::sync_view::IntoSyncAny;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -10,8 +7,9 @@ use crate::{
     audit::{AuditQuery, AuditRecord, OUTCOMES, PAGE_LIMIT},
     components::{error_banner::ErrorBanner, skeleton::SkeletonTable},
     filters::{with_query, workers_path},
-    format,
+    format, json,
     server_fns::audit::{AuditPage, list_audit},
+    sync_view::IntoSyncAny,
 };
 
 /// `/audit`: every scale attempt, who made it and what came of it; the

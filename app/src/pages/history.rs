@@ -6,9 +6,6 @@ use std::collections::BTreeSet;
 use everai_api::{Timestamp, WorkerStatus};
 use leptos::prelude::*;
 
-use crate::json;
-
-use crate::sync_view::IntoSyncAny;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
@@ -24,8 +21,10 @@ use crate::{
     filters::{Paging, WorkerQuery, history_path, with_query},
     format,
     history::{BUCKET_EDGES_S, DAY_MS, Timeline, churn, cold_starts, is_ended, parse_days},
+    json,
     pages::workers::{FilterBar, Snapshot},
     server_fns::workers::{WorkerPage, list_workers},
+    sync_view::IntoSyncAny,
 };
 
 /// Windows offered as one-click choices.

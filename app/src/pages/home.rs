@@ -1,8 +1,5 @@
 use leptos::prelude::*;
 
-use crate::json;
-
-use crate::sync_view::IntoSyncAny;
 use leptos_meta::Title;
 
 use everai_api::{AppStatus, AppSummary};
@@ -10,11 +7,12 @@ use everai_api::{AppStatus, AppSummary};
 use crate::{
     components::error_banner::ErrorBanner,
     components::skeleton::AppsSkeleton,
-    format,
+    format, json,
     server_fns::{
         apps::list_apps,
         status::{ConsoleStatus, get_console_status},
     },
+    sync_view::IntoSyncAny,
 };
 
 /// The start page: what the console is and whether its server is healthy.

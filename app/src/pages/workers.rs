@@ -3,9 +3,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use everai_api::{DetailStatus, Worker, WorkerStatus};
 use leptos::prelude::*;
 
-use crate::json;
-
-use crate::sync_view::{IntoSyncAny, SyncHydrate};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
@@ -22,7 +19,9 @@ use crate::{
     },
     error::ConsoleError,
     filters::{Paging, SearchIndex, SortKey, WorkerQuery, with_query},
+    json,
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
+    sync_view::{IntoSyncAny, SyncHydrate},
     transport::Workers,
 };
 
