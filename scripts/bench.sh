@@ -115,20 +115,25 @@ wrk_rps() { # NAME CONNECTIONS URL [wrk args...]
   check_wrk "$OUT/wrk-$name.txt"
   awk '/^Requests\/sec/ { print $2 }' "$OUT/wrk-$name.txt"
 }
+# One wrk slice with one connection: prints its request count and seconds.
+one_slice() { # FILE URL [wrk args...]
+  local f=$1 url=$2
+  shift 2
+  wrk -t1 -c1 -d"${ONE_SLICE_SECONDS}s" "$@" "$url" >"$f"
+  check_wrk "$f"
+  awk '/requests in/ { sub(/s,$/, "", $4); print $1, $4 }' "$f"
+}
 # One connection, ONE_SLICES alternating slices of ONE_SLICE_SECONDS each
 # (SECONDS_EACH in all per side): prints the raw JSON rate and the page rate.
 one_connection() { # ROUND
-  local slice raw_n=0 raw_s=0 page_n=0 page_s=0 f
+  local slice raw_n=0 raw_s=0 page_n=0 page_s=0 n s
   for slice in $(seq "$ONE_SLICES"); do
-    f="$OUT/wrk-raw-one-$1-$slice.txt"
-    wrk -t1 -c1 -d"${ONE_SLICE_SECONDS}s" "http://$SIM$RAW" -H "Authorization: Bearer $SIM_TOKEN" >"$f"
-    check_wrk "$f"
-    read -r n s < <(awk '/requests in/ { sub(/s,$/, "", $4); print $1, $4 }' "$f")
+    read -r n s < <(one_slice "$OUT/wrk-raw-one-$1-$slice.txt" "http://$SIM$RAW" \
+      -H "Authorization: Bearer $SIM_TOKEN")
+    [ -n "$s" ] || exit 1
     raw_n=$((raw_n + n)); raw_s=$(python3 -c "print($raw_s + $s)")
-    f="$OUT/wrk-page-uncached-one-$1-$slice.txt"
-    wrk -t1 -c1 -d"${ONE_SLICE_SECONDS}s" "http://$OFF$PAGE" >"$f"
-    check_wrk "$f"
-    read -r n s < <(awk '/requests in/ { sub(/s,$/, "", $4); print $1, $4 }' "$f")
+    read -r n s < <(one_slice "$OUT/wrk-page-uncached-one-$1-$slice.txt" "http://$OFF$PAGE")
+    [ -n "$s" ] || exit 1
     page_n=$((page_n + n)); page_s=$(python3 -c "print($page_s + $s)")
   done
   python3 -c "print(f'{$raw_n / $raw_s:.2f} {$page_n / $page_s:.2f}')"
@@ -145,7 +150,9 @@ for round in $(seq "$ROUNDS"); do
   # every page costs a platform call. Here both sides' time is mostly CPU,
   # and this machine's speed drifts within seconds, so the two alternate
   # in short slices and each rate is its slices' total.
-  read -r raw1 off1 < <(one_connection "$round")
+  # (Run in a subshell: a failed slice ends it with no rates.)
+  read -r raw1 off1 < <(one_connection "$round") || true
+  [ -n "$off1" ] || { echo "bench: the one-connection slices of round $round failed" >&2; exit 1; }
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$raw" "$off" "$on" "$raw1" "$off1" >>"$OUT/render.tsv"
 done
 page_bytes=$(curl -fsS "http://$OFF$PAGE" | wc -c)

@@ -18,7 +18,9 @@ pub static MALLOC_CONF: &[u8; 60] =
 /// Every 10 s, returns all unused dirty pages of every arena to the system.
 /// The background thread's decay usually does this within seconds, but
 /// after some loads (the bench's render rounds) consoles kept 70+ MiB for
-/// minutes; an explicit purge is cheap and makes the figure dependable.
+/// minutes; an explicit purge is cheap and brings such memory back within
+/// 10 s. (Memory after a load still varies from run to run: the README
+/// gives the figures.)
 #[cfg(not(target_env = "msvc"))]
 fn spawn_memory_purge() {
     std::thread::Builder::new()
