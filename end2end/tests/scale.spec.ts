@@ -121,3 +121,32 @@ test('a scale request from another site is refused with 403', async ({ request }
   expect(response.status()).toBe(403);
   expect(await response.text()).toContain("Origin is not this console");
 });
+
+test('the code of the confirmation loads only with a confirmation, and before the page hydrates', async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'about the wasm files the hydrated page loads');
+  const loaded: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) loaded.push(path);
+  });
+  const confirmCode = (paths: string[]) => paths.filter((p) => /\/split_confirm_view_\w+\.wasm$/.test(p));
+
+  // The plain worker page: its own file only.
+  await page.goto(WorkersPage.path('default', 'image-resize'));
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  expect(confirmCode(loaded)).toEqual([]);
+
+  // A link to a confirmation: its file too, and the panel the server drew
+  // is hydrated (the button stays pressed once the form is sent, which only
+  // the hydrated panel does).
+  loaded.length = 0;
+  await page.goto(`${WorkersPage.path('default', 'image-resize')}?confirm=down&count=1`);
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  expect(confirmCode(loaded)).toHaveLength(1);
+  const confirm = page.getByRole('region', { name: /^Remove 1 worker from default\/image-resize\?$/ });
+  await expect(confirm).toHaveCount(1);
+  // Sent nowhere: the page's own handler runs, then the submission stops.
+  await page.evaluate(() => window.addEventListener('submit', (e) => e.preventDefault()));
+  await confirm.getByRole('button', { name: 'Remove 1 worker' }).click();
+  await expect(confirm.getByRole('button', { name: 'Removing…' })).toBeDisabled();
+});

@@ -8,7 +8,12 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // The code of split-off parts the server drew (a confirmation, an
+    // action's outcome) is loaded first, so they hydrate with the page.
     // Lazy routes (pages split into their own wasm files) need the lazy
     // variant: it loads the page's code before hydrating it.
-    leptos::mount::hydrate_lazy(app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        app::components::scale::load_shown_parts().await;
+        leptos::mount::hydrate_lazy(app::App);
+    });
 }

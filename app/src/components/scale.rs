@@ -2,6 +2,12 @@
 //! the confirmation that says exactly what will happen, and the banner
 //! that says what did. All plain HTML forms: they work the same before
 //! hydration and with JavaScript off.
+//!
+//! The confirmation and the banner show only when the address asks for them
+//! (`confirm=`, `action=`), so their code is split off the worker page's
+//! wasm file in release builds (`cargo leptos --split`): [`confirm_view`]
+//! and [`action_banner_view`] load it the first time they are drawn, and
+//! [`load_shown_parts`] before hydration when the server drew them.
 
 use everai_api::{Timestamp, Worker};
 use leptos::prelude::*;
@@ -107,6 +113,85 @@ pub fn ScalePanel(
         </section>
     }
     .into_sync_any()
+}
+
+/// What [`confirm_view`] draws the confirmation from: [`ConfirmPanel`]'s
+/// props as one value (a split-off function takes concrete types).
+pub struct ConfirmArgs {
+    pub intent: Result<ScaleIntent, String>,
+    pub namespace: String,
+    pub app: String,
+    pub path: String,
+    pub query: WorkerQuery,
+    pub workers: Vec<Worker>,
+    pub max_workers: u64,
+    pub max_step: u32,
+    pub action_key: String,
+    pub now_ms: i64,
+    pub denied: Option<String>,
+}
+
+/// [`ConfirmPanel`], its code in a wasm file of its own (see the module
+/// notes): awaited, so the first one drawn in a browser waits for that file.
+#[leptos::lazy]
+pub fn confirm_view(args: ConfirmArgs) -> AnyView {
+    let ConfirmArgs {
+        intent,
+        namespace,
+        app,
+        path,
+        query,
+        workers,
+        max_workers,
+        max_step,
+        action_key,
+        now_ms,
+        denied,
+    } = args;
+    view! {
+        <ConfirmPanel
+            intent
+            namespace
+            app
+            path
+            query
+            workers
+            max_workers
+            max_step
+            action_key
+            now_ms
+            denied
+        />
+    }
+    .into_sync_any()
+}
+
+/// [`ActionBanner`], its code in a wasm file of its own (see the module notes).
+#[leptos::lazy]
+pub fn action_banner_view(shown: ActionShown) -> AnyView {
+    view! { <ActionBanner shown /> }.into_sync_any()
+}
+
+/// Loads, before the page hydrates, the split-off code of the parts the
+/// server drew into it: the address says which (`confirm=` the
+/// confirmation, `action=` the outcome banner). Hydration then finds their
+/// code in place and takes over the server's HTML in one step; without it,
+/// a part still loading would be hydrated as absent.
+#[cfg(feature = "hydrate")]
+pub async fn load_shown_parts() {
+    let search = window().location().search().unwrap_or_default();
+    let has = |key: &str| {
+        search
+            .trim_start_matches('?')
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(key))
+    };
+    if has("confirm") {
+        __preload_confirm_view().await;
+    }
+    if has("action") {
+        __preload_action_banner_view().await;
+    }
 }
 
 /// The confirmation of the action in the URL: what exactly will happen,

@@ -13,7 +13,7 @@ use crate::{
         badges::{DetailBadge, StatusBadge},
         error_banner::ErrorBanner,
         pager::Pager,
-        scale::{ActionBanner, ConfirmPanel, ScalePanel},
+        scale::{ConfirmArgs, ScalePanel, action_banner_view, confirm_view},
         skeleton::WorkersSkeleton,
         worker_table::WorkerTable,
     },
@@ -195,7 +195,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         Some(ActionShown::Outcome(o)) => o.added_ids().to_vec(),
         _ => Vec::new(),
     });
-    let banner = action.map(|shown| view! { <ActionBanner shown /> });
+    let banner = action.map(|shown| Suspend::new(action_banner_view(shown)));
     let snapshot = RwSignal::new(Snapshot {
         workers,
         max_workers,
@@ -214,24 +214,25 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         Effect::new(move |_| crate::recent::save(&namespace, &app));
     }
 
+    // Drawn when the address asks for them; their code is split off (see
+    // `components::scale`), hence `Suspend`.
     let confirm = move || {
         let intent = intent.get()?;
         let snap = snapshot.get();
-        Some(view! {
-            <ConfirmPanel
-                intent
-                namespace=namespace.clone()
-                app=app.clone()
-                path=path.get()
-                query=query.get()
-                workers=snap.workers.to_vec()
-                max_workers=snap.max_workers
-                max_step=max_scale_step
-                action_key=action_key.clone()
-                now_ms=snap.fetched_at_ms
-                denied=denied_confirm.clone()
-            />
-        })
+        let args = ConfirmArgs {
+            intent,
+            namespace: namespace.clone(),
+            app: app.clone(),
+            path: path.get(),
+            query: query.get(),
+            workers: snap.workers.to_vec(),
+            max_workers: snap.max_workers,
+            max_step: max_scale_step,
+            action_key: action_key.clone(),
+            now_ms: snap.fetched_at_ms,
+            denied: denied_confirm.clone(),
+        };
+        Some(Suspend::new(confirm_view(args)))
     };
     let limits = Memo::new(move |_| {
         snapshot.with(|s| {
