@@ -257,12 +257,17 @@ impl WorkerQuery {
     pub fn matcher(&self) -> impl Fn(&Worker) -> bool + '_ {
         let needle = self.search.to_lowercase();
         move |w| {
-            (self.statuses.is_empty() || self.statuses.contains(&w.status))
-                && (self.details.is_empty() || self.details.contains(&w.detail_status))
+            self.status_matches(w)
                 && (needle.is_empty()
                     || contains_folded(&w.id, &needle)
                     || contains_folded(&w.device_id, &needle))
         }
+    }
+
+    /// The status and detail status filters (empty: any).
+    fn status_matches(&self, w: &Worker) -> bool {
+        (self.statuses.is_empty() || self.statuses.contains(&w.status))
+            && (self.details.is_empty() || self.details.contains(&w.detail_status))
     }
 
     /// [`WorkerQuery::matcher`] for the workers `index` was built from,
@@ -270,11 +275,7 @@ impl WorkerQuery {
     /// rather than in each worker's fields.
     pub fn indexed_matcher(&self, index: &SearchIndex) -> impl Fn(usize, &Worker) -> bool + '_ {
         let hits = (!self.search.is_empty()).then(|| index.containing(&self.search.to_lowercase()));
-        move |i, w| {
-            (self.statuses.is_empty() || self.statuses.contains(&w.status))
-                && (self.details.is_empty() || self.details.contains(&w.detail_status))
-                && hits.as_ref().is_none_or(|h| h[i])
-        }
+        move |i, w| self.status_matches(w) && hits.as_ref().is_none_or(|h| h[i])
     }
 
     /// The workers that match, in order. Ties are broken by worker id, so
