@@ -179,13 +179,13 @@ pub fn action_banner_view(shown: ActionShown) -> AnyView {
 /// a part still loading would be hydrated as absent.
 #[cfg(feature = "hydrate")]
 pub async fn load_shown_parts() {
-    let search = window().location().search().unwrap_or_default();
-    let has = |key: &str| {
-        search
-            .trim_start_matches('?')
-            .split('&')
-            .any(|pair| pair.split('=').next() == Some(key))
-    };
+    // Read as the router reads it (keys percent-decoded), so a panel the
+    // server drew is never missed here.
+    let params = window()
+        .location()
+        .search()
+        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search));
+    let has = |key: &str| params.as_ref().is_ok_and(|p| p.has(key));
     if has("confirm") {
         __preload_confirm_view().await;
     }
