@@ -21,7 +21,15 @@ pub struct Workers {
     /// [`Workers::write_ahead`]).
     #[cfg(feature = "ssr")]
     ahead: ahead::Ahead,
+    /// On the server: the rows travel in the page's HTML, not here (see
+    /// [`Workers::apart`]).
+    #[cfg(feature = "ssr")]
+    apart: bool,
 }
+
+/// The id of the element in which a server-rendered worker page carries its
+/// rows (see [`Workers::apart`]).
+pub const ROWS_ELEMENT: &str = "worker-rows";
 
 impl Workers {
     pub fn new(list: Arc<WorkerList>) -> Self {
@@ -29,7 +37,48 @@ impl Workers {
             list,
             #[cfg(feature = "ssr")]
             ahead: Default::default(),
+            #[cfg(feature = "ssr")]
+            apart: false,
         }
+    }
+
+    /// For the list a server-rendered page reads: its rows travel as the
+    /// text of an element of the page (`<script type="application/json"
+    /// id=ROWS_ELEMENT>`, drawn from [`Workers::rows_element_text`]), and
+    /// this list serializes as that element's id. Leptos writes hydration
+    /// data as one JavaScript string literal, escaping the JSON's quotes one
+    /// by one (about a tenth of the console's CPU for a 1,000-worker page);
+    /// the element's text is the JSON as written. The browser reads the
+    /// element back when it decodes the id.
+    ///
+    /// Only for a value that both goes into the page's hydration data and is
+    /// drawn by a view that draws the element; a server function's reply
+    /// must carry its rows.
+    #[cfg(feature = "ssr")]
+    pub fn apart(mut self) -> Self {
+        self.apart = true;
+        self
+    }
+
+    /// The rows as the text of the page's rows element, for a list marked
+    /// [`Workers::apart`] (none otherwise): their JSON with every `<`
+    /// written `\u003c`, so no `</script>` or `<!--` in a worker's text
+    /// can end or change the element. (A `<` can only be inside a JSON
+    /// string, where the escape reads back as the same text.)
+    #[cfg(feature = "ssr")]
+    pub fn rows_element_text(&self) -> Option<String> {
+        if !self.apart {
+            return None;
+        }
+        let json = match self.ahead.written() {
+            Some(written) => written.get().to_owned(),
+            None => serde_json::to_string(&Rows(self)).ok()?,
+        };
+        Some(if json.contains('<') {
+            json.replace('<', "\\u003c")
+        } else {
+            json
+        })
     }
 
     /// Starts writing the rows out as JSON on the blocking pool, for a list
@@ -110,6 +159,10 @@ impl From<Vec<Worker>> for Workers {
 
 impl Serialize for Workers {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[cfg(feature = "ssr")]
+        if self.apart {
+            return s.serialize_str(ROWS_ELEMENT);
+        }
         #[cfg(feature = "ssr")]
         if let Some(written) = self.ahead.written() {
             return written.serialize(s);
@@ -212,35 +265,86 @@ mod ahead {
 
 impl<'de> Deserialize<'de> for Workers {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Vec::<Row<String>>::deserialize(d)?
+        d.deserialize_any(RowsVisitor)?
             .into_iter()
-            .map(|r| {
-                Ok(Worker {
-                    id: r.0,
-                    device_id: r.1,
-                    status: r
-                        .2
-                        .into_value(WorkerStatus::KNOWN, WorkerStatus::from_wire)?,
-                    detail_status: r
-                        .3
-                        .into_value(DetailStatus::KNOWN, DetailStatus::from_wire)?,
-                    created_at: time(r.4)?,
-                    launch_at: time(r.5)?,
-                    last_serve_at: time(r.6)?,
-                    deleted_at: time(r.7)?,
-                    success_count: r.8,
-                    failed_count: r.9,
-                    cpus: r.10,
-                    memory: r.11,
-                    gpus: r.12,
-                    gpu_name: r.13,
-                    app_revision: r.14,
-                    ..Worker::default()
-                })
-            })
+            .map(row_worker)
             .collect::<Result<Vec<_>, D::Error>>()
             .map(Workers::from)
     }
+}
+
+/// A worker as a row carries it.
+fn row_worker<E: de::Error>(r: Row<String>) -> Result<Worker, E> {
+    Ok(Worker {
+        id: r.0,
+        device_id: r.1,
+        status: r
+            .2
+            .into_value(WorkerStatus::KNOWN, WorkerStatus::from_wire)?,
+        detail_status: r
+            .3
+            .into_value(DetailStatus::KNOWN, DetailStatus::from_wire)?,
+        created_at: time(r.4)?,
+        launch_at: time(r.5)?,
+        last_serve_at: time(r.6)?,
+        deleted_at: time(r.7)?,
+        success_count: r.8,
+        failed_count: r.9,
+        cpus: r.10,
+        memory: r.11,
+        gpus: r.12,
+        gpu_name: r.13,
+        app_revision: r.14,
+        ..Worker::default()
+    })
+}
+
+/// Reads the rows, or the id of the element of the page that holds them
+/// (see [`Workers::apart`]).
+struct RowsVisitor;
+
+impl<'de> de::Visitor<'de> for RowsVisitor {
+    type Value = Vec<Row<String>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of workers, or the id of the element that holds it")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(row) = seq.next_element()? {
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+
+    fn visit_str<E: de::Error>(self, id: &str) -> Result<Self::Value, E> {
+        if id != ROWS_ELEMENT {
+            return Err(E::custom(format!("no rows element named {id:?}")));
+        }
+        rows_in_element(id)
+    }
+}
+
+/// The rows a server-rendered page carries in its element `id`.
+#[cfg(feature = "hydrate")]
+fn rows_in_element<E: de::Error>(id: &str) -> Result<Vec<Row<String>>, E> {
+    let text = leptos::prelude::document()
+        .get_element_by_id(id)
+        .and_then(|element| element.text_content())
+        .ok_or_else(|| E::custom(format!("the page has no element #{id} with its workers")))?;
+    // The same reader as every other reply (see `crate::json`).
+    let mut reader = serde_json::Deserializer::from_slice(text.as_bytes());
+    let rows = de::Deserializer::deserialize_seq(&mut reader, RowsVisitor).map_err(E::custom)?;
+    reader.end().map_err(E::custom)?;
+    Ok(rows)
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn rows_in_element<E: de::Error>(id: &str) -> Result<Vec<Row<String>>, E> {
+    Err(E::custom(format!(
+        "the workers are in the page's element #{id}, which only a browser reads"
+    )))
 }
 
 /// One worker: id, device, status, detail, created, launched, last served,
@@ -412,6 +516,61 @@ mod tests {
         let outside = Workers::new(list).write_ahead();
         assert!(format!("{:?}", outside.ahead).contains("none"));
         assert_eq!(serde_json::to_string(&outside).unwrap(), plain);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn rows_apart_travel_in_the_element_and_read_back() {
+        let hostile = Worker {
+            id: "w-</script><!--".into(),
+            device_id: "dev-<script>\"x\"".into(),
+            ..worker()
+        };
+        let mut workers = many(450);
+        workers.push(hostile);
+        let list = Arc::new(WorkerList {
+            workers: workers.clone(),
+            ..WorkerList::default()
+        });
+        let plain = Workers::new(list.clone());
+        assert_eq!(plain.rows_element_text(), None, "only a list marked apart");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        // Written ahead (a long list) and written when asked (a short one).
+        let long = runtime.block_on(async { Workers::new(list.clone()).write_ahead().apart() });
+        let short = Workers::from(workers[440..].to_vec()).apart();
+        for (apart, expected) in [(long, &workers[..]), (short, &workers[440..])] {
+            // The hydration data names the element instead of holding the rows.
+            let data = serde_json::to_string(&Page {
+                workers: apart.clone(),
+            })
+            .unwrap();
+            assert_eq!(data, format!(r#"{{"workers":"{ROWS_ELEMENT}"}}"#));
+            // The element's text cannot end the element, and reads back as
+            // the rows.
+            let text = apart.rows_element_text().unwrap();
+            assert!(!text.contains('<'), "{}", &text[..200]);
+            assert!(text.contains(r"w-\u003c/script>\u003c!--"));
+            let mut reader = serde_json::Deserializer::from_str(&text);
+            let rows = de::Deserializer::deserialize_seq(&mut reader, RowsVisitor).unwrap();
+            let read = Workers::from(
+                rows.into_iter()
+                    .map(|r| row_worker::<serde_json::Error>(r).unwrap())
+                    .collect::<Vec<_>>(),
+            );
+            assert_eq!(read[..], expected[..]);
+            // Outside a browser there is no element to read.
+            let err = serde_json::from_str::<Page>(&data).unwrap_err();
+            assert!(err.to_string().contains("only a browser reads"), "{err}");
+        }
+        // Another id is refused.
+        let err = serde_json::from_str::<Page>(r#"{"workers":"other"}"#).unwrap_err();
+        assert!(
+            err.to_string().contains(r#"no rows element named "other""#),
+            "{err}"
+        );
     }
 
     #[test]

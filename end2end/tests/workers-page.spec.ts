@@ -30,6 +30,37 @@ test('the worker page hydrates without errors', async ({ page, javaScriptEnabled
   expect(errors).toEqual([]);
 });
 
+test('the rows travel once, as the JSON of one element the hydrated page reads', async ({
+  page,
+  request,
+  javaScriptEnabled,
+}) => {
+  const path = '/namespaces/default/apps/image-resize/workers?sort=id';
+  const html = await (await request.get(path)).text();
+  const block = /<script type="application\/json" id="worker-rows">([^<]*)<\/script>/.exec(html);
+  expect(block, 'the rows element').not.toBeNull();
+  const rows = JSON.parse(block![1]) as [string, string][];
+  expect(rows.length).toBeGreaterThan(5);
+  // The hydration data names the element instead of repeating the rows.
+  const data = html.slice(html.indexOf('__RESOLVED_RESOURCES'));
+  expect(data).toContain('\\"workers\\":\\"worker-rows\\"');
+  for (const [id, device] of rows.slice(0, 20)) {
+    expect(data).not.toContain(id);
+    expect(data).not.toContain(device);
+  }
+  // The browser reads the element when it hydrates.
+  if (!javaScriptEnabled) return;
+  const workers = new WorkersPage(page);
+  await page.goto(path);
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  await workers.expectRowCount(rows.length);
+  // The hydrated list is the element's: the last of its rows is found by typing.
+  const [lastId] = rows[rows.length - 1];
+  await page.getByPlaceholder('Search worker or device id').pressSequentially(lastId.slice(0, 14));
+  await expect(workers.rows).toHaveCount(1);
+  await expect(workers.rows.first().locator('td.worker-id')).toHaveText(lastId);
+});
+
 test('the start page form opens an app by name', async ({ page }) => {
   await page.goto('/');
   await page.getByLabel('App', { exact: true }).fill('llm-chat');

@@ -22,7 +22,7 @@ use crate::{
     json,
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
     sync_view::{IntoSyncAny, SyncHydrate},
-    transport::Workers,
+    transport::{ROWS_ELEMENT, Workers},
 };
 
 /// The live view of one app's workers.
@@ -36,7 +36,18 @@ pub fn WorkersPage() -> impl IntoView {
     let action = move || query.read().get("action");
     let workers = json::resource(
         move || (namespace(), app(), action()),
-        |(namespace, app, action)| list_workers(namespace, app, false, 2, action),
+        |(namespace, app, action)| async move {
+            let page = list_workers(namespace, app, false, 2, action).await;
+            // On the server this read is the page's own: its rows travel in
+            // the page's HTML (`WorkerList` draws them), not in its
+            // hydration data.
+            #[cfg(feature = "ssr")]
+            let page = page.map(|mut page| {
+                page.workers = page.workers.apart();
+                page
+            });
+            page
+        },
     );
 
     SyncHydrate(view! {
@@ -119,6 +130,14 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         recent_actions: _,
     } = page;
     let viewer = scale_denied.is_some();
+    // The rows the hydration data names (see `Workers::apart`). The
+    // browser reads them before it hydrates; its element has no text.
+    #[cfg(feature = "ssr")]
+    let rows_element = view! {
+        <script type="application/json" id=ROWS_ELEMENT inner_html=workers.rows_element_text()></script>
+    };
+    #[cfg(not(feature = "ssr"))]
+    let rows_element = view! { <script type="application/json" id=ROWS_ELEMENT></script> };
     let (denied_confirm, denied_panel) = (scale_denied.clone(), scale_denied);
     let query_map = use_query_map();
     let location = use_location();
@@ -300,6 +319,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
     });
 
     view! {
+        {rows_element}
         {banner}
         {confirm}
         {move || {
