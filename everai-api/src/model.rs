@@ -279,9 +279,12 @@ impl Timestamp {
         self.0.unix_timestamp_nanos()
     }
 
-    /// Milliseconds since the Unix epoch (what a browser's clock counts).
+    /// Milliseconds since the Unix epoch (what a browser's clock counts),
+    /// rounded down. Whole seconds and the millisecond within the second,
+    /// not a 128-bit division of the nanoseconds: a page reads this for
+    /// thousands of times.
     pub fn unix_millis(&self) -> i64 {
-        (self.0.unix_timestamp_nanos() / 1_000_000) as i64
+        self.0.unix_timestamp() * 1000 + i64::from(self.0.millisecond())
     }
 
     pub fn datetime(&self) -> OffsetDateTime {
@@ -592,6 +595,25 @@ mod tests {
 }
 ]
 }"#;
+
+    #[test]
+    fn unix_millis_rounds_down_on_both_sides_of_the_epoch() {
+        for (raw, ms) in [
+            ("1970-01-01T00:00:00Z", 0),
+            ("2024-09-29T09:36:02.218108Z", 1_727_602_562_218),
+            ("2024-09-29T09:36:02.999999999Z", 1_727_602_562_999),
+            ("1969-12-31T23:59:59.9995Z", -1),
+            ("1969-12-31T23:59:58.5Z", -1_500),
+        ] {
+            let t = Timestamp::parse(raw).unwrap();
+            assert_eq!(t.unix_millis(), ms, "{raw}");
+            assert_eq!(
+                i128::from(t.unix_millis()),
+                t.unix_nanos().div_euclid(1_000_000),
+                "{raw}"
+            );
+        }
+    }
 
     #[test]
     fn the_reference_example_decodes() {
