@@ -132,9 +132,18 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
     let viewer = scale_denied.is_some();
     // The rows the hydration data names (see `Workers::apart`). The
     // browser reads them before it hydrates; its element has no text.
+    // Drawn last and read only then: the rows are written out on the
+    // blocking pool while the rest of the page renders.
     #[cfg(feature = "ssr")]
-    let rows_element = view! {
-        <script type="application/json" id=ROWS_ELEMENT inner_html=workers.rows_element_text()></script>
+    let rows_element = {
+        let workers = workers.clone();
+        view! {
+            <script
+                type="application/json"
+                id=ROWS_ELEMENT
+                inner_html=move || workers.rows_element_text()
+            ></script>
+        }
     };
     #[cfg(not(feature = "ssr"))]
     let rows_element = view! { <script type="application/json" id=ROWS_ELEMENT></script> };
@@ -319,7 +328,6 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
     });
 
     view! {
-        {rows_element}
         {banner}
         {confirm}
         {move || {
@@ -409,6 +417,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
             }
                 .into_sync_any()
         }}
+        {rows_element}
     }
     .into_sync_any()
 }
