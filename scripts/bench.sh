@@ -87,6 +87,7 @@ console() { # ADDR CACHE_MS NAME
 }
 console "$OFF" 0 uncached
 console "$ON" 5000 cached
+sim_pid=${pids[0]}
 off_pid=${pids[1]}
 on_pid=${pids[2]}
 rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
@@ -123,20 +124,32 @@ one_slice() { # FILE URL [wrk args...]
   check_wrk "$f"
   awk '/requests in/ { sub(/s,$/, "", $4); print $1, $4 }' "$f"
 }
+# CPU time a process has used so far, in clock ticks (user + system).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # One connection, ONE_SLICES alternating slices of ONE_SLICE_SECONDS each
-# (SECONDS_EACH in all per side): prints the raw JSON rate and the page rate.
+# (SECONDS_EACH in all per side): prints the raw JSON rate and the page rate,
+# then the requests of each side and the CPU ticks used meanwhile by the
+# simulator (raw slices), the simulator (page slices) and the console
+# (page slices): what each request costs, whatever the machine's speed.
 one_connection() { # ROUND
-  local slice raw_n=0 raw_s=0 page_n=0 page_s=0 n s
+  local slice raw_n=0 raw_s=0 page_n=0 page_s=0 n s t0 t1 c0 c1
+  local sim_raw=0 sim_page=0 console_page=0
   for slice in $(seq "$ONE_SLICES"); do
+    t0=$(cpu_ticks "$sim_pid")
     read -r n s < <(one_slice "$OUT/wrk-raw-one-$1-$slice.txt" "http://$SIM$RAW" \
       -H "Authorization: Bearer $SIM_TOKEN")
     [ -n "$s" ] || exit 1
+    t1=$(cpu_ticks "$sim_pid")
+    sim_raw=$((sim_raw + t1 - t0))
     raw_n=$((raw_n + n)); raw_s=$(python3 -c "print($raw_s + $s)")
+    t0=$(cpu_ticks "$sim_pid"); c0=$(cpu_ticks "$off_pid")
     read -r n s < <(one_slice "$OUT/wrk-page-uncached-one-$1-$slice.txt" "http://$OFF$PAGE")
     [ -n "$s" ] || exit 1
+    t1=$(cpu_ticks "$sim_pid"); c1=$(cpu_ticks "$off_pid")
+    sim_page=$((sim_page + t1 - t0)); console_page=$((console_page + c1 - c0))
     page_n=$((page_n + n)); page_s=$(python3 -c "print($page_s + $s)")
   done
-  python3 -c "print(f'{$raw_n / $raw_s:.2f} {$page_n / $page_s:.2f}')"
+  python3 -c "print(f'{$raw_n / $raw_s:.2f} {$page_n / $page_s:.2f} $raw_n $page_n $sim_raw $sim_page $console_page')"
 }
 curl -fsS -o /dev/null "http://$OFF$PAGE"
 curl -fsS -o /dev/null "http://$ON$PAGE"
@@ -151,9 +164,9 @@ for round in $(seq "$ROUNDS"); do
   # and this machine's speed drifts within seconds, so the two alternate
   # in short slices and each rate is its slices' total.
   # (Run in a subshell: a failed slice ends it with no rates.)
-  read -r raw1 off1 < <(one_connection "$round") || true
-  [ -n "$off1" ] || { echo "bench: the one-connection slices of round $round failed" >&2; exit 1; }
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$raw" "$off" "$on" "$raw1" "$off1" >>"$OUT/render.tsv"
+  read -r raw1 off1 cpu1 < <(one_connection "$round") || true
+  [ -n "$cpu1" ] || { echo "bench: the one-connection slices of round $round failed" >&2; exit 1; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$raw" "$off" "$on" "$raw1" "$off1" "${cpu1// /$'\t'}" >>"$OUT/render.tsv"
 done
 page_bytes=$(curl -fsS "http://$OFF$PAGE" | wc -c)
 raw_bytes=$(sim_call "http://$SIM$RAW" | wc -c)
@@ -175,7 +188,7 @@ BENCH_BASE_URL="http://$ON" BENCH_OUT="$PWD/$OUT/browser.json" EVERAI_SIM_ADDR=$
   bash -c 'cd end2end && playwright test --config bench/bench.config.ts' >"$OUT/playwright.txt" 2>&1 ||
   { cat "$OUT/playwright.txt"; exit 1; }
 
-ROUNDS=$ROUNDS CONNECTIONS=$CONNECTIONS SECONDS_EACH=$SECONDS_EACH ONE_SLICES=$ONE_SLICES ONE_SLICE_SECONDS=$ONE_SLICE_SECONDS VIEWERS=$VIEWERS \
+CLK_TCK=$(getconf CLK_TCK) ROUNDS=$ROUNDS CONNECTIONS=$CONNECTIONS SECONDS_EACH=$SECONDS_EACH ONE_SLICES=$ONE_SLICES ONE_SLICE_SECONDS=$ONE_SLICE_SECONDS VIEWERS=$VIEWERS \
   VIEWERS_SECONDS=$VIEWERS_SECONDS VIEWER_CALLS=$viewer_calls RSS_END=$rss_end \
   RSS_SETTLED=$rss_settled RSS_UNCACHED=$rss_uncached PAGE_BYTES=$page_bytes RAW_BYTES=$raw_bytes \
   python3 scripts/bench-report.py "$OUT" | tee "$OUT/report.md"
