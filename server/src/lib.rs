@@ -59,11 +59,17 @@ pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
         let state = state.clone();
         move || {
             provide_context(state.clone());
+            let parts = use_context::<axum::http::request::Parts>();
+            // Run to its end even if the browser goes away.
+            if let Some(rendered) = parts
+                .as_ref()
+                .and_then(|p| p.extensions.get::<ops::Rendered>())
+            {
+                rendered.set();
+            }
             // The nonce the headers layer put in this page's policy: every
             // script Leptos writes carries it.
-            if let Some(nonce) = use_context::<axum::http::request::Parts>()
-                .and_then(|p| p.extensions.get::<ops::CspNonce>().cloned())
-            {
+            if let Some(nonce) = parts.and_then(|p| p.extensions.get::<ops::CspNonce>().cloned()) {
                 provide_context(leptos::nonce::Nonce::from_value(nonce.0));
             }
         }

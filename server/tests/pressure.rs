@@ -856,3 +856,61 @@ async fn pages_are_compressed_for_browsers_that_ask() {
         html.len()
     );
 }
+
+/// A page whose browser goes away while the platform is still answering
+/// is run to its end, and then keeps nothing: the list it read is held
+/// only by the gateway that keeps it (and this test). Leptos ends a page's
+/// reactive work when the page is read to its end; a page dropped before
+/// that left tasks waiting for ever, each holding its list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_the_browser_left_keeps_nothing_once_its_read_is_done() {
+    let w = world(GatewayOptions {
+        list_cache: Duration::from_secs(60),
+        ..Default::default()
+    })
+    .await;
+    w.fail(
+        "image-resize",
+        Faults {
+            latency_ms: 300,
+            ..Faults::default()
+        },
+    );
+    let gateway = w.state.gateway.clone();
+    let page = tokio::spawn(send(w.router(), get(PAGE)));
+    // Gone while its platform call is under way.
+    let mut waited = Duration::ZERO;
+    while gateway.stats().in_flight == 0 {
+        assert!(waited < Duration::from_secs(10), "the page never called");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        waited += Duration::from_millis(5);
+    }
+    page.abort();
+    assert!(page.await.is_err_and(|e| e.is_cancelled()));
+    // The same read, shared (joined while under way, or kept after).
+    let listed = gateway
+        .list_workers(
+            None,
+            &everai_api::Namespace::parse("default").unwrap(),
+            &everai_api::AppName::parse("image-resize").unwrap(),
+            false,
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(w.list_calls(), 1);
+    let mut waited = Duration::ZERO;
+    loop {
+        // The gateway's slot and `listed`.
+        let holders = std::sync::Arc::strong_count(&listed.list);
+        if holders <= 2 {
+            break;
+        }
+        assert!(
+            waited < Duration::from_secs(10),
+            "{holders} holders of the list 10 s after the page was left"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waited += Duration::from_millis(20);
+    }
+}
