@@ -879,12 +879,11 @@ async fn a_page_the_browser_left_keeps_nothing_once_its_read_is_done() {
     let gateway = w.state.gateway.clone();
     let page = tokio::spawn(send(w.router(), get(PAGE)));
     // Gone while its platform call is under way.
-    let mut waited = Duration::ZERO;
-    while gateway.stats().in_flight == 0 {
-        assert!(waited < Duration::from_secs(10), "the page never called");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        waited += Duration::from_millis(5);
-    }
+    within_ten_seconds(
+        || gateway.stats().in_flight > 0,
+        || "the page never called".into(),
+    )
+    .await;
     page.abort();
     assert!(page.await.is_err_and(|e| e.is_cancelled()));
     // The same read, shared (joined while under way, or kept after).
@@ -899,26 +898,14 @@ async fn a_page_the_browser_left_keeps_nothing_once_its_read_is_done() {
         .await
         .unwrap();
     assert_eq!(w.list_calls(), 1);
-    let held_by_gateway_alone = |when: &str| {
-        let list = listed.list.clone();
-        let when = when.to_string();
-        async move {
-            let mut waited = Duration::ZERO;
-            loop {
-                // The gateway's slot, `listed` and `list`.
-                let holders = std::sync::Arc::strong_count(&list);
-                if holders <= 3 {
-                    return;
-                }
-                assert!(
-                    waited < Duration::from_secs(10),
-                    "{} holders of the list 10 s after {when}",
-                    holders - 1
-                );
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                waited += Duration::from_millis(20);
-            }
-        }
+    // Holders of the list besides `listed`: the gateway's slot alone, once
+    // nothing else keeps it.
+    let others = || std::sync::Arc::strong_count(&listed.list) - 1;
+    let held_by_gateway_alone = |when: &'static str| {
+        within_ten_seconds(
+            move || others() <= 1,
+            move || format!("{} holders of the list 10 s after {when}", others()),
+        )
     };
     held_by_gateway_alone("the page was left while its call was under way").await;
     // A page (of the kept list) whose answer began but was never read.
@@ -927,4 +914,14 @@ async fn a_page_the_browser_left_keeps_nothing_once_its_read_is_done() {
     drop(response);
     held_by_gateway_alone("the page's answer was dropped unread").await;
     assert_eq!(w.list_calls(), 1);
+}
+
+/// Waits (looking every 10 ms) until `done`, failing with `failure` after
+/// 10 s.
+async fn within_ten_seconds(done: impl Fn() -> bool, failure: impl Fn() -> String) {
+    let start = tokio::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(10), "{}", failure());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
