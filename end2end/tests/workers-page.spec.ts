@@ -212,9 +212,15 @@ test('a long table draws the rows near the viewport and follows scrolling', asyn
   const table = page.locator('table.workers');
   const rows = table.locator('tbody tr[data-worker-id]');
   await expect(table).toHaveAttribute('aria-rowcount', '101');
+  // Each row says where it sits in the whole table (heading row 1), so
+  // assistive technology reading only the drawn rows still counts right.
+  const places = () =>
+    table.evaluate((t) => [...t.querySelectorAll('tbody tr[data-worker-id]')].map((r) => Number(r.getAttribute('aria-rowindex'))));
+  const consecutive = (from: number, at: number[]) => expect(at).toEqual(at.map((_, i) => from + i));
   if (!javaScriptEnabled) {
     // The server's page has every row: readable without script.
     await expect(rows).toHaveCount(100);
+    consecutive(2, await places());
     return;
   }
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
@@ -222,6 +228,7 @@ test('a long table draws the rows near the viewport and follows scrolling', asyn
   await expect.poll(() => rows.count()).toBeLessThan(60);
   expect(await rows.count()).toBeGreaterThan(0);
   const first = await rows.first().getAttribute('data-worker-id');
+  consecutive(2, await places());
   const spacers = table.locator('tbody tr.spacer');
   // At the bottom: the page's last rows, the first ones only as a spacer.
   await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
@@ -238,10 +245,14 @@ test('a long table draws the rows near the viewport and follows scrolling', asyn
   });
   expect(Math.abs(geometry.body - 100 * geometry.row)).toBeLessThan(100);
   expect(geometry.last).toBeGreaterThan(0);
+  // The drawn rows are the page's last ones, and say so.
+  const bottom = await places();
+  consecutive(102 - bottom.length, bottom);
   // Back at the top: the same first row.
   await page.evaluate(() => window.scrollTo(0, 0));
   await expect(rows.first()).toHaveAttribute('data-worker-id', first!);
   await expect(spacers).toHaveCount(1);
+  consecutive(2, await places());
 });
 
 test('a ticked worker scrolled out of the drawn rows is still removed with the others', async ({

@@ -23,6 +23,8 @@ use crate::{
 /// Once hydrated, the browser draws only the rows near the viewport, with
 /// spacers of the same height for the rest, and follows scrolling: a
 /// keystroke in the search box then costs a screenful of rows, not a page.
+/// Every row carries its place in the page (`aria-rowindex`, against the
+/// table's `aria-rowcount`), so a screen reader counts the drawn rows right.
 #[component]
 pub fn WorkerTable(
     /// The rows to show, in order (one page of them), shared with the
@@ -87,6 +89,10 @@ pub fn WorkerTable(
             let (start, end) = s.clamp(rows.len());
             rows[start..end].to_vec()
         })
+    });
+    let first_drawn = Memo::new(move |_| {
+        let s = span.get();
+        shown.with(|rows| s.clamp(rows.len()).0)
     });
     let spacer_px = move |above: bool| {
         let s = span.get();
@@ -162,7 +168,7 @@ pub fn WorkerTable(
         <div class="table-wrap">
             <table class="workers" aria-rowcount=move || shown.with(Vec::len) + 1>
                 <thead>
-                    <tr>
+                    <tr aria-rowindex="1">
                         {(!read_only)
                             .then(|| {
                                 view! {
@@ -176,10 +182,14 @@ pub fn WorkerTable(
                 </thead>
                 <tbody node_ref=body>
                     {spacer(true)}
-                    <For
+                    <ForEnumerate
                         each=move || drawn.get()
                         key=|w| (w.id.clone(), fingerprint(w))
-                        children=move |w| {
+                        children=move |at, w| {
+                            // Its place among the page's rows for assistive
+                            // technology, which sees only the drawn ones
+                            // (the heading row is 1).
+                            let row_index = Signal::derive(move || first_drawn.get() + at.get() + 2);
                             let flash = snapshot
                                 .with_untracked(|s| {
                                     if s.new_ids.contains(&w.id) {
@@ -195,7 +205,7 @@ pub fn WorkerTable(
                             } else {
                                 flash
                             };
-                            view! { <WorkerRow worker=w now_ms selected flash read_only /> }
+                            view! { <WorkerRow worker=w now_ms selected flash read_only row_index /> }
                         }
                     />
                     {spacer(false)}
@@ -339,6 +349,8 @@ fn WorkerRow(
     /// `row-new`, `row-changed` or nothing.
     flash: &'static str,
     read_only: bool,
+    /// `aria-rowindex`: the row's place in the whole table.
+    row_index: Signal<usize>,
 ) -> impl IntoView {
     let cold_start = worker
         .cold_start()
@@ -391,7 +403,7 @@ fn WorkerRow(
         }
     });
     view! {
-        <tr data-worker-id=worker.id.clone() class=flash>
+        <tr data-worker-id=worker.id.clone() class=flash aria-rowindex=row_index>
             {(!read_only).then(|| view! { <td class="select">{select}</td> })}
             <td class="status"><StatusBadge status=worker.status.clone() /></td>
             <td class="detail"><DetailBadge detail=worker.detail_status.clone() /></td>
