@@ -31,7 +31,7 @@ test('ended workers can be filtered like live ones, and the link keeps the windo
 test('two workers scaled down go Terminating, then show as Terminated in history', async ({ page, javaScriptEnabled }) => {
   const workers = new WorkersPage(page);
   await workers.open('default', 'llm-chat');
-  // Ticked once hydrated: hydration unticks a box ticked before it.
+  // Ticked once hydrated, as a person would who waits for the page.
   if (javaScriptEnabled) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
   const boxes = page.getByRole('checkbox', { name: /^Select worker / });
   const n = await boxes.count();

@@ -322,6 +322,29 @@ fn follow_viewport(
     });
 }
 
+/// The workers whose boxes were ticked in the server's page before it
+/// hydrated. The browser keeps a box's state, but the page's selection
+/// starts as the server's, so without these the box stays ticked and is not
+/// counted (nor kept when scrolled away). Empty on the server and once
+/// hydrated.
+pub fn ticked_before_hydration() -> Vec<String> {
+    use leptos::wasm_bindgen::JsCast;
+    let hydrating = Owner::current_shared_context().is_some_and(|c| c.during_hydration());
+    if cfg!(not(target_arch = "wasm32")) || !hydrating {
+        return Vec::new();
+    }
+    let Ok(boxes) = document()
+        .query_selector_all(r#"input[type="checkbox"][name="worker"][form="selection"]:checked"#)
+    else {
+        return Vec::new();
+    };
+    (0..boxes.length())
+        .filter_map(|i| boxes.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|input| input.value())
+        .collect()
+}
+
 /// Everything a row shows, so that a row is redrawn exactly when it would
 /// look different.
 fn fingerprint(w: &Worker) -> u64 {

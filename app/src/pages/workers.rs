@@ -15,7 +15,7 @@ use crate::{
         pager::Pager,
         scale::{ConfirmArgs, ScalePanel, action_banner_view, confirm_view},
         skeleton::WorkersSkeleton,
-        worker_table::WorkerTable,
+        worker_table::{WorkerTable, ticked_before_hydration},
     },
     error::ConsoleError,
     filters::{Paging, SearchIndex, SortKey, WorkerQuery, with_query},
@@ -235,6 +235,21 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         Some(Ok(ScaleIntent::DownWorkers { ids })) => ids,
         _ => Vec::new(),
     });
+    // Boxes ticked before the page hydrated join the selection once it has
+    // (hydration keeps the server's text, so the count must change after).
+    let mut early = ticked_before_hydration();
+    if !early.is_empty() {
+        Effect::new(move |_| {
+            let early = std::mem::take(&mut early);
+            selected.update(|ids| {
+                for id in early {
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            });
+        });
+    }
     let live = LiveRefresh::start(namespace.clone(), app.clone(), snapshot, intent);
     {
         // Remembered in this browser for the start page (browser only).
