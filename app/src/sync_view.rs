@@ -151,3 +151,9 @@ mod tests {
         });
     }
 }
+
+/// Whether the browser is hydrating the server's page at this moment: false
+/// on the server, and for views made once the page has hydrated.
+pub fn hydrating() -> bool {
+    Owner::current_shared_context().is_some_and(|c| c.during_hydration())
+}

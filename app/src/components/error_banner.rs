@@ -48,8 +48,7 @@ fn page_request_id() -> Option<String> {
     }
     #[cfg(not(feature = "ssr"))]
     {
-        let hydrating = Owner::current_shared_context().is_some_and(|c| c.during_hydration());
-        if !hydrating {
+        if !crate::sync_view::hydrating() {
             return None;
         }
         document()

@@ -10,7 +10,7 @@ use crate::{
     filters::{SortKey, WorkerQuery, with_query},
     format,
     pages::workers::Snapshot,
-    sync_view::IntoSyncAny,
+    sync_view::{IntoSyncAny, hydrating},
     transport::WorkerRef,
 };
 
@@ -240,8 +240,7 @@ impl Span {
     /// them); a table that appears later, in the browser, starts with the
     /// top rows until it is measured.
     fn first() -> Span {
-        let hydrating = Owner::current_shared_context().is_some_and(|c| c.during_hydration());
-        let all = cfg!(not(target_arch = "wasm32")) || hydrating;
+        let all = cfg!(not(target_arch = "wasm32")) || hydrating();
         Span {
             start: 0,
             end: if all { usize::MAX } else { FIRST_ROWS },
@@ -329,8 +328,7 @@ fn follow_viewport(
 /// hydrated.
 pub fn ticked_before_hydration() -> Vec<String> {
     use leptos::wasm_bindgen::JsCast;
-    let hydrating = Owner::current_shared_context().is_some_and(|c| c.during_hydration());
-    if cfg!(not(target_arch = "wasm32")) || !hydrating {
+    if cfg!(not(target_arch = "wasm32")) || !hydrating() {
         return Vec::new();
     }
     let Ok(boxes) = document()
