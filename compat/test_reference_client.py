@@ -7,23 +7,31 @@ into a virtual environment and builds the simulator first:
     EVERAI_SIM_BIN=target/debug/everai-sim .tools/everai-venv/bin/python -m unittest -v compat/test_reference_client.py
 """
 
+import datetime
+import enum
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import typing
 import unittest
 import urllib.request
 
+import pydantic
 from generated.apps import (
     ApiClient,
     AppServiceApi,
     AppServiceScaleDownWorkersBody,
     AppServiceScaleUpWorkersBody,
+    Appsv1ListResponse,
     Configuration,
+    V1ListWorkersResponse,
+    V1ScaleUpWorkersResponse,
 )
 
 NAMESPACE = "default"
@@ -38,6 +46,60 @@ def free_port():
 def wire(status):
     """The wire value of one of the generated client's status enums."""
     return getattr(status, "value", status)
+
+
+# protobuf-JSON writes a time with no fraction, or 3, 6 or 9 digits of one.
+PLATFORM_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6}|\.\d{9})?Z$")
+
+
+def _unwrap(annotation):
+    """The model, enum or scalar type behind Optional[...], List[...],
+    Dict[str, ...] and Annotated[...]; a list or dict is unwrapped to its
+    items, which the caller walks one by one."""
+    while True:
+        origin = typing.get_origin(annotation)
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if origin is typing.Union and len(args) == 1:
+            annotation = args[0]
+        elif origin is typing.Annotated:
+            annotation = args[0]
+        else:
+            return origin, args, annotation
+
+
+def misfits(model, data, path="$"):
+    """Every place where `data` says more than the generated `model` knows
+    (a field it lacks: something the simulator made up) or writes a time
+    the platform would not (not UTC, or a fraction of other than 3, 6 or 9
+    digits). Validation by the model itself is the caller's other check."""
+    if not isinstance(data, dict):
+        return [f"{path}: expected an object for {model.__name__}, got {type(data).__name__}"]
+    by_alias = {(f.alias or name): f for name, f in model.model_fields.items()}
+    found = []
+    for key, value in data.items():
+        field = by_alias.get(key)
+        if field is None:
+            found.append(f"{path}.{key}: not a field of {model.__name__}")
+            continue
+        found.extend(_misfits_value(field.annotation, value, f"{path}.{key}"))
+    return found
+
+
+def _misfits_value(annotation, value, path):
+    origin, args, inner = _unwrap(annotation)
+    if value is None:
+        return []
+    if origin in (list, typing.List):
+        return [m for i, v in enumerate(value) for m in _misfits_value(args[0], v, f"{path}[{i}]")]
+    if origin in (dict, typing.Dict):
+        return [m for k, v in value.items() for m in _misfits_value(args[1], v, f"{path}.{k}")]
+    if isinstance(inner, type) and issubclass(inner, pydantic.BaseModel):
+        return misfits(inner, value, path)
+    if inner is datetime.datetime and not (isinstance(value, str) and PLATFORM_TIME.match(value)):
+        return [f"{path}: {value!r} is not a time as the platform writes one"]
+    if isinstance(inner, type) and issubclass(inner, enum.Enum) and value not in {e.value for e in inner}:
+        return [f"{path}: {value!r} is not a {inner.__name__}"]
+    return []
 
 
 def wait_until(what, check, timeout=20.0):
@@ -94,14 +156,35 @@ class ReferenceClientAgainstSimulator(unittest.TestCase):
         except OSError:
             return False
 
-    def raw_list(self, app, show_all, days):
+    def raw(self, path, body=None):
+        """The simulator's reply to one call, as JSON, checked against the
+        generated model of that call's reply."""
         request = urllib.request.Request(
-            f"{self.endpoint}/api/apps/v1/namespaces/{NAMESPACE}/apps/{app}/workers"
-            f"?showAll={'true' if show_all else 'false'}&recentDays={days}",
-            headers={"Authorization": f"Bearer {self.token}"},
+            f"{self.endpoint}{path}",
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            data=None if body is None else json.dumps(body).encode(),
+            method="GET" if body is None else "POST",
         )
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)["workers"]
+            return json.load(response)
+
+    def assert_fits(self, model, reply, what):
+        """`reply` validates against the generated `model` (as the client
+        reads it) and says nothing the model does not know."""
+        try:
+            model.from_dict(reply)
+        except pydantic.ValidationError as e:
+            self.fail(f"{what} does not validate against {model.__name__}: {e}")
+        problems = misfits(model, reply)
+        self.assertEqual(problems[:10], [], f"{what}: {len(problems)} misfits")
+
+    def raw_list(self, app, show_all, days, namespace=NAMESPACE):
+        reply = self.raw(
+            f"/api/apps/v1/namespaces/{namespace}/apps/{app}/workers"
+            f"?showAll={'true' if show_all else 'false'}&recentDays={days}"
+        )
+        self.assert_fits(V1ListWorkersResponse, reply, f"the worker list of {namespace}/{app}")
+        return reply["workers"]
 
     def cli(self, *args):
         env = dict(os.environ, EVERAI_ENDPOINT=self.endpoint, EVERAI_HOME=self.home.name)
@@ -125,6 +208,55 @@ class ReferenceClientAgainstSimulator(unittest.TestCase):
             # Finished workers' counts are final, so both reads agree.
             if w["status"] == "TERMINATED":
                 self.assertEqual(w.get("success_count") or 0, by_id[w["id"]].get("successCount", 0))
+
+    def test_every_reply_validates_against_the_platforms_models(self):
+        all_apps = self.raw("/api/apps/v1/apps")
+        self.assert_fits(Appsv1ListResponse, all_apps, "the list of all apps")
+        apps = [a["appV1alpha1"]["metadata"] for a in all_apps["apps"]]
+        self.assertGreater(len(apps), 3)
+        for namespace in sorted({a["namespace"] for a in apps}):
+            reply = self.raw(f"/api/apps/v1/namespaces/{namespace}/apps")
+            self.assert_fits(Appsv1ListResponse, reply, f"the apps of {namespace}")
+        for app in apps:
+            for show_all, days in [(False, 2), (True, 30)]:
+                self.raw_list(app["name"], show_all, days, app["namespace"])
+        up = self.raw(f"/api/apps/v1/namespaces/{NAMESPACE}/apps/empty-app/workers:scale-up", {"scaleUpWorkersNum": "1"})
+        self.assert_fits(V1ScaleUpWorkersResponse, up, "the scale-up reply")
+        self.assertEqual(len(up["workerIds"]), 1)
+        down = self.raw(
+            f"/api/apps/v1/namespaces/{NAMESPACE}/apps/empty-app/workers:scale-down", {"workerIds": up["workerIds"]}
+        )
+        # The generated client reads the scale-down reply as a bare object.
+        self.assertEqual(down, {})
+
+    def test_misfits_finds_invented_fields_and_odd_times(self):
+        """The checker above can fail: it names what the models do not know."""
+        self.assertEqual(misfits(V1ListWorkersResponse, {"workers": [{"id": "a", "createdAt": "2024-09-29T09:35:18.362Z"}]}), [])
+        found = misfits(
+            V1ListWorkersResponse,
+            {"workers": [{"id": "a", "gpu": "A100", "createdAt": "2024-09-29T09:35:18.3Z", "status": "STATUS_NAPPING"}]},
+        )
+        self.assertEqual(len(found), 3, found)
+        self.assertTrue(any("gpu: not a field" in m for m in found), found)
+        self.assertTrue(any("createdAt" in m for m in found), found)
+        self.assertTrue(any("STATUS_NAPPING" in m for m in found), found)
+        with self.assertRaises(pydantic.ValidationError):
+            V1ListWorkersResponse.from_dict({"workers": [{"CPUs": 0.5}]})
+
+    def test_cli_lists_apps_in_all_namespaces_and_in_one(self):
+        every = [a["appV1alpha1"]["metadata"] for a in self.raw("/api/apps/v1/apps")["apps"]]
+        for args, expected in [
+            (["-A"], {(a["namespace"], a["name"]) for a in every}),
+            (["-n", "research"], {(a["namespace"], a["name"]) for a in every if a["namespace"] == "research"}),
+        ]:
+            result = self.cli("app", "list", *args, "-o", "json")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            # The CLI prints a refusal or a validation error and still exits 0.
+            self.assertNotIn("validation error", result.stdout + result.stderr)
+            self.assertNotIn("HTTP response body", result.stdout + result.stderr)
+            listed = [a["metadata"] for a in json.loads(result.stdout)]
+            self.assertEqual({(a["namespace"], a["name"]) for a in listed}, expected, args)
+            self.assertTrue(expected)
 
     def test_cli_without_history_lists_live_workers_only(self):
         result = self.cli("worker", "list", "stable-diffusion", "-n", NAMESPACE, "-o", "json")

@@ -194,8 +194,9 @@ impl<'de> Deserialize<'de> for RawScalar<'de> {
     }
 }
 
-/// A point in time, as the platform writes it: RFC 3339 in UTC with 0 to 9
-/// fractional digits. Kept to the nanosecond.
+/// A point in time: RFC 3339 in UTC, kept to the nanosecond. The platform
+/// (protobuf-JSON) writes 0, 3, 6 or 9 fractional digits, and so does
+/// [`Timestamp::to_rfc3339`]; any count from 0 to 9, and offsets, are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Timestamp(OffsetDateTime);
 
@@ -291,11 +292,35 @@ impl Timestamp {
         self.0
     }
 
-    /// RFC 3339 in UTC with as many fractional digits as needed (none, 3, 6 or 9).
+    /// RFC 3339 in UTC as the platform (protobuf-JSON) writes it: no
+    /// fraction, or 3, 6 or 9 fractional digits, the fewest that keep the
+    /// value (`.300Z`, not `.3Z`). A year outside 0–9999, which RFC 3339
+    /// cannot write, comes out as whole seconds since the epoch.
     pub fn to_rfc3339(&self) -> String {
-        self.0
-            .format(&Rfc3339)
-            .unwrap_or_else(|_| self.0.unix_timestamp().to_string())
+        use std::fmt::Write;
+        let t = self.0;
+        if !(0..=9999).contains(&t.year()) {
+            return t.unix_timestamp().to_string();
+        }
+        let mut out = String::with_capacity(30);
+        let _ = write!(
+            out,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+        let _ = match t.nanosecond() {
+            0 => Ok(()),
+            n if n % 1_000_000 == 0 => write!(out, ".{:03}", n / 1_000_000),
+            n if n % 1_000 == 0 => write!(out, ".{:06}", n / 1_000),
+            n => write!(out, ".{n:09}"),
+        };
+        out.push('Z');
+        out
     }
 }
 
@@ -442,6 +467,25 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// The worker's GPU model: the platform's models carry it as `GPUName`
+    /// and as `gpuModel`; whichever it filled (`GPUName` when both).
+    pub fn gpu(&self) -> &str {
+        if self.gpu_name.is_empty() {
+            &self.gpu_model
+        } else {
+            &self.gpu_name
+        }
+    }
+
+    /// The worker's GPU count: `GPUs`, or `gpuNum` when only that is filled.
+    pub fn gpu_count(&self) -> u64 {
+        if self.gpus == 0 {
+            self.gpu_num
+        } else {
+            self.gpus
+        }
+    }
+
     /// `launchAt − createdAt`, when both are known and in order.
     pub fn cold_start(&self) -> Option<time::Duration> {
         let d = self.launch_at?.datetime() - self.created_at?.datetime();
@@ -658,6 +702,33 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_are_written_with_none_three_six_or_nine_fractional_digits() {
+        for (raw, written) in [
+            ("2024-09-29T09:35:18Z", "2024-09-29T09:35:18Z"),
+            ("2024-09-29T09:35:18.000Z", "2024-09-29T09:35:18Z"),
+            ("2024-09-29T09:35:18.3Z", "2024-09-29T09:35:18.300Z"),
+            ("2024-09-29T09:35:18.362Z", "2024-09-29T09:35:18.362Z"),
+            ("2024-09-29T09:35:18.3621Z", "2024-09-29T09:35:18.362100Z"),
+            ("2024-09-29T09:35:18.218108Z", "2024-09-29T09:35:18.218108Z"),
+            ("2024-09-29T09:35:18.21810Z", "2024-09-29T09:35:18.218100Z"),
+            (
+                "2024-09-29T09:35:18.0000001Z",
+                "2024-09-29T09:35:18.000000100Z",
+            ),
+            (
+                "2024-09-29T09:35:18.387883192Z",
+                "2024-09-29T09:35:18.387883192Z",
+            ),
+            ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+            ("2024-09-29T11:35:18.5+02:00", "2024-09-29T09:35:18.500Z"),
+        ] {
+            let t = Timestamp::parse(raw).unwrap_or_else(|| panic!("{raw}"));
+            assert_eq!(t.to_rfc3339(), written, "{raw}");
+            assert_eq!(Timestamp::parse(written), Some(t), "{written} reads back");
+        }
+    }
+
+    #[test]
     fn unknown_values_and_fields_do_not_break_decoding() {
         let w: Worker = serde_json::from_str(
             r#"{"id":"w1","status":"STATUS_HIBERNATING","detailStatus":7,
@@ -674,6 +745,22 @@ mod tests {
         assert_eq!(w.failed_count, 0);
         assert_eq!(w.cpus, 0.5);
         assert_eq!(w.gpus, 2);
+    }
+
+    #[test]
+    fn the_gpu_is_whichever_of_the_two_fields_the_platform_filled() {
+        let w: Worker = serde_json::from_str(r#"{"gpuModel":"A10","gpuNum":"2"}"#).unwrap();
+        assert_eq!((w.gpu(), w.gpu_count()), ("A10", 2));
+        let w: Worker = serde_json::from_str(r#"{"GPUName":"A100","GPUs":1}"#).unwrap();
+        assert_eq!((w.gpu(), w.gpu_count()), ("A100", 1));
+        let w: Worker =
+            serde_json::from_str(r#"{"GPUName":"H100","GPUs":8,"gpuModel":"x","gpuNum":1}"#)
+                .unwrap();
+        assert_eq!((w.gpu(), w.gpu_count()), ("H100", 8));
+        assert_eq!(
+            (Worker::default().gpu(), Worker::default().gpu_count()),
+            ("", 0)
+        );
     }
 
     #[test]
@@ -718,6 +805,39 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn the_wire_strings_are_the_references_own() {
+        // Written out from the API reference (the seed's two tables), not
+        // from the table the decoder uses: a typo there fails here.
+        let statuses: Vec<&str> = WorkerStatus::KNOWN.iter().map(|s| s.wire()).collect();
+        assert_eq!(
+            statuses,
+            [
+                "STATUS_UNSPECIFIED",
+                "STATUS_INITIALIZED",
+                "STATUS_PENDING",
+                "STATUS_RUNNING",
+                "STATUS_TERMINATING",
+                "STATUS_ERROR",
+                "STATUS_UNAVAILABLE",
+                "STATUS_TERMINATED",
+                "STATUS_CREATED",
+            ]
+        );
+        let details: Vec<&str> = DetailStatus::KNOWN.iter().map(|s| s.wire()).collect();
+        assert_eq!(
+            details,
+            [
+                "DETAIL_STATUS_UNSPECIFIED",
+                "DETAIL_STATUS_IN_FLIGHT",
+                "DETAIL_STATUS_REMOVE",
+                "DETAIL_STATUS_ROLLIN",
+                "DETAIL_STATUS_BUSY",
+                "DETAIL_STATUS_FREE",
+            ]
+        );
     }
 
     #[test]

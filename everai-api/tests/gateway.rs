@@ -54,9 +54,18 @@ async fn calls(server: &MockServer) -> usize {
 }
 
 /// Waits until the mock has received `n` requests (it answers later).
+/// Waits until the mock has received `n` calls, failing after 10 s.
 async fn until_received(server: &MockServer, n: usize) {
-    while calls(server).await < n {
-        tokio::task::yield_now().await;
+    let start = tokio::time::Instant::now();
+    loop {
+        let got = calls(server).await;
+        if got >= n {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the mock received {got} of {n} calls in 10 s"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }

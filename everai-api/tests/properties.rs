@@ -6,20 +6,36 @@ use proptest::prelude::*;
 use serde_json::{Map, Value};
 use time::{OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339};
 
-/// Field names the platform uses, so generated JSON hits the real fields.
+/// The platform's own field names (its models' aliases), so generated
+/// JSON reaches every lenient decoder: texts, counts, CPUs, times and
+/// statuses, in the worker and in the list.
 const KEYS: &[&str] = &[
     "workers",
     "maxWorkers",
+    "queueSize",
+    "queueName",
+    "lastScaleUpTime",
+    "lastScaleDownDeleteTime",
     "id",
+    "deviceId",
     "status",
     "detailStatus",
     "createdAt",
     "deletedAt",
-    "launchedAt",
-    "gpu",
-    "cpu",
+    "launchAt",
+    "lastServeAt",
+    "successCount",
+    "failedCount",
+    "sessionNumber",
+    "CPUs",
     "memory",
-    "region",
+    "GPUName",
+    "GPUs",
+    "gpuModel",
+    "gpuNum",
+    "appRevision",
+    "replaceWorkerId",
+    "stopAt",
     "x",
 ];
 
@@ -37,6 +53,10 @@ fn json() -> impl Strategy<Value = Value> {
             Just("2024-09-29T09:35:18.362Z".to_string()),
             Just("99999999999999999999".to_string()),
             Just("-1".to_string()),
+            Just("2".to_string()),
+            Just("2.5".to_string()),
+            Just(" 1.0 ".to_string()),
+            Just("2024-09-29T09:35:18.387883192Z".to_string()),
         ]
         .prop_map(Value::String),
     ];

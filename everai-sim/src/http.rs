@@ -39,6 +39,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/_sim/faults", get(get_faults).put(put_faults))
         .route("/_sim/calls", get(get_calls))
         .route("/_sim/apps/{ns}/{app}/launch", put(put_launch))
+        .route("/_sim/apps/{ns}/{app}/scaling", put(put_scaling))
         .route("/_sim/apps/{ns}/{app}", put(put_fleet));
     api.merge(control)
         .fallback(|| async { grpc_error(StatusCode::NOT_FOUND, 5, "Not Found") })
@@ -250,6 +251,34 @@ async fn put_launch(
     }
 }
 
+/// `PUT /_sim/apps/{ns}/{app}/scaling` with `{"pastMaxWorkers":
+/// "refuse" | "cap" | "accept"}`: what the app's scale-ups past its
+/// `maxWorkers` do from now on.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ScalingSettings {
+    past_max_workers: crate::world::PastMax,
+}
+
+async fn put_scaling(
+    State(sim): State<Simulator>,
+    Path((ns, app)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let settings: ScalingSettings = match serde_json::from_slice(&body) {
+        Ok(s) => s,
+        Err(e) => return bad_request(&format!("invalid scaling settings: {e}")),
+    };
+    let mut world = sim.inner.world.lock().expect("world lock");
+    match world.app_mut(&ns, &app) {
+        Ok(a) => {
+            a.past_max = settings.past_max_workers;
+            Json(json!({ "pastMaxWorkers": a.past_max })).into_response()
+        }
+        Err(e) => sim_error(e),
+    }
+}
+
 /// `PUT /_sim/apps/{ns}/{app}` with `{"live": N, "maxWorkers": M}`: an app
 /// with N running workers (made or replaced), for big-app measurements.
 #[derive(Debug, serde::Deserialize)]
@@ -292,15 +321,6 @@ fn time(n: Nanos) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// A number as protobuf-JSON writes it: whole numbers without a fraction.
-fn quantity(q: f64) -> Value {
-    if q.fract() == 0.0 && q.abs() < 1e15 {
-        json!(q as i64)
-    } else {
-        json!(q)
-    }
-}
-
 /// One worker, with zero and empty values left out like the platform does.
 fn worker_json(w: &WorkerView) -> Value {
     let mut m = Map::new();
@@ -330,15 +350,13 @@ fn worker_json(w: &WorkerView) -> Value {
     for (key, value) in [
         ("successCount", w.success_count),
         ("failedCount", w.failed_count),
+        ("CPUs", w.cpus),
         ("memory", w.memory),
         ("GPUs", w.gpus),
     ] {
         if value != 0 {
             m.insert(key.into(), json!(value));
         }
-    }
-    if w.cpus != 0.0 {
-        m.insert("CPUs".into(), quantity(w.cpus));
     }
     text(&mut m, "GPUName", w.gpu_name.unwrap_or(""));
     text(&mut m, "appId", &w.app_id);
@@ -351,20 +369,57 @@ fn worker_json(w: &WorkerView) -> Value {
     Value::Object(m)
 }
 
+/// One app as the platform's `V1App` has it: metadata, the spec (whose
+/// `resource` the models require) and the status. Arguments of the builtin
+/// autoscaler are strings, as the platform's `Commonv1Value` carries them.
 fn app_json(app: &SimApp, now: Nanos) -> Value {
+    let spec = &app.spec;
+    let mut resource = Map::new();
+    resource.insert("cpu".into(), json!(spec.cpus));
+    resource.insert("memory".into(), json!(format!("{} MiB", spec.memory)));
+    if let Some((model, count)) = spec.gpu {
+        resource.insert("gpu".into(), json!(count));
+        resource.insert("filters".into(), json!({ "gpu": [model] }));
+    }
+    let argument = |v: u64| json!({ "value": v.to_string() });
+    // Zero counts are left out, as protobuf-JSON does.
+    let mut status = Map::new();
+    for (key, n) in [
+        ("desiredWorker", app.active_count(now)),
+        ("readyWorker", app.ready_count(now)),
+    ] {
+        if n != 0 {
+            status.insert(key.into(), json!(n));
+        }
+    }
+    status.insert("status".into(), json!("STATUS_DEPLOYED"));
     json!({
         "appV1alpha1": {
             "metadata": {
-                "name": app.spec.name,
-                "namespace": app.spec.namespace,
+                "name": spec.name,
+                "namespace": spec.namespace,
+                "uid": app.app_id,
                 "createdAt": time(app.created_at),
             },
-            "spec": {},
-            "status": {
-                "desiredWorker": app.active_count(now),
-                "readyWorker": app.ready_count(now),
-                "status": "STATUS_DEPLOYED",
+            "spec": {
+                "image": format!("registry.sim.invalid/{}/{}:{}", spec.namespace, spec.name, spec.revision),
+                "port": 80,
+                "resource": resource,
+                "autoscaler": {
+                    "scheduler": "queue",
+                    "builtin": {
+                        "name": "simple",
+                        "arguments": {
+                            "min_workers": argument(0),
+                            "max_workers": argument(spec.max_workers),
+                            "max_queue_size": argument(1),
+                            "max_idle_time": argument(120),
+                            "scale_up_step": argument(1),
+                        },
+                    },
+                },
             },
+            "status": status,
         }
     })
 }

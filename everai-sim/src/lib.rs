@@ -123,6 +123,19 @@ impl Simulator {
         self.inner.faults.lock().expect("faults lock").0 = faults;
     }
 
+    /// Sets what scale-ups of `namespace`/`app` past its `maxWorkers` do
+    /// (also at `PUT /_sim/apps/{ns}/{app}/scaling`).
+    pub fn set_past_max(
+        &self,
+        namespace: &str,
+        app: &str,
+        past_max: world::PastMax,
+    ) -> Result<(), world::SimError> {
+        let mut world = self.inner.world.lock().expect("world lock");
+        world.app_mut(namespace, app)?.past_max = past_max;
+        Ok(())
+    }
+
     /// The HTTP API.
     pub fn router(&self) -> Router {
         http::router(self.clone())

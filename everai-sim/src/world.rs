@@ -29,7 +29,8 @@ pub struct AppSpec {
     pub name: String,
     /// GPU model and count per worker; `None` for CPU-only apps.
     pub gpu: Option<(&'static str, u64)>,
-    pub cpus: f64,
+    /// Whole CPUs: the platform's models have no fractional ones.
+    pub cpus: u64,
     /// MiB.
     pub memory: u64,
     pub revision: String,
@@ -101,7 +102,7 @@ pub struct WorkerView {
     pub deleted_at: Option<Nanos>,
     pub success_count: u64,
     pub failed_count: u64,
-    pub cpus: f64,
+    pub cpus: u64,
     pub memory: u64,
     pub gpu_name: Option<&'static str>,
     pub gpus: u64,
@@ -146,6 +147,20 @@ impl SimWorker {
             _ if t < self.pending_at => (WorkerStatus::Initialized, starting),
             _ => (WorkerStatus::Pending, starting),
         }
+    }
+
+    /// When the worker ended (deleted, or its launch failed), if it had by `t`.
+    fn ended_at(&self, t: Nanos) -> Option<Nanos> {
+        let deleted = self.removal.as_ref().map(|r| r.deleted_at);
+        let failed = match self.outcome {
+            Outcome::Fails { at } => Some(at),
+            Outcome::Runs { .. } => None,
+        };
+        [deleted, failed]
+            .into_iter()
+            .flatten()
+            .min()
+            .filter(|&e| e <= t)
     }
 
     /// Neither terminated nor failed at `t`: listed without `showAll`.
@@ -216,10 +231,27 @@ fn secs(s: f64) -> Nanos {
     (s * SECOND as f64) as Nanos
 }
 
+/// What a scale-up past the app's `maxWorkers` does. The platform does not
+/// say (nor whether it counts TERMINATING or ERROR workers), so the
+/// simulator can play each answer and the console must be right under all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PastMax {
+    /// `400`, nothing started (the default).
+    #[default]
+    Refuse,
+    /// `200` with only as many new ids as there was room for (maybe none).
+    Cap,
+    /// `200`, all started: `maxWorkers` is not enforced here.
+    Accept,
+}
+
 /// One simulated app.
 #[derive(Debug, Clone)]
 pub struct SimApp {
     pub spec: AppSpec,
+    /// What a scale-up past `maxWorkers` does.
+    pub past_max: PastMax,
     pub app_id: String,
     pub created_at: Nanos,
     workers: Vec<SimWorker>,
@@ -234,6 +266,7 @@ impl SimApp {
         SimApp {
             app_id: rng.id(),
             spec,
+            past_max: PastMax::default(),
             created_at,
             workers: Vec::new(),
             by_id: HashMap::new(),
@@ -405,7 +438,10 @@ impl World {
     }
 
     /// The platform's list semantics: live workers; with `show_all`, also
-    /// terminated and failed ones created within `recent_days` of `t`.
+    /// the terminated and failed ones that existed within `recent_days` of
+    /// `t` (the API reference's words; the CLI's help says "created" within
+    /// them, which would leave out a worker created before the window that
+    /// ended inside it: the console reads either correctly).
     pub fn list(
         &mut self,
         namespace: &str,
@@ -420,7 +456,7 @@ impl World {
         let views = app
             .workers
             .iter()
-            .filter(|w| w.is_live_at(t) || (show_all && w.created_at >= since))
+            .filter(|w| w.is_live_at(t) || (show_all && w.ended_at(t).is_none_or(|e| e >= since)))
             .map(|w| app.view(w, t))
             .collect();
         Ok((views, app))
@@ -448,7 +484,9 @@ impl World {
         Ok((app.spec.launch_secs, app.spec.launch_failure))
     }
 
-    /// Starts `count` workers; refuses to go past the app's `maxWorkers`.
+    /// Starts `count` workers; past the app's `maxWorkers` (counting the
+    /// workers running or on their way and not asked to go), does what its
+    /// [`PastMax`] says.
     pub fn scale_up(
         &mut self,
         namespace: &str,
@@ -465,12 +503,16 @@ impl World {
         }
         let active = app.active_count(t);
         let room = app.spec.max_workers.saturating_sub(active);
-        if count > room {
-            return Err(SimError::BadRequest(format!(
-                "scaleUpWorkersNum {count} exceeds the app's capacity: {active} of maxWorkers {} in use, room for {room}",
-                app.spec.max_workers
-            )));
-        }
+        let count = match app.past_max {
+            PastMax::Refuse if count > room => {
+                return Err(SimError::BadRequest(format!(
+                    "scaleUpWorkersNum {count} exceeds the app's capacity: {active} of maxWorkers {} in use, room for {room}",
+                    app.spec.max_workers
+                )));
+            }
+            PastMax::Cap => count.min(room),
+            _ => count,
+        };
         let ids = (0..count)
             .map(|_| {
                 let w = app.new_worker(t, None);
@@ -558,7 +600,7 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
         namespace: ns.into(),
         name: name.into(),
         gpu: None,
-        cpus: 1.0,
+        cpus: 1,
         memory: 1024,
         revision: "v1".into(),
         max_workers: 10,
@@ -573,7 +615,7 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
         (
             AppSpec {
                 gpu: Some(("A100", 1)),
-                cpus: 8.0,
+                cpus: 8,
                 memory: 32_768,
                 revision: "v14".into(),
                 max_workers: 20,
@@ -589,7 +631,7 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
         (
             AppSpec {
                 gpu: Some(("H100", 2)),
-                cpus: 16.0,
+                cpus: 16,
                 memory: 65_536,
                 revision: "2024-09-29.1".into(),
                 max_workers: 12,
@@ -604,7 +646,7 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
         ),
         (
             AppSpec {
-                cpus: 2.0,
+                cpus: 2,
                 memory: 2048,
                 revision: "v3".into(),
                 max_workers: 200,
@@ -620,7 +662,7 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
         (
             AppSpec {
                 gpu: Some(("RTX4090", 1)),
-                cpus: 4.0,
+                cpus: 4,
                 memory: 16_384,
                 revision: "v7".into(),
                 max_workers: 8,
@@ -645,7 +687,7 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
         (
             AppSpec {
                 gpu: Some(("A10", 1)),
-                cpus: 4.0,
+                cpus: 4,
                 memory: 8192,
                 revision: "rc-5".into(),
                 max_workers: 4,
@@ -697,7 +739,7 @@ impl World {
             namespace: namespace.into(),
             name: name.into(),
             gpu: None,
-            cpus: 2.0,
+            cpus: 2,
             memory: 4096,
             revision: "v1".into(),
             max_workers,
@@ -772,7 +814,7 @@ mod tests {
             namespace: "ns".into(),
             name: "app".into(),
             gpu: None,
-            cpus: 2.0,
+            cpus: 2,
             memory: 1024,
             revision: "v1".into(),
             max_workers: 5,
@@ -854,6 +896,21 @@ mod tests {
             Err(SimError::BadRequest(_))
         ));
         assert_eq!(w.scale_up("ns", "nope", 1, T0), Err(SimError::NoSuchApp));
+    }
+
+    #[test]
+    fn past_max_workers_the_app_refuses_caps_or_accepts_as_told() {
+        let mut w = world(0.0);
+        w.scale_up("ns", "app", 4, T0).unwrap();
+        w.app_mut("ns", "app").unwrap().past_max = PastMax::Cap;
+        assert_eq!(w.scale_up("ns", "app", 3, T0).unwrap().len(), 1);
+        assert_eq!(
+            w.scale_up("ns", "app", 3, T0).unwrap(),
+            Vec::<String>::new()
+        );
+        w.app_mut("ns", "app").unwrap().past_max = PastMax::Accept;
+        assert_eq!(w.scale_up("ns", "app", 3, T0).unwrap().len(), 3);
+        assert_eq!(w.app_mut("ns", "app").unwrap().active_count(T0), 8);
     }
 
     #[test]
@@ -940,6 +997,17 @@ mod tests {
             T0 - 5 * DAY + HOUR,
         )
         .unwrap();
+        // Created before a two-day window, ended inside it: it existed
+        // within the window, so the window lists it.
+        let spanning = w.scale_up("ns", "app", 1, T0 - 3 * DAY).unwrap().remove(0);
+        w.scale_down(
+            "ns",
+            "app",
+            None,
+            std::slice::from_ref(&spanning),
+            T0 - DAY - HOUR,
+        )
+        .unwrap();
         let recent = w.scale_up("ns", "app", 1, T0 - DAY).unwrap().remove(0);
         w.scale_down(
             "ns",
@@ -957,11 +1025,16 @@ mod tests {
         );
         assert_eq!(
             ids(w.list("ns", "app", true, 2, T0).unwrap().0),
-            [recent.clone(), live.clone()]
+            [spanning.clone(), recent.clone(), live.clone()]
+        );
+        assert_eq!(
+            ids(w.list("ns", "app", true, 1, T0).unwrap().0),
+            [recent.clone(), live.clone()],
+            "the spanning worker ended before a one-day window"
         );
         assert_eq!(
             ids(w.list("ns", "app", true, 7, T0).unwrap().0),
-            [old, recent, live]
+            [old, spanning, recent, live]
         );
     }
 
