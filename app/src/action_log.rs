@@ -162,14 +162,27 @@ mod tests {
     #[tokio::test]
     async fn the_action_finishes_when_its_request_is_dropped() {
         let log = ActionLog::default();
+        // The action waits at the gate (as a platform call would), so it is
+        // still in progress when its request goes away.
+        let (gate_tx, gate_rx) = tokio::sync::oneshot::channel::<()>();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
         let started = log.run_once("k", async move {
+            let _ = gate_rx.await;
             let _ = done_tx.send(());
             outcome(7)
         });
         // Poll once so the action starts, then give up on it.
-        let _ = tokio::time::timeout(Duration::ZERO, started).await;
-        done_rx.await.expect("the action ran");
+        assert!(
+            tokio::time::timeout(Duration::ZERO, started).await.is_err(),
+            "the action was still waiting"
+        );
+        gate_tx
+            .send(())
+            .expect("the action is still there to be let through");
+        tokio::time::timeout(Duration::from_secs(10), done_rx)
+            .await
+            .expect("the action finished within 10 s")
+            .expect("the action ran to its end");
         let again = log.run_once("k", async { outcome(8) }).await;
         assert_eq!(again, outcome(7));
     }

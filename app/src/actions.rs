@@ -115,50 +115,61 @@ pub fn check_ids(ids: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Workers that count against the app's capacity.
-fn live(workers: &[Worker]) -> impl Iterator<Item = &Worker> {
-    workers
-        .iter()
-        .filter(|w| w.status.is_live() && w.status != WorkerStatus::Terminating)
+/// Workers the console knows to be running or on their way: the only
+/// ones it counts when it speaks of the app's size. TERMINATING, ERROR,
+/// UNAVAILABLE, unspecified and unknown statuses are left out: nobody
+/// outside the platform knows whether it counts them against `maxWorkers`.
+pub fn running_or_starting(w: &Worker) -> bool {
+    matches!(
+        w.status,
+        WorkerStatus::Created
+            | WorkerStatus::Initialized
+            | WorkerStatus::Pending
+            | WorkerStatus::Running
+    ) && w.detail_status != DetailStatus::Remove
 }
 
-/// How many workers a scale-up may add: the app's remaining room when it
-/// has a cap, never more than `max_step`.
-pub fn scale_up_limit(workers: &[Worker], max_workers: u64, max_step: u32) -> u32 {
-    if max_workers == 0 {
-        return max_step;
-    }
-    let room = max_workers.saturating_sub(live(workers).count() as u64);
-    room.min(u64::from(max_step)) as u32
+/// How many workers one scale-up may add: the console's own step limit.
+/// The app's `maxWorkers` is information, not a limit the console applies
+/// (see [`capacity_note`]): the platform decides what a scale-up past it
+/// does, and says so.
+pub fn scale_up_limit(max_step: u32) -> u32 {
+    max_step
 }
 
-/// Checks a scale-up of `count` against the app as last read.
-pub fn check_scale_up(
-    count: u32,
-    workers: &[Worker],
-    max_workers: u64,
-    max_step: u32,
-) -> Result<u32, String> {
-    let limit = scale_up_limit(workers, max_workers, max_step);
-    if limit == 0 {
+/// Checks a scale-up of `count`: a whole number from 1 (already parsed) to
+/// the console's step limit. Nothing else is the console's to refuse.
+pub fn check_scale_up(count: u32, max_step: u32) -> Result<u32, String> {
+    if count > max_step {
         return Err(format!(
-            "The app is at its limit of {max_workers} workers; scale down or raise its maxWorkers first."
-        ));
-    }
-    if count > limit {
-        let why = if max_workers > 0 && limit < max_step {
-            format!(
-                "the app has {} of at most {max_workers} workers",
-                live(workers).count()
-            )
-        } else {
-            "that is the most the console adds in one step".to_string()
-        };
-        return Err(format!(
-            "At most {limit} workers can be added now ({why}); {count} were asked for."
+            "At most {max_step} workers can be added in one step (the console's CONSOLE_MAX_SCALE_STEP); {count} were asked for."
         ));
     }
     Ok(count)
+}
+
+/// What the app's `maxWorkers` means for adding `adding` workers, in words:
+/// information for the confirmation, never a refusal. `None` when the
+/// platform gave no `maxWorkers`.
+pub fn capacity_note(workers: &[Worker], max_workers: u64, adding: Option<u32>) -> Option<String> {
+    if max_workers == 0 {
+        return None;
+    }
+    let n = workers.iter().filter(|w| running_or_starting(w)).count() as u64;
+    let verb = if n == 1 { "is" } else { "are" };
+    let noun = if max_workers == 1 {
+        "worker"
+    } else {
+        "workers"
+    };
+    let mut note = format!("{n} of at most {max_workers} {noun} {verb} running or starting");
+    match adding {
+        Some(k) if n + u64::from(k) > max_workers => {
+            note.push_str("; the platform may refuse or cap this.")
+        }
+        _ => note.push('.'),
+    }
+    Some(note)
 }
 
 /// Why removing `w` needs a second look, if it does.
@@ -191,24 +202,43 @@ fn removal_rank(w: &Worker) -> (u8, i128) {
     (class, since)
 }
 
-/// Workers that a scale-down can take: live, and not already going.
+/// Workers a person may choose to remove: not already ended (TERMINATED or
+/// ERROR) and not already going. A status the console does not know is
+/// not a reason to refuse: the platform decides.
 pub fn removable(w: &Worker) -> bool {
     w.status.is_live()
         && w.status != WorkerStatus::Terminating
         && w.detail_status != DetailStatus::Remove
 }
 
+/// Workers a scale-down by count may take: removable, and in a status the
+/// console knows. One whose status is unspecified or unknown is removed
+/// only when a person picks it.
+pub fn removable_by_count(w: &Worker) -> bool {
+    removable(w) && w.status.is_known() && w.status != WorkerStatus::Unspecified
+}
+
+/// Why the console cannot vouch for `w`'s state, if so: its status is
+/// unspecified or one the console does not know.
+pub fn status_unknown(w: &Worker) -> Option<String> {
+    match &w.status {
+        WorkerStatus::Unspecified => Some("status unspecified (STATUS_UNSPECIFIED)".into()),
+        WorkerStatus::Unknown(raw) => Some(format!("status unknown to the console ({raw})")),
+        _ => None,
+    }
+}
+
 /// The `count` workers a scale-down by count removes: the longest-idle free
 /// ones first, busy ones only when nothing else is left.
 pub fn pick_for_removal(workers: &[Worker], count: u32) -> Result<Vec<Worker>, String> {
-    let mut candidates: Vec<&Worker> = workers.iter().filter(|w| removable(w)).collect();
+    let mut candidates: Vec<&Worker> = workers.iter().filter(|w| removable_by_count(w)).collect();
     if candidates.is_empty() {
         return Err("The app has no workers that can be removed.".into());
     }
     if count as usize > candidates.len() {
         return Err(format!(
-            "The app has {} workers that can be removed; {count} were asked for.",
-            candidates.len()
+            "The app has {} that can be removed by count; {count} were asked for.",
+            workers_word(candidates.len())
         ));
     }
     candidates.sort_by(|a, b| removal_rank(a).cmp(&removal_rank(b)).then(a.id.cmp(&b.id)));
@@ -224,7 +254,7 @@ pub fn longest_idle_free(workers: &[Worker], count: usize) -> Vec<Worker> {
     let mut free: Vec<&Worker> = workers
         .iter()
         .filter(|w| {
-            removable(w)
+            removable_by_count(w)
                 && w.status == WorkerStatus::Running
                 && w.detail_status == DetailStatus::Free
         })
@@ -234,7 +264,7 @@ pub fn longest_idle_free(workers: &[Worker], count: usize) -> Vec<Worker> {
 }
 
 /// The chosen workers, in the order given; an error names every id that is
-/// not a live worker of the app.
+/// not a worker of the app that has not ended.
 pub fn pick_by_ids(workers: &[Worker], ids: &[String]) -> Result<Vec<Worker>, String> {
     check_ids(ids)?;
     let mut picked = Vec::with_capacity(ids.len());
@@ -321,11 +351,24 @@ impl ActionOutcome {
             }
         };
         match &self.result {
-            ScaleResult::Added { worker_ids } => format!(
-                "Added {} to {target}: {}.",
-                workers_word(worker_ids.len()),
-                worker_ids.join(", ")
-            ),
+            ScaleResult::Added { worker_ids } => match &self.request {
+                ScaleRequest::Up { count } if *count as usize != worker_ids.len() => {
+                    // Said as the platform said it: not "added 0 workers".
+                    let returned = match worker_ids.len() {
+                        0 => "no worker ids".to_string(),
+                        1 => format!("1 worker id: {}", worker_ids[0]),
+                        n => format!("{n} worker ids: {}", worker_ids.join(", ")),
+                    };
+                    format!(
+                        "The platform accepted {asked} to {target} and returned {returned}. The table shows new workers as they appear."
+                    )
+                }
+                _ => format!(
+                    "Added {} to {target}: {}.",
+                    workers_word(worker_ids.len()),
+                    worker_ids.join(", ")
+                ),
+            },
             ScaleResult::Removed => match &self.request {
                 ScaleRequest::Down { worker_ids } => format!(
                     "Removing {} from {target}: {}. They go Terminating, then Terminated.",
@@ -434,42 +477,106 @@ mod tests {
     }
 
     #[test]
-    fn scale_up_stays_within_the_app_and_the_step() {
-        let ws: Vec<Worker> = (0..6)
-            .map(|i| {
-                worker(
-                    &format!("w{i}"),
-                    WorkerStatus::Running,
-                    DetailStatus::Free,
-                    0,
-                )
-            })
-            .chain([worker(
-                "gone",
-                WorkerStatus::Terminating,
-                DetailStatus::Remove,
-                0,
-            )])
-            .collect();
-        assert_eq!(scale_up_limit(&ws, 20, 50), 14);
-        assert_eq!(scale_up_limit(&ws, 0, 50), 50);
-        assert_eq!(scale_up_limit(&ws, 100, 50), 50);
-        assert_eq!(check_scale_up(14, &ws, 20, 50), Ok(14));
-        let err = check_scale_up(15, &ws, 20, 50).unwrap_err();
+    fn scale_up_is_refused_only_past_the_consoles_own_step() {
+        assert_eq!(check_scale_up(50, 50), Ok(50));
+        assert_eq!(check_scale_up(1, 50), Ok(1));
+        let err = check_scale_up(51, 50).unwrap_err();
         assert!(
-            err.contains("At most 14") && err.contains("6 of at most 20"),
+            err.contains("At most 50") && err.contains("CONSOLE_MAX_SCALE_STEP"),
             "{err}"
         );
+        assert_eq!(scale_up_limit(7), 7);
+    }
+
+    #[test]
+    fn max_workers_is_information_counted_over_known_running_or_starting_workers() {
+        let ws: Vec<Worker> = [
+            ("run", WorkerStatus::Running, DetailStatus::Free),
+            ("busy", WorkerStatus::Running, DetailStatus::Busy),
+            ("new", WorkerStatus::Created, DetailStatus::InFlight),
+            ("init", WorkerStatus::Initialized, DetailStatus::InFlight),
+            ("pend", WorkerStatus::Pending, DetailStatus::Rollin),
+            // None of these is counted: the platform may or may not.
+            ("going", WorkerStatus::Terminating, DetailStatus::Remove),
+            ("removing", WorkerStatus::Running, DetailStatus::Remove),
+            ("failed", WorkerStatus::Error, DetailStatus::Unspecified),
+            (
+                "unavailable",
+                WorkerStatus::Unavailable,
+                DetailStatus::Unspecified,
+            ),
+            ("odd", WorkerStatus::Unspecified, DetailStatus::Unspecified),
+            (
+                "new-kind",
+                WorkerStatus::Unknown("STATUS_NAPPING".into()),
+                DetailStatus::Free,
+            ),
+        ]
+        .into_iter()
+        .map(|(id, s, d)| worker(id, s, d, 0))
+        .collect();
+        assert_eq!(
+            capacity_note(&ws, 10, Some(5)).as_deref(),
+            Some("5 of at most 10 workers are running or starting.")
+        );
+        assert_eq!(
+            capacity_note(&ws, 10, Some(6)).as_deref(),
+            Some(
+                "5 of at most 10 workers are running or starting; the platform may refuse or cap this."
+            )
+        );
+        assert_eq!(
+            capacity_note(&ws[..1], 1, Some(1)).as_deref(),
+            Some(
+                "1 of at most 1 worker is running or starting; the platform may refuse or cap this."
+            )
+        );
+        assert_eq!(
+            capacity_note(&ws, 0, Some(100)),
+            None,
+            "no maxWorkers given"
+        );
+        // Past maxWorkers is still only information: the console asks the
+        // platform, which decides.
+        assert_eq!(check_scale_up(6, 50), Ok(6));
+    }
+
+    #[test]
+    fn unknown_and_unspecified_statuses_are_never_picked_by_count() {
+        let ws = vec![
+            worker("odd", WorkerStatus::Unspecified, DetailStatus::Free, 1),
+            worker(
+                "new-kind",
+                WorkerStatus::Unknown("STATUS_NAPPING".into()),
+                DetailStatus::Free,
+                2,
+            ),
+            worker("free", WorkerStatus::Running, DetailStatus::Free, 500),
+        ];
+        let ids = |v: Vec<Worker>| v.into_iter().map(|w| w.id).collect::<Vec<_>>();
+        assert_eq!(ids(pick_for_removal(&ws, 1).unwrap()), ["free"]);
         assert!(
-            check_scale_up(51, &ws, 0, 50)
+            pick_for_removal(&ws, 2)
                 .unwrap_err()
-                .contains("one step")
+                .contains("1 worker that")
+        );
+        assert_eq!(ids(longest_idle_free(&ws, 3)), ["free"]);
+        // A person may still pick them, and is told what the console
+        // cannot vouch for.
+        assert_eq!(
+            ids(pick_by_ids(&ws, &["odd".into(), "new-kind".into()]).unwrap()),
+            ["odd", "new-kind"]
+        );
+        assert_eq!(
+            status_unknown(&ws[1]).as_deref(),
+            Some("status unknown to the console (STATUS_NAPPING)")
         );
         assert!(
-            check_scale_up(1, &ws, 6, 50)
-                .unwrap_err()
-                .contains("limit of 6")
+            status_unknown(&ws[0])
+                .unwrap()
+                .contains("STATUS_UNSPECIFIED")
         );
+        assert_eq!(status_unknown(&ws[2]), None);
     }
 
     #[test]
@@ -523,6 +630,17 @@ mod tests {
         };
         assert_eq!(o.message(), "Added 2 workers to default/sd: x, y.");
         assert_eq!(o.added_ids(), ["x", "y"]);
+        o.request = ScaleRequest::Up { count: 3 };
+        assert_eq!(
+            o.message(),
+            "The platform accepted adding 3 workers to default/sd and returned 2 worker ids: x, y. The table shows new workers as they appear."
+        );
+        o.result = ScaleResult::Added { worker_ids: vec![] };
+        assert_eq!(
+            o.message(),
+            "The platform accepted adding 3 workers to default/sd and returned no worker ids. The table shows new workers as they appear."
+        );
+        o.request = ScaleRequest::Up { count: 2 };
         o.result = ScaleResult::Unknown {
             reason: "The EverAI API did not answer in time.".into(),
         };

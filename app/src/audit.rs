@@ -399,7 +399,7 @@ mod tests {
         };
         assert_eq!(
             csv_line(&r),
-            "x,1970-01-01T00:00:00Z,1970-01-01T00:00:01.5Z,ana,operator,127.0.0.1,default,a,down,,w1 w2,done,,,200,12,r\r\n"
+            "x,1970-01-01T00:00:00Z,1970-01-01T00:00:01.500Z,ana,operator,127.0.0.1,default,a,down,,w1 w2,done,,,200,12,r\r\n"
         );
         assert_eq!(
             CSV_HEADER.matches(',').count(),

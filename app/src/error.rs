@@ -37,8 +37,10 @@ pub enum ConsoleError {
     /// The platform is rate limiting the console.
     #[error("The EverAI API is rate limiting the console (429).{}", retry_after_secs.map(|s| format!(" Try again in {s} s.")).unwrap_or_default())]
     RateLimited { retry_after_secs: Option<u64> },
-    /// Any other error status from the platform, with its own message.
-    #[error("The EverAI API answered with an error ({status}){}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    /// Any other error status from the platform. A 4xx keeps the
+    /// platform's message (it is addressed to the caller: a refusal, a
+    /// limit); a 5xx never carries one (see [`ConsoleError::from_api`]).
+    #[error("{}", upstream_text(*status, message.as_deref()))]
     Upstream {
         status: u16,
         message: Option<String>,
@@ -73,9 +75,24 @@ pub enum ConsoleError {
     /// Not sent: this person started many scale actions in a short time.
     #[error("Too many scale actions in a short time. Try again in {retry_after_secs} s.")]
     TooManyActions { retry_after_secs: u64 },
+    /// Not checked: too many sign-ins from this address (or in all) in a
+    /// short time.
+    #[error("Too many sign-in attempts in a short time. Try again in {retry_after_secs} s.")]
+    TooManySignIns { retry_after_secs: u64 },
     /// The console's own database did not answer.
     #[error("The console's audit log could not be read.")]
     AuditLog,
+}
+
+/// What a person reads of a platform error status.
+fn upstream_text(status: u16, message: Option<&str>) -> String {
+    match message {
+        _ if status >= 500 => format!(
+            "The EverAI API failed on its side ({status}). The console's log has the platform's own message."
+        ),
+        Some(m) => format!("The EverAI API answered with an error ({status}): {m}"),
+        None => format!("The EverAI API answered with an error ({status})."),
+    }
 }
 
 impl ConsoleError {
@@ -96,7 +113,7 @@ impl ConsoleError {
             | ConsoleError::Malformed(_) => 502,
             ConsoleError::Timeout => 504,
             ConsoleError::AuditLog | ConsoleError::Paused { .. } | ConsoleError::Busy { .. } => 503,
-            ConsoleError::TooManyActions { .. } => 429,
+            ConsoleError::TooManyActions { .. } | ConsoleError::TooManySignIns { .. } => 429,
         }
     }
 
@@ -106,7 +123,8 @@ impl ConsoleError {
         match self {
             ConsoleError::Paused { retry_after_secs }
             | ConsoleError::Busy { retry_after_secs }
-            | ConsoleError::TooManyActions { retry_after_secs } => Some(*retry_after_secs),
+            | ConsoleError::TooManyActions { retry_after_secs }
+            | ConsoleError::TooManySignIns { retry_after_secs } => Some(*retry_after_secs),
             ConsoleError::RateLimited { retry_after_secs } => *retry_after_secs,
             _ => None,
         }
@@ -136,6 +154,9 @@ impl ConsoleError {
             }
             ConsoleError::TooManyActions { .. } => {
                 "Wait a little, check the workers list, then act again."
+            }
+            ConsoleError::TooManySignIns { .. } => {
+                "Check the token you paste, wait, then sign in again."
             }
             ConsoleError::CrossSite(_) => {
                 "Open the app's worker page in the console and act from there."
@@ -181,6 +202,20 @@ impl ConsoleError {
             E::RateLimited { retry_after } => ConsoleError::RateLimited {
                 retry_after_secs: retry_after.map(|d| d.as_secs()),
             },
+            E::Upstream { status, message } if status >= 500 => {
+                // A 5xx message is the platform's insides (hosts, queries,
+                // stack traces): it goes to the log, with the request id of
+                // the span, and never to the page.
+                tracing::warn!(
+                    status,
+                    upstream_message = message.as_deref().unwrap_or(""),
+                    "the EverAI API failed on its side"
+                );
+                ConsoleError::Upstream {
+                    status,
+                    message: None,
+                }
+            }
             E::Upstream { status, message } => ConsoleError::Upstream { status, message },
             E::Timeout => ConsoleError::Timeout,
             E::Unreachable => ConsoleError::Unreachable,
@@ -215,6 +250,39 @@ mod tests {
         ));
         assert!(matches!(&err, ConsoleError::Transport(m) if m.contains("connection reset")));
         assert_eq!(err.status_code(), 502);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_server_error_keeps_the_platforms_message_out_of_the_page() {
+        let err = ConsoleError::from_api(
+            everai_api::ApiError::Upstream {
+                status: 500,
+                message: Some("internal: db at 10.0.0.5 down".into()),
+            },
+            "default",
+            "sd",
+        );
+        let shown = err.to_string();
+        assert!(
+            !shown.contains("10.0.0.5") && !shown.contains("internal"),
+            "{shown}"
+        );
+        assert!(shown.contains("(500)") && shown.contains("log"), "{shown}");
+        assert!(!serde_json::to_string(&err).unwrap().contains("10.0.0.5"));
+        // A refusal addressed to the caller stays readable.
+        let err = ConsoleError::from_api(
+            everai_api::ApiError::Upstream {
+                status: 409,
+                message: Some("app is paused".into()),
+            },
+            "default",
+            "sd",
+        );
+        assert_eq!(
+            err.to_string(),
+            "The EverAI API answered with an error (409): app is paused"
+        );
     }
 
     #[test]

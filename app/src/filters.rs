@@ -152,7 +152,7 @@ impl SortKey {
             SortKey::Failed => a.failed_count.cmp(&b.failed_count),
             SortKey::Cpus => a.cpus.total_cmp(&b.cpus),
             SortKey::Memory => a.memory.cmp(&b.memory),
-            SortKey::Gpu => (a.gpus, &a.gpu_name).cmp(&(b.gpus, &b.gpu_name)),
+            SortKey::Gpu => (a.gpu_count(), a.gpu()).cmp(&(b.gpu_count(), b.gpu())),
             SortKey::Revision => a.app_revision.cmp(&b.app_revision),
         }
     }

@@ -129,16 +129,20 @@ pub struct ColdStarts {
     pub buckets: Vec<usize>,
 }
 
-/// Cold-start figures by GPU name, most launches first, with "All" first
-/// when there is more than one kind.
-pub fn cold_starts(workers: &[Worker]) -> Vec<ColdStarts> {
+/// Cold-start figures of the launches at or after `from_ms` (the window's
+/// start), by GPU model, most launches first, with "All" first when there
+/// is more than one kind. A reply can hold workers launched before the
+/// window (live ones always; ended ones when the platform lists those that
+/// existed in it rather than those created in it): their cold starts are
+/// not the window's.
+pub fn cold_starts(workers: &[Worker], from_ms: i64) -> Vec<ColdStarts> {
     let mut by_kind: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for w in workers {
-        if let Some(d) = w.cold_start() {
-            let kind = if w.gpu_name.is_empty() {
-                "CPU only".to_string()
-            } else {
-                w.gpu_name.clone()
+        let in_window = w.launch_at.is_some_and(|t| t.unix_millis() >= from_ms);
+        if let Some(d) = w.cold_start().filter(|_| in_window) {
+            let kind = match w.gpu() {
+                "" => "CPU only".to_string(),
+                gpu => gpu.to_string(),
             };
             by_kind
                 .entry(kind)
@@ -282,7 +286,7 @@ mod tests {
             worker("c", 0, Some(400_000), None, ""),
             worker("d", 0, None, None, "A100"),
         ];
-        let cs = cold_starts(&ws);
+        let cs = cold_starts(&ws, 0);
         let kinds: Vec<&str> = cs.iter().map(|c| c.kind.as_str()).collect();
         assert_eq!(kinds, ["All", "A100", "CPU only"]);
         assert_eq!(cs[0].count, 3);
@@ -290,7 +294,78 @@ mod tests {
         assert_eq!(cs[1].buckets[0], 1, "5 s is under 10 s");
         assert_eq!(cs[1].buckets[3], 1, "35 s is in 30–45 s");
         assert_eq!(*cs[2].buckets.last().unwrap(), 1, "400 s is above 300 s");
-        assert_eq!(cold_starts(&ws[..1]).len(), 1, "no 'All' for one kind");
+        assert_eq!(cold_starts(&ws[..1], 0).len(), 1, "no 'All' for one kind");
+    }
+
+    #[test]
+    fn cold_starts_are_the_windows_launches_under_either_reading_of_recent_days() {
+        let now = 10 * DAY_MS;
+        let from = now - 2 * DAY_MS;
+        // In the reply under either reading: created and launched inside.
+        let inside = worker(
+            "inside",
+            from + 1_000,
+            Some(from + 21_000),
+            Some(now - 1),
+            "",
+        );
+        // Only when the platform lists the workers that existed in the
+        // window: created and launched before it, ended inside it.
+        let spanning = worker(
+            "spanning",
+            from - DAY_MS,
+            Some(from - DAY_MS + 90_000),
+            Some(from + 5),
+            "",
+        );
+        // Live workers are listed whatever their age.
+        let old_live = worker(
+            "old-live",
+            from - 3 * DAY_MS,
+            Some(from - 3 * DAY_MS + 200_000),
+            None,
+            "",
+        );
+        let created_reading = cold_starts(&[inside.clone(), old_live.clone()], from);
+        let existed_reading = cold_starts(&[inside, spanning, old_live], from);
+        assert_eq!(created_reading, existed_reading);
+        assert_eq!(existed_reading[0].count, 1);
+        assert_eq!(existed_reading[0].p99_ms, 20_000);
+    }
+
+    #[test]
+    fn churn_is_the_same_under_either_reading_of_recent_days() {
+        let now = 10 * DAY_MS + 3_600_000;
+        let inside = worker("inside", 9 * DAY_MS + 5, None, Some(10 * DAY_MS + 10), "");
+        // Created before the window, ended on its first day: its end is
+        // the window's, its creation is not.
+        let spanning = worker("spanning", 7 * DAY_MS, None, Some(9 * DAY_MS + 60_000), "");
+        let existed = churn(&[inside.clone(), spanning], now, 2);
+        let created = churn(&[inside], now, 2);
+        assert_eq!(existed.iter().map(|d| d.created).sum::<usize>(), 1);
+        assert_eq!(
+            created.iter().map(|d| d.created).collect::<Vec<_>>(),
+            existed.iter().map(|d| d.created).collect::<Vec<_>>()
+        );
+        assert_eq!(existed[0].ended, 1, "the spanning worker ended on day one");
+        assert_eq!(existed[1].ended, 1);
+    }
+
+    #[test]
+    fn a_worker_that_spans_the_windows_start_is_drawn_from_its_left_edge() {
+        let now = 10 * DAY_MS;
+        let spanning = worker(
+            "spanning",
+            now - 3 * DAY_MS,
+            Some(now - 3 * DAY_MS + 1),
+            Some(now - DAY_MS),
+            "",
+        );
+        let t = Timeline::build(&[spanning], now, 2);
+        let bar = &t.bars[0];
+        assert_eq!(t.x(bar.start_ms, 300.0), 0.0);
+        assert!((t.x(bar.end_ms, 300.0) - 150.0).abs() < 1e-9);
+        assert!(bar.ended);
     }
 
     #[test]

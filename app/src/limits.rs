@@ -1,6 +1,7 @@
-//! How many scale actions one person may start in a short time: a token
+//! How many scale actions one person may start in a short time (a token
 //! bucket per actor, so a stuck script or a held-down Enter key cannot
-//! flood the platform with scale calls.
+//! flood the platform with scale calls), and how many sign-ins may be
+//! checked with the platform.
 
 use std::{
     collections::HashMap,
@@ -73,9 +74,82 @@ impl ActionLimiter {
     }
 }
 
+/// Sign-ins one client address may have checked with the platform per
+/// minute, any of them at once: enough for a person who mistyped, far too
+/// few to try tokens.
+pub const SIGN_INS_PER_ADDRESS_PER_MINUTE: u32 = 5;
+/// Sign-ins checked with the platform per minute in all, whoever asks.
+pub const SIGN_INS_PER_MINUTE: u32 = 60;
+
+/// Sign-in attempts that reach the platform: a token is checked by asking
+/// the platform with it, so without a bound the console would be a free
+/// oracle for guessed tokens. A bucket per client address, and one for all.
+#[derive(Debug)]
+pub struct SignInLimiter {
+    per_address: ActionLimiter,
+    overall: ActionLimiter,
+    refused: std::sync::atomic::AtomicU64,
+}
+
+impl Default for SignInLimiter {
+    fn default() -> Self {
+        SignInLimiter::new(SIGN_INS_PER_ADDRESS_PER_MINUTE, SIGN_INS_PER_MINUTE)
+    }
+}
+
+impl SignInLimiter {
+    pub fn new(per_address_per_minute: u32, per_minute: u32) -> Self {
+        SignInLimiter {
+            per_address: ActionLimiter::new(per_address_per_minute),
+            overall: ActionLimiter::new(per_minute),
+            refused: Default::default(),
+        }
+    }
+
+    /// Takes one attempt for `address` at `now`, or says how long until
+    /// the next one is allowed.
+    pub fn take(&self, address: &str, now: Instant) -> Result<(), Duration> {
+        let taken = self
+            .per_address
+            .take(address, now)
+            .and_then(|()| self.overall.take("", now));
+        if taken.is_err() {
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        taken
+    }
+
+    /// Attempts refused so far (for `/metrics`).
+    pub fn refused(&self) -> u64 {
+        self.refused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_ins_are_bounded_per_address_and_in_all() {
+        let limiter = SignInLimiter::new(3, 5);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.take("10.0.0.1", t0), Ok(()));
+        }
+        let wait = limiter.take("10.0.0.1", t0).unwrap_err();
+        assert!((19.9..=20.1).contains(&wait.as_secs_f64()), "{wait:?}");
+        // Another address has its own allowance, until the total is spent.
+        assert_eq!(limiter.take("10.0.0.2", t0), Ok(()));
+        assert_eq!(limiter.take("10.0.0.3", t0), Ok(()));
+        assert!(limiter.take("10.0.0.4", t0).is_err(), "five in all");
+        assert_eq!(limiter.refused(), 2);
+        // A minute on, the first address may try again.
+        assert_eq!(
+            limiter.take("10.0.0.1", t0 + Duration::from_secs(60)),
+            Ok(())
+        );
+    }
 
     #[test]
     fn a_person_gets_the_allowance_then_waits_for_it_to_refill() {

@@ -20,6 +20,8 @@ pub struct AppState {
     /// Scale actions each person may start per minute
     /// (`CONSOLE_ACTIONS_PER_MINUTE`).
     pub action_limit: std::sync::Arc<crate::limits::ActionLimiter>,
+    /// Sign-ins checked with the platform, per client address and in all.
+    pub sign_in_limit: std::sync::Arc<crate::limits::SignInLimiter>,
     /// Most workers one scale-up may add (`CONSOLE_MAX_SCALE_STEP`).
     pub max_scale_step: u32,
     /// When this server process started; shown as uptime.

@@ -194,8 +194,9 @@ impl Serialize for Rows<'_> {
                 w.failed_count,
                 w.cpus,
                 w.memory,
-                w.gpus,
-                w.gpu_name.as_str(),
+                // Whichever of the two GPU fields the platform filled.
+                w.gpu_count(),
+                w.gpu(),
                 w.app_revision.as_str(),
             )
         }))

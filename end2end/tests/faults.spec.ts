@@ -62,8 +62,8 @@ test('each kind of failure gets its own banner and status, and the page stays us
     [{ latency_ms: 9_000 }, 504, 'The EverAI API did not answer in time.'],
     [{ error_rate: 1, error_status: 401 }, 502, "The EverAI API did not accept the console's token (401). Check EVERAI_TOKEN."],
     [{ error_rate: 1, error_status: 429, retry_after_secs: 7 }, 502, 'rate limiting the console (429). Try again in 7 s.'],
-    [{ error_rate: 1, error_status: 502 }, 502, 'The EverAI API answered with an error (502)'],
-    [{ error_rate: 1, error_status: 503 }, 502, 'The EverAI API answered with an error (503)'],
+    [{ error_rate: 1, error_status: 502 }, 502, 'The EverAI API failed on its side (502)'],
+    [{ error_rate: 1, error_status: 503 }, 502, 'The EverAI API failed on its side (503)'],
     [{ truncate_rate: 1 }, 502, 'sent an answer the console cannot read'],
     [{ html_rate: 1 }, 502, 'sent an answer the console cannot read'],
   ];

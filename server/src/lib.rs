@@ -8,6 +8,7 @@
 pub mod audit_csv;
 pub mod auth;
 pub mod config;
+pub mod form_posts;
 pub mod guard;
 pub mod metrics;
 pub mod open;
@@ -87,6 +88,9 @@ pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
             state.clone(),
             auth::identify,
         ))
+        // Outside the sign-in layer: a cross-site post is refused before
+        // anything else is looked at.
+        .layer(axum::middleware::from_fn(form_posts::form_posts))
         // Added after the sign-in layer: load balancers do not sign in.
         .route("/healthz", axum::routing::get(ops::healthz))
         .route("/readyz", axum::routing::get(ops::readyz))
@@ -240,6 +244,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         action_limit: std::sync::Arc::new(app::limits::ActionLimiter::new(
             limits.actions_per_minute,
         )),
+        sign_in_limit: Default::default(),
         upstream,
         actions: Default::default(),
         max_scale_step,

@@ -129,6 +129,11 @@ pub async fn export(State(state): State<AppState>, guard: crate::guard::Guard) -
 # HELP console_upstream_waiting Calls waiting for a free slot.\n# TYPE console_upstream_waiting gauge\nconsole_upstream_waiting {}\n",
         g.joined, g.kept, g.paused, g.busy, g.open_circuits, g.in_flight, g.waiting
     );
+    let _ = writeln!(
+        out,
+        "# HELP console_sign_ins_refused_total Sign-ins refused before the token was checked with the platform: too many from one address or in all.\n# TYPE console_sign_ins_refused_total counter\nconsole_sign_ins_refused_total {}",
+        state.sign_in_limit.refused()
+    );
     (
         [(
             header::CONTENT_TYPE,

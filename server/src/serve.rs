@@ -21,6 +21,13 @@ pub struct ServeOptions {
     pub header_read_timeout: Duration,
     /// Longest wait for requests in progress after a stop is asked for.
     pub shutdown_grace: Duration,
+    /// Most bytes of a request's head (request line and headers); a longer
+    /// one is answered `431 Request Header Fields Too Large` and the
+    /// connection closed. nginx in front allows 8 KB a header line and
+    /// 32 KB in all by default, so a browser never comes near it.
+    pub max_head_bytes: usize,
+    /// Most header fields in one request (`431` beyond it too).
+    pub max_headers: usize,
 }
 
 impl Default for ServeOptions {
@@ -28,6 +35,8 @@ impl Default for ServeOptions {
         ServeOptions {
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
+            max_head_bytes: 32 << 10,
+            max_headers: 100,
         }
     }
 }
@@ -44,10 +53,15 @@ pub async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout);
+        .header_read_timeout(options.header_read_timeout)
+        // hyper reads the head into this buffer and answers 431 when it
+        // fills before the head ends (8 KiB is hyper's least).
+        .max_buf_size(options.max_head_bytes.max(8 << 10))
+        .max_headers(options.max_headers);
     builder
         .http2()
         .timer(TokioTimer::new())
+        .max_header_list_size(options.max_head_bytes as u32)
         .keep_alive_interval(Some(Duration::from_secs(20)));
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);

@@ -182,8 +182,7 @@ async fn an_app_failing_again_and_again_is_paused_with_a_banner_and_recovers() {
         let r = send(w.router(), get(PAGE)).await;
         assert_eq!(r.status, StatusCode::BAD_GATEWAY);
         assert!(
-            r.body
-                .contains("The EverAI API answered with an error (502)"),
+            r.body.contains("The EverAI API failed on its side (502)"),
             "{}",
             r.body
         );
@@ -244,9 +243,11 @@ async fn past_its_bounds_the_console_answers_503_with_retry_after_at_once() {
         },
     );
     let slow = tokio::spawn(send(w.router(), get(PAGE)));
-    while w.list_calls() == 0 {
-        tokio::task::yield_now().await;
-    }
+    within_ten_seconds(
+        || w.list_calls() > 0,
+        || "no list call reached the platform".into(),
+    )
+    .await;
     let started = std::time::Instant::now();
     let busy = send(
         w.router(),
@@ -273,9 +274,11 @@ async fn past_its_bounds_the_console_answers_503_with_retry_after_at_once() {
         guarded.clone(),
         get("/namespaces/default/apps/empty-app/workers"),
     ));
-    while w.list_calls() < 2 {
-        tokio::task::yield_now().await;
-    }
+    within_ten_seconds(
+        || w.list_calls() >= 2,
+        || format!("{} of 2 list calls reached the platform", w.list_calls()),
+    )
+    .await;
     let shed = send(guarded.clone(), get("/healthz")).await;
     assert_eq!(shed.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(shed.headers[header::RETRY_AFTER], "1");
@@ -489,6 +492,41 @@ async fn a_client_trickling_its_headers_is_cut_off() {
 }
 
 #[tokio::test]
+async fn an_oversized_request_head_is_refused_with_431() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let w = world(GatewayOptions::default()).await;
+    let (addr, _stop, _task) = serving(w.router(), server::serve::ServeOptions::default()).await;
+    let exchange = |head: String| async move {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        // The server may answer and close before it has read it all.
+        let _ = stream.write_all(head.as_bytes()).await;
+        let mut reply = Vec::new();
+        let read =
+            tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut reply)).await;
+        assert!(read.is_ok(), "no answer within 10 s");
+        String::from_utf8_lossy(&reply).into_owned()
+    };
+    let request = |cookie: usize, extra: usize| {
+        let mut head = format!(
+            "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: a={}\r\n",
+            "x".repeat(cookie)
+        );
+        for i in 0..extra {
+            head.push_str(&format!("X-Extra-{i}: 1\r\n"));
+        }
+        head + "\r\n"
+    };
+    // A 200 KB cookie, and a head of 110 header lines.
+    let reply = exchange(request(200 << 10, 0)).await;
+    assert!(reply.starts_with("HTTP/1.1 431"), "{:.80}", reply);
+    let reply = exchange(request(10, 110)).await;
+    assert!(reply.starts_with("HTTP/1.1 431"), "{:.80}", reply);
+    // What a browser sends is served: a 16 KB cookie and 40 headers.
+    let reply = exchange(request(16 << 10, 40)).await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{:.80}", reply);
+}
+
+#[tokio::test]
 async fn a_stop_lets_the_requests_in_progress_finish() {
     let w = world(GatewayOptions::default()).await;
     w.fail(
@@ -505,9 +543,11 @@ async fn a_stop_lets_the_requests_in_progress_finish() {
         let http = http.clone();
         async move { http.get(url).send().await }
     });
-    while w.list_calls() == 0 {
-        tokio::task::yield_now().await;
-    }
+    within_ten_seconds(
+        || w.list_calls() > 0,
+        || "no list call reached the platform".into(),
+    )
+    .await;
     stop.send(()).unwrap();
     let reply = in_progress
         .await
@@ -598,40 +638,158 @@ async fn hostile_paths_and_queries_get_a_specific_400_and_no_call() {
 #[tokio::test]
 async fn whatever_the_platform_sends_is_shown_as_text_never_markup() {
     use axum::routing::get as route_get;
-    // A platform (double) whose answer carries markup in every text field.
+    // A platform (double) whose answer carries markup in every text field
+    // the console shows: the ids, the GPU, the revision, and statuses it
+    // does not know (shown as they came).
     let evil = r#"<img src=x onerror="alert(1)">"#;
-    let body = serde_json::json!({
-        "workers": [{
-            "id": format!("w1{evil}"),
-            "status": "STATUS_RUNNING",
-            "detailStatus": "DETAIL_STATUS_BUSY",
+    let closer = "</script><script>alert(2)</script>";
+    let worker = |n: u32, gpu_field: &str| {
+        let mut w = serde_json::json!({
+            "id": format!("w{n}{evil}"),
+            "deviceId": format!("{evil}{closer}"),
+            "status": format!("STATUS_{evil}"),
+            "detailStatus": format!("DETAIL_{closer}"),
             "createdAt": "2026-11-26T09:35:18.362Z",
-            "gpu": format!("A100{evil}"),
-            "region": format!("</script><script>alert(2)</script>"),
-        }],
+            "appRevision": format!("v1{closer}"),
+            "GPUs": 1,
+        });
+        w[gpu_field] = serde_json::Value::String(format!("A100{evil}"));
+        w
+    };
+    // Ended: the history page's table shows it.
+    let mut ended = worker(3, "GPUName");
+    ended["status"] = "STATUS_TERMINATED".into();
+    ended["deletedAt"] = "2026-11-26T10:35:18.362Z".into();
+    let body = serde_json::json!({
+        "workers": [worker(1, "GPUName"), worker(2, "gpuModel"), ended],
         "maxWorkers": "5"
     })
     .to_string();
-    let double = Router::new().route(
+    let double = double(Router::new().route(
         "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
         route_get(move || {
             let body = body.clone();
             async move { ([(header::CONTENT_TYPE, "application/json")], body) }
         }),
-    );
+    ))
+    .await;
+    let mut w = world(GatewayOptions::default()).await;
+    w.state.gateway = platform_at(double, GatewayOptions::default());
+    for page in [
+        PAGE.to_string(),
+        format!("{PAGE}?sort=gpu"),
+        "/namespaces/default/apps/image-resize/history?days=2".to_string(),
+    ] {
+        let r = send(w.router(), get(&page)).await;
+        assert_eq!(r.status, StatusCode::OK, "{page}: {}", r.body);
+        assert!(r.body.contains("&lt;img src=x"), "{page}: {}", r.body);
+        assert!(
+            !r.body.contains(evil),
+            "{page}: markup from the platform reached the page"
+        );
+        assert!(!r.body.contains("<script>alert(2)"), "{page}: {}", r.body);
+    }
+}
+
+/// Serves `router` as a stand-in for the platform; returns its address.
+async fn double(router: Router) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, double).await });
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
+
+#[tokio::test]
+async fn a_platform_server_errors_text_stays_in_the_log_never_the_page() {
+    use axum::routing::get as route_get;
+    let inside = "internal: db at 10.0.0.5 down";
+    let double = double(Router::new().route(
+        "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
+        route_get(move || async move {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::json!({ "code": 13, "message": inside, "details": [] }).to_string(),
+            )
+        }),
+    ))
+    .await;
     let mut w = world(GatewayOptions::default()).await;
-    w.state.gateway = platform_at(addr, GatewayOptions::default());
+    w.state.gateway = platform_at(double, GatewayOptions::default());
     let r = send(w.router(), get(PAGE)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(r.body.contains("&lt;img src=x"), "{}", r.body);
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+    assert!(r.body.contains("failed on its side (500)"), "{}", r.body);
     assert!(
-        !r.body.contains(evil),
-        "markup from the platform reached the page"
+        !r.body.contains("10.0.0.5"),
+        "the platform's insides reached the page"
     );
-    assert!(!r.body.contains("<script>alert(2)"), "{}", r.body);
+    assert!(!r.body.contains("internal:"), "{}", r.body);
+    // The same read by the browser's refresh (the server function's JSON).
+    let refresh = Request::post("/api/list_workers")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(
+            "namespace=default&app=image-resize&show_all=false&recent_days=2",
+        ))
+        .unwrap();
+    let r = send(w.router(), refresh).await;
+    // The error as the page's script gets it, to show as above.
+    assert!(
+        r.body
+            .contains(r#"{"Upstream":{"status":500,"message":null}}"#),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("10.0.0.5"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_scale_up_the_platform_caps_says_how_many_ids_it_returned() {
+    let w = world(GatewayOptions::default()).await;
+    // empty-app may have at most 10 workers; this platform starts as many
+    // as there is room for and answers 200.
+    w.sim
+        .set_past_max("default", "empty-app", everai_sim::world::PastMax::Cap)
+        .unwrap();
+    let post = |count: &str, key: &str| {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("namespace", "default"),
+                ("app", "empty-app"),
+                ("count", count),
+                ("key", key),
+                ("view", ""),
+            ])
+            .finish();
+        Request::post("/api/scale_up")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
+            .header(header::ACCEPT, "text/html")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    for (count, key, said) in [
+        (
+            "12",
+            "1",
+            "accepted adding 12 workers to default/empty-app and returned 10 worker ids",
+        ),
+        (
+            "2",
+            "2",
+            "accepted adding 2 workers to default/empty-app and returned no worker ids",
+        ),
+    ] {
+        let key = format!("{key:0>32}");
+        let r = send(w.router(), post(count, &key)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
+        let page = send(w.router(), get(&location)).await;
+        assert!(page.body.contains(said), "{said}: {}", page.body);
+        assert!(!page.body.contains("Added 0 workers"), "{}", page.body);
+    }
+    assert_eq!(w.sim.calls().get("scale_up").copied(), Some(2));
 }
 
 #[tokio::test]
@@ -669,22 +827,35 @@ async fn pages_past_the_render_bound_wait_their_turn_instead_of_failing() {
     );
     let guard = Guard::new(vec!["127.0.0.1".into()], 100).with_renders(1);
     let router = server::router_with(w.state.clone(), guard);
+    let started = tokio::time::Instant::now();
     let first = tokio::spawn(send(router.clone(), get(PAGE)));
-    while w.list_calls() == 0 {
-        tokio::task::yield_now().await;
-    }
-    let second = tokio::spawn(send(
-        router.clone(),
-        get("/namespaces/default/apps/empty-app/workers"),
-    ));
+    within_ten_seconds(
+        || w.list_calls() > 0,
+        || "the first page never reached the platform".into(),
+    )
+    .await;
+    let second = tokio::spawn({
+        let router = router.clone();
+        async move {
+            let reply = send(router, get("/namespaces/default/apps/empty-app/workers")).await;
+            (reply.status, tokio::time::Instant::now())
+        }
+    });
     // Health checks do not queue behind pages.
     assert_eq!(
         send(router.clone(), get("/healthz")).await.status,
         StatusCode::OK
     );
-    assert_eq!(w.list_calls(), 1, "the second page waits for the first");
     assert_eq!(first.await.unwrap().status, StatusCode::OK);
-    assert_eq!(second.await.unwrap().status, StatusCode::OK);
+    let (status, second_done) = second.await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+    // The first page's read takes 600 ms from after `started`; the second
+    // page (whose own read is quick) could end only after it.
+    assert!(
+        second_done >= started + Duration::from_millis(600),
+        "the second page did not wait for the first: done after {:?}",
+        second_done - started
+    );
     assert_eq!(w.list_calls(), 2);
 }
 
@@ -771,8 +942,8 @@ async fn each_kind_of_platform_failure_is_a_bounded_page_with_its_own_banner() {
     let cases = [
         ("forbidden", 502, "not allowed to do this (403)"),
         ("missing", 404, "There is no app \"missing\""),
-        ("server-error", 502, "answered with an error (500)"),
-        ("html-502", 502, "answered with an error (502)"),
+        ("server-error", 502, "failed on its side (500)"),
+        ("html-502", 502, "failed on its side (502)"),
         (
             "rate-limited",
             502,

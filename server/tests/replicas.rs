@@ -20,11 +20,20 @@ const TOKEN: &str = "replica-test-token";
 fn postgres_url() -> Option<String> {
     match std::env::var("CONSOLE_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
+        _ if std::env::var_os("CI").is_some()
+            || std::env::var_os("CONSOLE_TEST_REQUIRE_POSTGRES").is_some() =>
+        {
             panic!("CONSOLE_TEST_POSTGRES_URL is not set: run the tests through `make test-rust`")
         }
         _ => {
-            eprintln!("note: CONSOLE_TEST_POSTGRES_URL is not set; replica tests skipped");
+            {
+                // Straight to stderr: the test harness would swallow eprintln!.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: CONSOLE_TEST_POSTGRES_URL is not set; replica tests skipped (make test-rust starts a PostgreSQL)"
+                );
+            };
             None
         }
     }

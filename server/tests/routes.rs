@@ -365,8 +365,8 @@ async fn bad_scale_input_is_rejected_with_a_specific_message_and_no_call() {
         ),
         (
             "/api/scale_up",
-            &[("count", "999")],
-            "At most 10 workers can be added now (the app has 0 of at most 10 workers)",
+            &[("count", "51")],
+            "At most 50 workers can be added in one step",
         ),
         (
             "/api/scale_down",
@@ -413,6 +413,95 @@ async fn bad_scale_input_is_rejected_with_a_specific_message_and_no_call() {
     let (status, body) = send_to(state.clone(), scale_post("/api/scale_up", &form, OWN)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("This form has expired"), "{body}");
+}
+
+#[tokio::test]
+async fn a_malformed_scale_post_is_a_4xx_in_words_and_the_origin_check_comes_first() {
+    let state = state_with_simulator().await;
+    // Every field missing but one, from the console's own page.
+    let (status, body) = send_to(
+        state.clone(),
+        scale_post("/api/scale_up", &[("namespace", "default")], OWN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("The app name is empty"), "{body}");
+    assert!(
+        body.contains("<!DOCTYPE html>") && body.contains("Back to the start page"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("deserializ") && !body.contains("Transport"),
+        "{body}"
+    );
+    // The same from a script: JSON, still a 400 in words.
+    let mut req = scale_post("/api/scale_down", &[("app", "empty-app")], OWN);
+    req.headers_mut()
+        .insert(header::ACCEPT, "application/json".parse().unwrap());
+    let (status, body) = send_to(state.clone(), req).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("namespace is empty"), "{body}");
+    // A form the framework cannot read as the function's arguments at all.
+    let mut req = scale_post("/api/scale_up", &[], OWN);
+    *req.body_mut() = Body::from("namespace[x]=1&namespace=2&app=empty-app&key=k");
+    let (status, body) = send_to(state.clone(), req).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("The form could not be read"), "{body}");
+    assert!(!body.contains("deserializ"), "{body}");
+    // Not a form at all.
+    let mut req = scale_post("/api/scale_up", &[], OWN);
+    req.headers_mut()
+        .insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+    *req.body_mut() = Body::from(r#"{"namespace":"default"}"#);
+    let (status, body) = send_to(state.clone(), req).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    assert!(body.contains("HTML form post"), "{body}");
+    // A cross-site post is refused for that, whatever its fields.
+    let (status, body) = send_to(
+        state.clone(),
+        scale_post("/api/scale_up", &[("count", "1")], "http://evil.example"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("Origin is not this console"), "{body}");
+    assert!(live_ids(&state, "empty-app").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_scale_up_past_max_workers_is_the_platforms_to_refuse() {
+    let state = state_with_simulator().await;
+    // empty-app may have at most 10 workers; the console asks anyway and
+    // shows the platform's own answer.
+    let form = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "11"),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    let res = server::router(state.clone())
+        .oneshot(scale_post("/api/scale_up", &form, OWN))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, page) = send_to(
+        state.clone(),
+        Request::get(&location).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("The platform did not carry out adding 11 workers"),
+        "{page}"
+    );
+    assert!(page.contains("(400)"), "{page}");
+    assert!(
+        !page.contains("Nothing was changed"),
+        "refused by the console: {page}"
+    );
 }
 
 #[tokio::test]
@@ -476,8 +565,23 @@ async fn the_confirmation_names_the_app_and_the_count_and_checks_it() {
             .unwrap(),
     )
     .await;
+    // Past maxWorkers (6 running of at most 20): said, not refused.
     assert!(
-        page.contains("At most 14 workers can be added now"),
+        page.contains(
+            "6 of at most 20 workers are running or starting; the platform may refuse or cap this."
+        ),
+        "{page}"
+    );
+    assert!(page.contains(r#"action="/api/scale_up""#), "{page}");
+    let (_, page) = send_to(
+        state.clone(),
+        Request::get("/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=51")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("At most 50 workers can be added in one step"),
         "{page}"
     );
     assert!(!page.contains(r#"action="/api/scale_up""#), "{page}");
@@ -858,6 +962,50 @@ async fn sign_in(
         v.split(';').next().unwrap().to_string()
     });
     (res.status(), location, cookie)
+}
+
+#[tokio::test]
+async fn guessed_tokens_are_checked_with_the_platform_a_few_times_a_minute_only() {
+    let state = AppState {
+        auth: token_auth(),
+        ..state_with_simulator().await
+    };
+    // A person who mistyped is answered as usual…
+    for i in 0..app::limits::SIGN_INS_PER_ADDRESS_PER_MINUTE {
+        let (status, location, cookie) = sign_in(&state, "eve", &format!("guess-{i}"), "/").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "attempt {i}");
+        assert_eq!(location, "/login?error=rejected", "attempt {i}");
+        assert_eq!(cookie, None);
+    }
+    // …and the next guess is not sent to the platform at all.
+    let form = [("name", "eve"), ("token", "tok-ana"), ("next", "/")];
+    let res = server::router(state.clone())
+        .oneshot(scale_post("/api/sign_in", &form, OWN))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(
+        res.headers().get(header::SET_COOKIE).is_none(),
+        "a right token is not checked either"
+    );
+    let body =
+        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(body.contains("Too many sign-in attempts"), "{body}");
+    let (_, metrics) = send_to(
+        state.clone(),
+        Request::get("/metrics").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert!(
+        metrics.contains("console_sign_ins_refused_total 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

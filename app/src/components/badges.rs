@@ -1,5 +1,5 @@
 use everai_api::{DetailStatus, WorkerStatus};
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 /// A worker's status as a coloured badge; unknown values as plain text.
 #[component]
@@ -19,9 +19,23 @@ pub fn StatusBadge(status: WorkerStatus) -> impl IntoView {
     view! { <span class=class title=status.wire().to_string()>{status.label().to_string()}</span> }
 }
 
-/// A worker's detail status as an outlined badge.
+/// A worker's detail status as an outlined badge. An ended worker comes
+/// without one (protobuf leaves out the zero value): that is "none", a
+/// dash, not the "Abnormal" a live worker's unspecified detail means.
 #[component]
-pub fn DetailBadge(detail: DetailStatus) -> impl IntoView {
+pub fn DetailBadge(
+    detail: DetailStatus,
+    /// The worker has ended (terminated, failed or deleted).
+    #[prop(optional)]
+    ended: bool,
+) -> impl IntoView {
+    if ended && detail == DetailStatus::Unspecified {
+        return Either::Left(view! {
+            <span class="muted" title=detail.wire().to_string() aria-label="No detail status">
+                "—"
+            </span>
+        });
+    }
     let class = match &detail {
         DetailStatus::Free => "badge badge-outline badge-free",
         DetailStatus::Busy => "badge badge-outline badge-busy",
@@ -30,5 +44,7 @@ pub fn DetailBadge(detail: DetailStatus) -> impl IntoView {
         DetailStatus::Unspecified => "badge badge-outline badge-muted",
         DetailStatus::Unknown(_) => "badge badge-outline badge-unknown",
     };
-    view! { <span class=class title=detail.wire().to_string()>{detail.label().to_string()}</span> }
+    Either::Right(
+        view! { <span class=class title=detail.wire().to_string()>{detail.label().to_string()}</span> },
+    )
 }

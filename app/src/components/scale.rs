@@ -14,8 +14,8 @@ use leptos::prelude::*;
 
 use crate::{
     actions::{
-        ActionOutcome, ScaleIntent, ScaleResult, check_scale_up, longest_idle_free, pick_by_ids,
-        pick_for_removal, removal_warning, workers_word,
+        ActionOutcome, ScaleIntent, ScaleResult, capacity_note, check_scale_up, longest_idle_free,
+        pick_by_ids, pick_for_removal, removal_warning, status_unknown, workers_word,
     },
     components::badges::{DetailBadge, StatusBadge},
     filters::{WorkerQuery, with_query},
@@ -254,21 +254,19 @@ pub fn ConfirmPanel(
     };
 
     match intent {
-        ScaleIntent::Up { count } => match check_scale_up(count, &workers, max_workers, max_step) {
+        ScaleIntent::Up { count } => match check_scale_up(count, max_step) {
             Err(message) => problem(message),
             Ok(count) => {
-                let live = workers.iter().filter(|w| w.status.is_live()).count();
-                let capacity = if max_workers > 0 {
-                    format!("It has {live} live workers and may have at most {max_workers}.")
-                } else {
-                    format!("It has {live} live workers.")
-                };
+                // Information only: the platform decides what a scale-up
+                // past maxWorkers does, and its refusal is shown as it is.
+                let capacity = capacity_note(&workers, max_workers, Some(count));
                 let title = format!("Add {} to {target}?", workers_word(count as usize));
                 let button = format!("Add {}", workers_word(count as usize));
                 view! {
                     <section class="confirm" role="region" aria-labelledby="confirm-title">
                         <h2 id="confirm-title">{title}</h2>
-                        <p>{capacity} " New workers start as Created and take a while to run."</p>
+                        {capacity.map(|c| view! { <p data-testid="confirm-capacity">{c}</p> })}
+                        <p>"New workers start as Created and take a while to run."</p>
                         <form method="post" action="/api/scale_up" on:submit=on_submit>
                             {common()}
                             <input type="hidden" name="count" value=count.to_string() />
@@ -335,13 +333,16 @@ pub fn ConfirmPanel(
                         .map(|t| format!("idle {}", format::ago(t, now_ms)))
                         .unwrap_or_default();
                     let warning = removal_warning(&w);
+                    let unknown = status_unknown(&w);
+                    let warned = warning.is_some() || unknown.is_some();
                     view! {
-                        <li class:warned=warning.is_some()>
+                        <li class:warned=warned>
                             <span class="mono">{w.id.clone()}</span>
                             <StatusBadge status=w.status.clone() />
                             <DetailBadge detail=w.detail_status.clone() />
                             <span class="muted">{idle_for}</span>
                             {warning.map(|m| view! { <strong class="warning">{m}</strong> })}
+                            {unknown.map(|m| view! { <strong class="warning">{m}</strong> })}
                         </li>
                     }
                 })

@@ -354,9 +354,9 @@ fn fingerprint(w: &Worker) -> u64 {
     for t in [w.created_at, w.launch_at, w.last_serve_at] {
         t.map(|t| t.unix_nanos()).hash(&mut h);
     }
-    (w.success_count, w.failed_count, w.memory, w.gpus).hash(&mut h);
+    (w.success_count, w.failed_count, w.memory, w.gpu_count()).hash(&mut h);
     w.cpus.to_bits().hash(&mut h);
-    w.gpu_name.hash(&mut h);
+    w.gpu().hash(&mut h);
     w.app_revision.hash(&mut h);
     h.finish()
 }
@@ -377,7 +377,7 @@ fn WorkerRow(
         .cold_start()
         .map(|d| format::duration(d.whole_milliseconds() as i64));
     let device_short: String = worker.device_id.chars().take(8).collect();
-    let gpu = match (worker.gpus, worker.gpu_name.as_str()) {
+    let gpu = match (worker.gpu_count(), worker.gpu()) {
         (0, "") => String::new(),
         (0, name) => name.to_string(),
         (n, "") => format!("{n}×"),
@@ -427,7 +427,9 @@ fn WorkerRow(
         <tr data-worker-id=worker.id.clone() class=flash aria-rowindex=row_index>
             {(!read_only).then(|| view! { <td class="select">{select}</td> })}
             <td class="status"><StatusBadge status=worker.status.clone() /></td>
-            <td class="detail"><DetailBadge detail=worker.detail_status.clone() /></td>
+            <td class="detail">
+                <DetailBadge detail=worker.detail_status.clone() ended=crate::history::is_ended(&worker) />
+            </td>
             <td class="mono worker-id">{worker.id.clone()}</td>
             <td class="mono" title=worker.device_id.clone()>{device_short}</td>
             {time_cell(worker.created_at)}

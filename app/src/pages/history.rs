@@ -97,7 +97,7 @@ pub fn HistoryPage() -> impl IntoView {
 fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
     let now = page.fetched_at_ms;
     let timeline = Timeline::build(&page.workers, now, days);
-    let starts = cold_starts(&page.workers);
+    let starts = cold_starts(&page.workers, timeline.from_ms);
     let per_day = churn(&page.workers, now, days);
     let ended: Vec<_> = page
         .workers
@@ -144,6 +144,7 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
         <div class="history-grid">
             <section class="card history-card" aria-labelledby="cold-starts">
                 <h2 id="cold-starts">"Cold starts"</h2>
+                <p class="muted">"Of the workers launched in this window (launchAt − createdAt)."</p>
                 <ColdStartTable starts />
             </section>
             <section class="card history-card" aria-labelledby="churn">

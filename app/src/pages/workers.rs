@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::{
-    actions::{ScaleIntent, removable, scale_up_limit},
+    actions::{ScaleIntent, capacity_note, removable_by_count, scale_up_limit},
     components::{
         app_header::{AppView, AppViewHeader, app_title},
         badges::{DetailBadge, StatusBadge},
@@ -279,13 +279,13 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
     };
     let limits = Memo::new(move |_| {
         snapshot.with(|s| {
-            let up = scale_up_limit(&s.workers, s.max_workers, max_scale_step);
-            let removable = s.workers.iter().filter(|w| removable(w)).count();
-            let live = s.workers.iter().filter(|w| w.status.is_live()).count();
-            let hint = match (s.max_workers, up) {
-                (0, n) => format!("Up to {n} at a time."),
-                (max, 0) => format!("At its limit: {live} of at most {max} workers."),
-                (max, n) => format!("Room for {n} more ({live} of at most {max})."),
+            let up = scale_up_limit(max_scale_step);
+            let removable = s.workers.iter().filter(|w| removable_by_count(w)).count();
+            // maxWorkers is information: the platform decides what a
+            // scale-up past it does.
+            let hint = match capacity_note(&s.workers, s.max_workers, None) {
+                Some(note) => format!("Up to {up} at a time. {note}"),
+                None => format!("Up to {up} at a time."),
             };
             (up, removable, hint)
         })
@@ -338,6 +338,7 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
                 count_by_status(&s.workers),
                 count_by_detail(&s.workers),
                 s.workers.len(),
+                capacity_note(&s.workers, s.max_workers, None),
             )
         })
     });
@@ -346,14 +347,14 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         {banner}
         {confirm}
         {move || {
-            let (counts, details, total) = stats.get();
+            let (counts, details, total, capacity) = stats.get();
             (!empty.get())
                 .then(|| {
                     view! {
                         <Summary
                             counts
                             details
-                            max_workers=snapshot.with(|s| s.max_workers)
+                            capacity
                             total
                             query=query.get()
                             path=path.get()
@@ -600,23 +601,26 @@ pub fn count_by_detail(workers: &[Worker]) -> Vec<(DetailStatus, usize)> {
     count_by(workers, |w| &w.detail_status)
 }
 
-/// Counts by status, each a link that shows only that status, and the
-/// app's capacity when the platform gave it.
+/// Counts by status, each a link that shows only that status, and where
+/// the app stands against its `maxWorkers` when the platform gave it.
 #[component]
 fn Summary(
     counts: Vec<(WorkerStatus, usize)>,
     details: Vec<(DetailStatus, usize)>,
-    max_workers: u64,
+    /// Where the app stands against its `maxWorkers`, when the platform
+    /// gave one (see [`capacity_note`]).
+    capacity: Option<String>,
     total: usize,
     query: WorkerQuery,
     path: String,
 ) -> impl IntoView {
-    let capacity = (max_workers > 0).then(|| format!("{total} of at most {max_workers} workers"));
+    let total = match capacity {
+        Some(note) => format!("{total} listed; {note}"),
+        None => format!("{total} listed."),
+    };
     view! {
         <div class="summary" data-testid="summary">
-            <span class="summary-total">
-                {capacity.unwrap_or_else(|| format!("{total} workers"))}
-            </span>
+            <span class="summary-total">{total}</span>
             <ul class="summary-counts">
                 {counts
                     .into_iter()

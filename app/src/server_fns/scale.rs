@@ -14,11 +14,13 @@ use crate::error::ConsoleError;
 /// `POST /api/scale_up`: adds `count` workers to `namespace`/`app`.
 #[server(prefix = "/api", endpoint = "scale_up")]
 pub async fn scale_up(
-    namespace: String,
-    app: String,
-    count: String,
-    key: String,
-    view: String,
+    // Every field may be missing: `handle` says which, after the origin
+    // check, in words (the framework would answer 500).
+    #[server(default)] namespace: String,
+    #[server(default)] app: String,
+    #[server(default)] count: String,
+    #[server(default)] key: String,
+    #[server(default)] view: String,
 ) -> Result<(), ConsoleError> {
     ssr::handle(ssr::Form {
         namespace,
@@ -34,11 +36,11 @@ pub async fn scale_up(
 /// (ids separated by commas) from `namespace`/`app`.
 #[server(prefix = "/api", endpoint = "scale_down")]
 pub async fn scale_down(
-    namespace: String,
-    app: String,
-    workers: String,
-    key: String,
-    view: String,
+    #[server(default)] namespace: String,
+    #[server(default)] app: String,
+    #[server(default)] workers: String,
+    #[server(default)] key: String,
+    #[server(default)] view: String,
 ) -> Result<(), ConsoleError> {
     ssr::handle(ssr::Form {
         namespace,
@@ -405,37 +407,47 @@ pub mod ssr {
         max_step: u32,
     ) -> (ScaleResult, Option<u16>, Option<i64>) {
         let rejected = |reason: String| (ScaleResult::Rejected { reason }, None, None);
-        // The app as it is now: capacity and which workers exist.
-        // Checked against a fresh read, not one kept for viewers.
-        gateway.forget(ns, app);
-        let list = match gateway.list_workers(token, ns, app, false, 2).await {
-            Ok(listed) => listed.list,
-            Err(e) => {
-                let reason = ConsoleError::from_api(e, ns.as_str(), app.as_str()).to_string();
-                return (ScaleResult::Failed { reason }, None, None);
-            }
-        };
-        let started = std::time::Instant::now();
-        let call = match request {
-            ScaleRequest::Up { count } => {
-                match check_scale_up(*count, &list.workers, list.max_workers, max_step) {
-                    Ok(count) => gateway.scale_up(token, ns, app, count).await.map(Some),
-                    Err(reason) => return rejected(reason),
-                }
-            }
-            ScaleRequest::Down { worker_ids } => match pick_by_ids(&list.workers, worker_ids) {
-                Ok(_) => {
-                    let body = ScaleDown {
-                        count: None,
-                        worker_ids: worker_ids.clone(),
-                    };
-                    gateway
-                        .scale_down(token, ns, app, &body)
-                        .await
-                        .map(|()| None)
+        let (call, started) = match request {
+            // Only the console's own step is checked: what a scale-up past
+            // maxWorkers does is the platform's to decide and to say.
+            ScaleRequest::Up { count } => match check_scale_up(*count, max_step) {
+                Ok(count) => {
+                    let started = std::time::Instant::now();
+                    (
+                        gateway.scale_up(token, ns, app, count).await.map(Some),
+                        started,
+                    )
                 }
                 Err(reason) => return rejected(reason),
             },
+            ScaleRequest::Down { worker_ids } => {
+                // Which workers exist now, checked against a fresh read,
+                // not one kept for viewers.
+                gateway.forget(ns, app);
+                let list = match gateway.list_workers(token, ns, app, false, 2).await {
+                    Ok(listed) => listed.list,
+                    Err(e) => {
+                        let reason =
+                            ConsoleError::from_api(e, ns.as_str(), app.as_str()).to_string();
+                        return (ScaleResult::Failed { reason }, None, None);
+                    }
+                };
+                if let Err(reason) = pick_by_ids(&list.workers, worker_ids) {
+                    return rejected(reason);
+                }
+                let body = ScaleDown {
+                    count: None,
+                    worker_ids: worker_ids.clone(),
+                };
+                let started = std::time::Instant::now();
+                (
+                    gateway
+                        .scale_down(token, ns, app, &body)
+                        .await
+                        .map(|()| None),
+                    started,
+                )
+            }
         };
         let duration_ms = Some(started.elapsed().as_millis() as i64);
         match call {

@@ -115,6 +115,25 @@ mod ssr {
             go(&login_path("token", &next));
             return Ok(());
         }
+        // Each check asks the platform with the token: bounded, so that the
+        // console is no way to try tokens.
+        let address = parts
+            .extensions
+            .get::<crate::auth::Identity>()
+            .map_or_else(|| "unknown".to_string(), |who| who.client_addr.clone());
+        if let Err(wait) = state
+            .sign_in_limit
+            .take(&address, std::time::Instant::now())
+        {
+            let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            tracing::warn!(%address, retry_after_secs, "sign-in attempts rate limited");
+            let err = ConsoleError::TooManySignIns { retry_after_secs };
+            if let Some(response) = use_context::<ResponseOptions>() {
+                response.set_status(StatusCode::TOO_MANY_REQUESTS);
+                response.insert_header(header::RETRY_AFTER, retry_after_secs.into());
+            }
+            return Err(err);
+        }
         match state.gateway.list_all_apps(Some(&secret)).await {
             Ok(_) => {}
             Err(everai_api::ApiError::Unauthorized | everai_api::ApiError::Forbidden) => {

@@ -17,6 +17,7 @@ pub async fn app_state(gateway: Gateway) -> AppState {
         upstream: UpstreamKind::Simulator,
         actions: Default::default(),
         action_limit: Default::default(),
+        sign_in_limit: Default::default(),
         max_scale_step: 50,
         started_at: std::time::Instant::now(),
         store: console_store::Store::open("sqlite::memory:").await.unwrap(),
