@@ -42,6 +42,15 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             Ok(Ok(_)) => Ok(()),
             // It answered: it is up, whatever it thinks of this token.
             Ok(Err(e)) if e.status().is_some_and(|s| s < 500) => Ok(()),
+            // A 5xx message is the platform's insides: logged, not sent.
+            Ok(Err(everai_api::ApiError::Upstream { status, message })) => {
+                tracing::warn!(
+                    status,
+                    upstream_message = message.as_deref().unwrap_or(""),
+                    "readiness: the EverAI API failed on its side"
+                );
+                Err(format!("the EverAI API answered {status}"))
+            }
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("no answer within 3 s".to_string()),
         };
