@@ -90,6 +90,27 @@ fn get(path: &str) -> Request<Body> {
         .unwrap()
 }
 
+/// A scale-up form post of `count` workers to `default/empty-app`, as the
+/// console's own confirmation sends it.
+fn scale_up_post(count: &str, key: &str) -> Request<Body> {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("namespace", "default"),
+            ("app", "empty-app"),
+            ("count", count),
+            ("key", key),
+            ("view", ""),
+        ])
+        .finish();
+    Request::post("/api/scale_up")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
 struct Reply {
     status: StatusCode,
     headers: axum::http::HeaderMap,
@@ -349,37 +370,19 @@ async fn oversized_bodies_are_refused() {
 async fn each_person_gets_a_bounded_number_of_scale_actions_per_minute() {
     let mut w = world(GatewayOptions::default()).await;
     w.state.action_limit = std::sync::Arc::new(app::limits::ActionLimiter::new(2));
-    let post = |key: String| {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("namespace", "default"),
-                ("app", "empty-app"),
-                ("count", "1"),
-                ("key", key.as_str()),
-                ("view", ""),
-            ])
-            .finish();
-        Request::post("/api/scale_up")
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::ORIGIN, "http://127.0.0.1:3000")
-            .header(header::ACCEPT, "text/html")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap()
-    };
     let key = |i: u8| format!("{i:032x}");
     for i in 0..2 {
         assert_eq!(
-            send(w.router(), post(key(i))).await.status,
+            send(w.router(), scale_up_post("1", &key(i))).await.status,
             StatusCode::SEE_OTHER
         );
     }
     // A repeated post of a form already sent costs nothing.
     assert_eq!(
-        send(w.router(), post(key(1))).await.status,
+        send(w.router(), scale_up_post("1", &key(1))).await.status,
         StatusCode::SEE_OTHER
     );
-    let r = send(w.router(), post(key(9))).await;
+    let r = send(w.router(), scale_up_post("1", &key(9))).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     let wait: u64 = r.headers[header::RETRY_AFTER]
         .to_str()
@@ -751,24 +754,6 @@ async fn a_scale_up_the_platform_caps_says_how_many_ids_it_returned() {
     w.sim
         .set_past_max("default", "empty-app", everai_sim::world::PastMax::Cap)
         .unwrap();
-    let post = |count: &str, key: &str| {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("namespace", "default"),
-                ("app", "empty-app"),
-                ("count", count),
-                ("key", key),
-                ("view", ""),
-            ])
-            .finish();
-        Request::post("/api/scale_up")
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::ORIGIN, "http://127.0.0.1:3000")
-            .header(header::ACCEPT, "text/html")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap()
-    };
     for (count, key, said) in [
         (
             "12",
@@ -782,7 +767,7 @@ async fn a_scale_up_the_platform_caps_says_how_many_ids_it_returned() {
         ),
     ] {
         let key = format!("{key:0>32}");
-        let r = send(w.router(), post(count, &key)).await;
+        let r = send(w.router(), scale_up_post(count, &key)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let location = r.headers[header::LOCATION].to_str().unwrap().to_string();
         let page = send(w.router(), get(&location)).await;
