@@ -45,7 +45,5 @@ pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
   || { cat "$dir/server.log" >&2; exit 1; }
 
 export CONSOLE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
-# The tests that need it fail, rather than skip, without the URL.
-export CONSOLE_TEST_REQUIRE_POSTGRES=1
 echo "with-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 "$@"

@@ -14,6 +14,7 @@ use std::{
 };
 
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::actions::ActionOutcome;
 
@@ -66,10 +67,15 @@ impl ActionLog {
                             started: Instant::now(),
                         },
                     );
-                    tokio::spawn(async move {
-                        let outcome = action.await;
-                        let _ = tx.send(Some(outcome));
-                    });
+                    // In the request's span, so that what the action logs
+                    // (a platform failure, say) carries the request id.
+                    tokio::spawn(
+                        async move {
+                            let outcome = action.await;
+                            let _ = tx.send(Some(outcome));
+                        }
+                        .in_current_span(),
+                    );
                     rx
                 }
             }

@@ -18,25 +18,7 @@ use everai_sim::{SimConfig, Simulator, faults::Faults};
 const TOKEN: &str = "replica-test-token";
 
 fn postgres_url() -> Option<String> {
-    match std::env::var("CONSOLE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some()
-            || std::env::var_os("CONSOLE_TEST_REQUIRE_POSTGRES").is_some() =>
-        {
-            panic!("CONSOLE_TEST_POSTGRES_URL is not set: run the tests through `make test-rust`")
-        }
-        _ => {
-            {
-                // Straight to stderr: the test harness would swallow eprintln!.
-                use std::io::Write;
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "note: CONSOLE_TEST_POSTGRES_URL is not set; replica tests skipped (make test-rust starts a PostgreSQL)"
-                );
-            };
-            None
-        }
-    }
+    console_store::test_postgres_url("replica tests skipped")
 }
 
 fn free_port() -> u16 {
@@ -473,6 +455,26 @@ async fn no_token_reaches_the_log_even_at_trace_level_and_json_lines_carry_reque
         res.text().await.unwrap().contains(&request_id),
         "the banner names the request"
     );
+    // A scale action against the failing platform: its call runs in a task
+    // of its own, whose log lines still name the post that started it.
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let res = http
+        .post(format!("{}/api/scale_up", console.base()))
+        .header("Origin", console.base())
+        .header("Accept", "text/html")
+        .header("Cookie", &cookie)
+        .form(&[
+            ("namespace", "default"),
+            ("app", "empty-app"),
+            ("count", "1"),
+            ("key", key.as_str()),
+            ("view", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let action_id = res.headers()["x-request-id"].to_str().unwrap().to_string();
 
     drop(console);
     let log = std::fs::read_to_string(Console::log_path(&replica)).unwrap();
@@ -497,5 +499,10 @@ async fn no_token_reaches_the_log_even_at_trace_level_and_json_lines_carry_reque
     assert!(
         tagged >= 2,
         "the access line and the failure line: {tagged}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("failed on its side") && l.contains(&action_id)),
+        "the scale action's platform failure names its request {action_id}:\n{log}"
     );
 }

@@ -17,6 +17,29 @@ use sqlx::{
     any::{AnyPoolOptions, AnyRow},
 };
 
+/// The PostgreSQL server the tests use, which `make test-rust` starts
+/// (`scripts/with-postgres.sh` sets `CONSOLE_TEST_POSTGRES_URL`). Without
+/// it, a plain `cargo test` skips the PostgreSQL half and says so on
+/// stderr; under CI its absence is a failure.
+#[doc(hidden)]
+pub fn test_postgres_url(skipped: &str) -> Option<String> {
+    match std::env::var("CONSOLE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CONSOLE_TEST_POSTGRES_URL is not set: run the tests through `make test-rust`")
+        }
+        _ => {
+            // Straight to stderr: the test harness would swallow eprintln!.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: CONSOLE_TEST_POSTGRES_URL is not set; {skipped} (make test-rust starts a PostgreSQL)"
+            );
+            None
+        }
+    }
+}
+
 /// Which database a [`Store`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Backend {

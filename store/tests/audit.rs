@@ -26,23 +26,8 @@ async fn stores() -> Vec<Store> {
             .await
             .expect("open SQLite"),
     ];
-    match std::env::var("CONSOLE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => {
-            stores.push(Store::open(&url).await.expect("open PostgreSQL"))
-        }
-        _ if std::env::var_os("CI").is_some()
-            || std::env::var_os("CONSOLE_TEST_REQUIRE_POSTGRES").is_some() =>
-        {
-            panic!("CONSOLE_TEST_POSTGRES_URL is not set: run the tests through `make test-rust`")
-        }
-        _ => {
-            // Straight to stderr: the test harness would swallow eprintln!.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "note: CONSOLE_TEST_POSTGRES_URL is not set; PostgreSQL not tested (make test-rust starts a PostgreSQL)"
-            );
-        }
+    if let Some(url) = console_store::test_postgres_url("PostgreSQL not tested") {
+        stores.push(Store::open(&url).await.expect("open PostgreSQL"));
     }
     stores
 }
@@ -341,4 +326,79 @@ async fn an_in_memory_store_works_for_demos() {
         .await
         .unwrap();
     assert_eq!(store.list(&in_ns("default")).await.unwrap()[0].id, id);
+}
+
+#[tokio::test]
+async fn records_of_platform_failures_written_before_keep_no_platform_text() {
+    // A database as the console before this version left it: the first two
+    // migrations only, and a failed scale-up that kept the platform's own
+    // 5xx message next to one refused in words (a 4xx, kept as it is).
+    let path = std::env::temp_dir().join(format!("{}.sqlite3", unique("console-old")));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    sqlx::any::install_default_drivers();
+    let old = tempdir_with_migrations(&["0001_audit.sql", "0002_sessions.sql"]);
+    {
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::migrate::Migrator::new(old.as_path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        for (id, status, detail) in [
+            (
+                "a-5xx",
+                502,
+                "The EverAI API answered with an error (502): internal: db at 10.0.0.5 down",
+            ),
+            (
+                "a-4xx",
+                409,
+                "The EverAI API refused this (409): maxWorkers reached",
+            ),
+        ] {
+            sqlx::query(
+                "INSERT INTO audit (id, started_ms, finished_ms, replica, actor, role, client_addr, namespace, app, action, count, worker_ids, outcome, detail, new_ids, upstream_status, duration_ms) VALUES ($1, 1, 2, 'r', 'ana', 'operator', '127.0.0.1', 'old-ns', 'llm-chat', 'up', 1, '', 'failed', $2, '', $3, 5)",
+            )
+            .bind(id)
+            .bind(detail)
+            .bind(status as i64)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+    }
+    std::fs::remove_dir_all(&old).ok();
+    let store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let entries = store.list(&in_ns("old-ns")).await.unwrap();
+    let detail = |id: &str| {
+        entries
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.detail.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        detail("a-5xx"),
+        "The EverAI API failed on its side (502). Its own message was not kept."
+    );
+    assert_eq!(
+        detail("a-4xx"),
+        "The EverAI API refused this (409): maxWorkers reached"
+    );
+    std::fs::remove_file(&path).ok();
+}
+
+/// A directory holding copies of the named migrations of this crate.
+fn tempdir_with_migrations(names: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(unique("migrations"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for name in names {
+        std::fs::copy(from.join(name), dir.join(name)).unwrap();
+    }
+    dir
 }

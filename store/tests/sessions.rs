@@ -13,21 +13,8 @@ async fn stores() -> Vec<Store> {
             .await
             .unwrap(),
     ];
-    match std::env::var("CONSOLE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => stores.push(Store::open(&url).await.unwrap()),
-        _ if std::env::var_os("CI").is_some()
-            || std::env::var_os("CONSOLE_TEST_REQUIRE_POSTGRES").is_some() =>
-        {
-            panic!("CONSOLE_TEST_POSTGRES_URL is not set: run the tests through `make test-rust`")
-        }
-        _ => {
-            // Straight to stderr: the test harness would swallow eprintln!.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "note: CONSOLE_TEST_POSTGRES_URL is not set; PostgreSQL not tested (make test-rust starts a PostgreSQL)"
-            );
-        }
+    if let Some(url) = console_store::test_postgres_url("PostgreSQL not tested") {
+        stores.push(Store::open(&url).await.expect("open PostgreSQL"));
     }
     stores
 }
