@@ -232,12 +232,28 @@ pub fn status_unknown(w: &Worker) -> Option<String> {
 /// ones first, busy ones only when nothing else is left.
 pub fn pick_for_removal(workers: &[Worker], count: u32) -> Result<Vec<Worker>, String> {
     let mut candidates: Vec<&Worker> = workers.iter().filter(|w| removable_by_count(w)).collect();
+    // Workers a person may still pick by hand: their status is not one the
+    // console knows, so a count never takes them.
+    let unvouched = workers
+        .iter()
+        .filter(|w| removable(w) && status_unknown(w).is_some())
+        .count();
+    let by_hand = match unvouched {
+        0 => String::new(),
+        1 => " 1 more has a status the console does not know: select it in the table to remove it."
+            .into(),
+        n => format!(
+            " {n} more have a status the console does not know: select them in the table to remove them."
+        ),
+    };
     if candidates.is_empty() {
-        return Err("The app has no workers that can be removed.".into());
+        return Err(format!(
+            "The app has no workers that can be removed by count.{by_hand}"
+        ));
     }
     if count as usize > candidates.len() {
         return Err(format!(
-            "The app has {} that can be removed by count; {count} were asked for.",
+            "The app has {} that can be removed by count; {count} were asked for.{by_hand}",
             workers_word(candidates.len())
         ));
     }
@@ -555,10 +571,18 @@ mod tests {
         ];
         let ids = |v: Vec<Worker>| v.into_iter().map(|w| w.id).collect::<Vec<_>>();
         assert_eq!(ids(pick_for_removal(&ws, 1).unwrap()), ["free"]);
+        let refused = pick_for_removal(&ws, 2).unwrap_err();
+        assert!(refused.contains("1 worker that"), "{refused}");
         assert!(
-            pick_for_removal(&ws, 2)
-                .unwrap_err()
-                .contains("1 worker that")
+            refused.contains("2 more have a status the console does not know"),
+            "{refused}"
+        );
+        // Nothing but unknown statuses: the count has nothing to take, and
+        // the person hears why and what to do.
+        let refused = pick_for_removal(&ws[..1], 1).unwrap_err();
+        assert_eq!(
+            refused,
+            "The app has no workers that can be removed by count. 1 more has a status the console does not know: select it in the table to remove it."
         );
         assert_eq!(ids(longest_idle_free(&ws, 3)), ["free"]);
         // A person may still pick them, and is told what the console

@@ -238,6 +238,11 @@ pub struct AuthConfig {
     pub mode: AuthMode,
     /// `CONSOLE_READ_ONLY`: nobody may act.
     pub read_only: bool,
+    /// Outside proxy mode, the proxies or load balancers in front of the
+    /// console (`CONSOLE_TRUSTED_PROXIES`, optional): their
+    /// `X-Forwarded-For` names the client. In proxy mode, the sign-in
+    /// proxy's addresses play that part.
+    pub proxies: Vec<ipnet::IpNet>,
 }
 
 /// Why a request is refused before anything else happens.
@@ -254,6 +259,52 @@ pub enum Unauthenticated {
 
 #[cfg(feature = "ssr")]
 impl AuthConfig {
+    /// The proxies whose `X-Forwarded-For` is believed.
+    fn forwarders(&self) -> &[ipnet::IpNet] {
+        match &self.mode {
+            AuthMode::Proxy { trusted, .. } => trusted,
+            _ => &self.proxies,
+        }
+    }
+
+    /// The address of the client behind a request from `peer`: the peer
+    /// itself, or, when the peer is one of the proxies in front, the
+    /// nearest address in `X-Forwarded-For` that is not one of them (each
+    /// proxy appends the address it heard from; whatever a client wrote
+    /// there itself sits further left and is never reached past an
+    /// untrusted hop).
+    pub fn client_addr(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        headers: &axum::http::HeaderMap,
+    ) -> String {
+        let Some(mut client) = peer else {
+            return "unknown".to_string();
+        };
+        let trusted = |ip: &std::net::IpAddr| self.forwarders().iter().any(|net| net.contains(ip));
+        if trusted(&client) {
+            let hops = headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .collect::<Vec<_>>();
+            for hop in hops.iter().rev() {
+                // An entry that is not an address ends the chain: the
+                // last one read stands.
+                let Ok(ip) = hop.parse::<std::net::IpAddr>() else {
+                    break;
+                };
+                client = ip;
+                if !trusted(&ip) {
+                    break;
+                }
+            }
+        }
+        client.to_string()
+    }
+
     /// Who is behind a request from `peer` with `headers`.
     /// (Token sign-in needs the session store: see the server's `auth`
     /// layer, which calls [`AuthConfig::signed_in`] with the session.)
@@ -262,10 +313,10 @@ impl AuthConfig {
         peer: Option<std::net::IpAddr>,
         headers: &axum::http::HeaderMap,
     ) -> Result<Identity, Unauthenticated> {
-        let peer_text = peer.map_or_else(|| "unknown".to_string(), |p| p.to_string());
-        let (actor, mut role, mut denied, client_addr) = match &self.mode {
+        let client_addr = self.client_addr(peer, headers);
+        let (actor, mut role, mut denied) = match &self.mode {
             AuthMode::Token(_) => return Err(Unauthenticated::NoSession),
-            AuthMode::None => ("anonymous".to_string(), Role::Operator, None, peer_text),
+            AuthMode::None => ("anonymous".to_string(), Role::Operator, None),
             AuthMode::Proxy {
                 header,
                 trusted,
@@ -280,21 +331,13 @@ impl AuthConfig {
                     .and_then(|v| v.to_str().ok())
                     .and_then(clean_user)
                     .ok_or(Unauthenticated::NoUser)?;
-                // The client is the last address the proxy added.
-                let client = headers
-                    .get("x-forwarded-for")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.rsplit(',').next())
-                    .map(str::trim)
-                    .filter(|a| a.parse::<std::net::IpAddr>().is_ok())
-                    .map_or(peer_text, str::to_string);
                 if operators.contains(&user) {
-                    (user, Role::Operator, None, client)
+                    (user, Role::Operator, None)
                 } else {
                     let reason = format!(
                         "{user} is a viewer here; operators are listed in CONSOLE_OPERATORS."
                     );
-                    (user, Role::Viewer, Some(reason), client)
+                    (user, Role::Viewer, Some(reason))
                 }
             }
         };
@@ -316,7 +359,7 @@ impl AuthConfig {
         &self,
         actor: String,
         token: secrecy::SecretString,
-        peer: Option<std::net::IpAddr>,
+        client_addr: String,
     ) -> Identity {
         let (role, denied) = if self.read_only {
             (
@@ -330,7 +373,7 @@ impl AuthConfig {
             actor,
             role,
             denied,
-            client_addr: peer.map_or_else(|| "unknown".to_string(), |p| p.to_string()),
+            client_addr,
             token: Some(token),
         }
     }
@@ -369,6 +412,7 @@ mod tests {
                 operators: ["ana".to_string()].into(),
             },
             read_only,
+            proxies: Vec::new(),
         }
     }
 
@@ -393,7 +437,9 @@ mod tests {
             .identify(Some("10.0.0.5".parse().unwrap()), &ana)
             .unwrap();
         assert_eq!((who.actor.as_str(), who.role), ("ana", Role::Operator));
-        assert_eq!(who.client_addr, "10.1.2.3");
+        // 10.1.2.3 is a proxy too (10.0.0.0/8): the client is the hop
+        // before it.
+        assert_eq!(who.client_addr, "203.0.113.9");
         // The same header from anywhere else is a spoof.
         assert_eq!(
             cfg.identify(Some("192.168.1.7".parse().unwrap()), &ana)
@@ -422,6 +468,42 @@ mod tests {
 
     #[cfg(feature = "ssr")]
     #[test]
+    fn the_client_is_the_nearest_address_no_trusted_proxy_holds() {
+        let behind = |proxies: &[&str]| AuthConfig {
+            mode: AuthMode::None,
+            read_only: false,
+            proxies: proxies.iter().map(|p| p.parse().unwrap()).collect(),
+        };
+        let lb = behind(&["10.0.0.0/24"]);
+        let peer = Some("10.0.0.7".parse().unwrap());
+        let xff = |v: &'static str| headers(&[("x-forwarded-for", v)]);
+        // What the client wrote itself (1.1.1.1) lies beyond its own
+        // address and is never reached.
+        assert_eq!(
+            lb.client_addr(peer, &xff("1.1.1.1, 198.51.100.4")),
+            "198.51.100.4"
+        );
+        assert_eq!(
+            lb.client_addr(peer, &xff("198.51.100.4, 10.0.0.3")),
+            "198.51.100.4",
+            "a chain of proxies"
+        );
+        assert_eq!(lb.client_addr(peer, &xff("2001:db8::1")), "2001:db8::1");
+        assert_eq!(lb.client_addr(peer, &xff("junk")), "10.0.0.7");
+        assert_eq!(lb.client_addr(peer, &headers(&[])), "10.0.0.7");
+        // From anyone but the proxies, the header is not believed.
+        let direct = Some("203.0.113.5".parse().unwrap());
+        assert_eq!(lb.client_addr(direct, &xff("198.51.100.4")), "203.0.113.5");
+        assert_eq!(
+            behind(&[]).client_addr(peer, &xff("198.51.100.4")),
+            "10.0.0.7",
+            "no proxies named: the peer"
+        );
+        assert_eq!(lb.client_addr(None, &xff("198.51.100.4")), "unknown");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
     fn read_only_turns_everyone_into_a_viewer() {
         let who = proxy(true)
             .identify(
@@ -433,6 +515,7 @@ mod tests {
         let open = AuthConfig {
             mode: AuthMode::None,
             read_only: false,
+            proxies: Vec::new(),
         };
         let who = open
             .identify(Some("127.0.0.1".parse().unwrap()), &headers(&[]))

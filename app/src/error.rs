@@ -20,11 +20,15 @@ pub enum ConsoleError {
     #[error("The console hit an internal error. Its log has the details.")]
     Internal,
     /// A form post that did not come from the console's own pages.
-    #[error("Refused: {0}. Scale actions can only be started from the console's own pages.")]
+    #[error("Refused: {0}. The console's forms work only from its own pages.")]
     CrossSite(String),
     /// Input the console refused before sending anything upstream.
     #[error("{0}")]
     InvalidInput(String),
+    /// A post that is not a form of the console's own: not a form at all,
+    /// unreadable, or without a field its forms always carry.
+    #[error("{0}")]
+    BadForm(String),
     /// The EverAI API did not accept the console's token.
     #[error("The EverAI API did not accept the console's token (401). Check EVERAI_TOKEN.")]
     Unauthorized,
@@ -101,7 +105,7 @@ impl ConsoleError {
         match self {
             ConsoleError::Transport(_) => 502,
             ConsoleError::Internal => 500,
-            ConsoleError::InvalidInput(_) => 400,
+            ConsoleError::InvalidInput(_) | ConsoleError::BadForm(_) => 400,
             ConsoleError::CrossSite(_) | ConsoleError::NotAllowed(_) => 403,
             ConsoleError::AppNotFound { .. } => 404,
             ConsoleError::Unauthorized
@@ -159,7 +163,10 @@ impl ConsoleError {
                 "Check the token you paste, wait, then sign in again."
             }
             ConsoleError::CrossSite(_) => {
-                "Open the app's worker page in the console and act from there."
+                "Open the console in your browser and act from its own pages."
+            }
+            ConsoleError::BadForm(_) => {
+                "Post from the console's own page: open it, and start the action or the sign-in again."
             }
             ConsoleError::NotAllowed(_) => "Ask whoever runs the console for the operator role.",
             ConsoleError::Transport(_) => "Check your connection to the console and reload.",

@@ -267,7 +267,8 @@ impl WorkerQuery {
     /// The status and detail status filters (empty: any).
     fn status_matches(&self, w: &Worker) -> bool {
         (self.statuses.is_empty() || self.statuses.contains(&w.status))
-            && (self.details.is_empty() || self.details.contains(&w.detail_status))
+            && (self.details.is_empty()
+                || crate::history::detail_of(w).is_some_and(|d| self.details.contains(d)))
     }
 
     /// [`WorkerQuery::matcher`] for the workers `index` was built from,
@@ -625,6 +626,33 @@ mod tests {
         // Unknown statuses can be filtered on too: they are shown as text.
         let (q, _) = parse(&[("status", "STATUS_NEW")]);
         assert_eq!(ids(&q.apply(&sample())), ["ddd"]);
+    }
+
+    #[test]
+    fn abnormal_means_a_live_worker_without_detail_never_an_ended_one() {
+        let mut ended = worker(
+            "gone",
+            WorkerStatus::Terminated,
+            DetailStatus::Unspecified,
+            "2024-01-01T00:00:01Z",
+            0,
+        );
+        let live = worker(
+            "odd",
+            WorkerStatus::Running,
+            DetailStatus::Unspecified,
+            "2024-01-01T00:00:02Z",
+            0,
+        );
+        let (q, _) = parse(&[("detail", "DETAIL_STATUS_UNSPECIFIED")]);
+        assert_eq!(ids(&q.apply(&[ended.clone(), live.clone()])), ["odd"]);
+        // Deleted but reported live: ended all the same.
+        ended.status = WorkerStatus::Running;
+        ended.deleted_at = Timestamp::parse("2024-01-01T01:00:00Z");
+        assert_eq!(ids(&q.apply(&[ended.clone(), live])), ["odd"]);
+        // No detail filter: every worker, ended or not.
+        let (all, _) = parse(&[]);
+        assert_eq!(all.apply(&[ended]).len(), 1);
     }
 
     #[test]

@@ -222,6 +222,14 @@ pub fn is_ended(w: &Worker) -> bool {
     !w.status.is_live() || w.deleted_at.is_some()
 }
 
+/// The worker's detail status, if it has one: an ended worker comes
+/// without one (protobuf leaves out the zero value), and that is none, not
+/// the "Abnormal" an unspecified detail of a live worker means.
+pub fn detail_of(w: &Worker) -> Option<&everai_api::DetailStatus> {
+    (!(is_ended(w) && w.detail_status == everai_api::DetailStatus::Unspecified))
+        .then_some(&w.detail_status)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,6 +72,34 @@ impl ActionLimiter {
             Err(Duration::from_secs_f64((1.0 - refilled) / per_sec))
         }
     }
+
+    /// Gives back the action just taken from `actor` (it was refused
+    /// further on, so it did not happen).
+    fn give_back(&self, actor: &str) {
+        let capacity = f64::from(self.per_minute);
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(bucket) = buckets.get_mut(actor) {
+            bucket.tokens = (bucket.tokens + 1.0).min(capacity);
+        }
+    }
+}
+
+/// What sign-in attempts from `address` are counted under: the address
+/// itself, except that IPv6 addresses count by their /64 (one network, one
+/// person: a host picks any address within its /64 at will).
+pub fn sign_in_key(address: &str) -> String {
+    let Ok(std::net::IpAddr::V6(v6)) = address.parse::<std::net::IpAddr>() else {
+        return address.to_string();
+    };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return v4.to_string();
+    }
+    let s = v6.segments();
+    let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+    format!("{net}/64")
 }
 
 /// Sign-ins one client address may have checked with the platform per
@@ -107,12 +135,16 @@ impl SignInLimiter {
     }
 
     /// Takes one attempt for `address` at `now`, or says how long until
-    /// the next one is allowed.
+    /// the next one is allowed. A refused attempt costs nothing: one
+    /// address's refused flood does not spend the allowance of all, and a
+    /// refusal for all does not spend the address's own.
     pub fn take(&self, address: &str, now: Instant) -> Result<(), Duration> {
-        let taken = self
-            .per_address
-            .take(address, now)
-            .and_then(|()| self.overall.take("", now));
+        let key = sign_in_key(address);
+        let taken = self.per_address.take(&key, now).and_then(|()| {
+            self.overall
+                .take("", now)
+                .inspect_err(|_| self.per_address.give_back(&key))
+        });
         if taken.is_err() {
             self.refused
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -149,6 +181,42 @@ mod tests {
             limiter.take("10.0.0.1", t0 + Duration::from_secs(60)),
             Ok(())
         );
+    }
+
+    #[test]
+    fn refused_sign_ins_cost_neither_allowance() {
+        let limiter = SignInLimiter::new(2, 3);
+        let t0 = Instant::now();
+        // One address's flood past its own allowance leaves the total be.
+        for _ in 0..50 {
+            let _ = limiter.take("10.0.0.1", t0);
+        }
+        assert_eq!(limiter.take("10.0.0.2", t0), Ok(()));
+        // The total is spent now (two and one); a refusal for all does not
+        // take from 10.0.0.3, which still has both of its own later.
+        assert!(limiter.take("10.0.0.3", t0).is_err());
+        assert!(limiter.take("10.0.0.3", t0).is_err());
+        let later = t0 + Duration::from_secs(40);
+        assert_eq!(limiter.take("10.0.0.3", later), Ok(()));
+        assert_eq!(limiter.take("10.0.0.3", later), Ok(()));
+    }
+
+    #[test]
+    fn ipv6_sign_ins_count_by_their_network() {
+        assert_eq!(sign_in_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(sign_in_key("2001:db8:1:2:ffff::9"), "2001:db8:1:2::/64");
+        assert_eq!(sign_in_key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(sign_in_key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(sign_in_key("unknown"), "unknown");
+        let limiter = SignInLimiter::new(2, 100);
+        let t0 = Instant::now();
+        assert_eq!(limiter.take("2001:db8::1", t0), Ok(()));
+        assert_eq!(limiter.take("2001:db8::2", t0), Ok(()));
+        assert!(
+            limiter.take("2001:db8::3", t0).is_err(),
+            "a fresh address in the same /64 is the same client"
+        );
+        assert_eq!(limiter.take("2001:db8:0:1::1", t0), Ok(()));
     }
 
     #[test]

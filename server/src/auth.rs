@@ -27,11 +27,15 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .map(|c| c.0.ip());
     let found = match &state.auth.mode {
         AuthMode::Token(token_auth) => {
-            let found = session_identity(&state, token_auth, peer, request.headers()).await;
+            // Behind a load balancer (CONSOLE_TRUSTED_PROXIES), the client
+            // its X-Forwarded-For names: what sign-in attempts are
+            // counted by.
+            let client = state.auth.client_addr(peer, request.headers());
+            let found = session_identity(&state, token_auth, &client, request.headers()).await;
             match found {
                 Ok(Ok(identity)) => Ok(identity),
                 // The sign-in page and what it needs work signed out.
-                _ if is_public(request.uri().path()) => Ok(signed_out(peer)),
+                _ if is_public(request.uri().path()) => Ok(signed_out(client)),
                 Ok(Err(why)) => Err(why),
                 Err(response) => return response,
             }
@@ -90,12 +94,12 @@ fn is_public(path: &str) -> bool {
     ) || path.starts_with("/pkg/")
 }
 
-fn signed_out(peer: Option<std::net::IpAddr>) -> Identity {
+fn signed_out(client_addr: String) -> Identity {
     Identity {
         actor: String::new(),
         role: Role::Viewer,
         denied: Some("you are not signed in.".into()),
-        client_addr: peer.map_or_else(|| "unknown".to_string(), |p| p.to_string()),
+        client_addr,
         token: None,
     }
 }
@@ -106,7 +110,7 @@ use app::state::now_ms;
 async fn session_identity(
     state: &AppState,
     token_auth: &TokenAuth,
-    peer: Option<std::net::IpAddr>,
+    client_addr: &str,
     headers: &axum::http::HeaderMap,
 ) -> Result<Result<Identity, Unauthenticated>, Response> {
     let Some(id) = session_cookie(headers) else {
@@ -144,7 +148,7 @@ async fn session_identity(
     Ok(Ok(state.auth.signed_in(
         session.actor,
         SecretString::from(token),
-        peer,
+        client_addr.to_string(),
     )))
 }
 

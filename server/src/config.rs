@@ -16,7 +16,7 @@
 //! | `CONSOLE_SESSION_KEY` | with `token`: 64 hex digits sealing the stored tokens; required with PostgreSQL (replicas share it) |
 //! | `CONSOLE_SESSION_IDLE_MINUTES` | with `token`: a session unused this long ends, default 120 |
 //! | `CONSOLE_SESSION_MAX_HOURS` | with `token`: a session ends this long after sign-in, default 12 |
-//! | `CONSOLE_TRUSTED_PROXIES` | with `proxy`: the sign-in proxy's addresses (IPs or CIDR ranges, comma-separated) |
+//! | `CONSOLE_TRUSTED_PROXIES` | with `proxy`: the sign-in proxy's addresses (IPs or CIDR ranges, comma-separated); otherwise, optional: the load balancers in front, whose `X-Forwarded-For` names the client (sign-in limits count by it) |
 //! | `CONSOLE_USER_HEADER` | with `proxy`: the header naming the user, default `X-Forwarded-User` |
 //! | `CONSOLE_OPERATORS` | with `proxy`: user names that may scale (comma-separated); everyone else is a viewer |
 //! | `CONSOLE_READ_ONLY` | `true`: nobody may scale, default `false` |
@@ -272,6 +272,19 @@ pub fn auth_from(
         Some(v) if matches!(v.as_str(), "false" | "0" | "no") => false,
         Some(_) => return Err(ConfigError::BadReadOnly),
     };
+    // Required in proxy mode; otherwise the load balancers in front, if
+    // any, whose X-Forwarded-For names the client.
+    let proxies = set("CONSOLE_TRUSTED_PROXIES")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::BadTrustedProxy(s.chars().take(60).collect()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mode = match set("CONSOLE_AUTH")
         .map(|v| v.to_ascii_lowercase())
         .as_deref()
@@ -313,17 +326,7 @@ pub fn auth_from(
             })
         }
         Some("proxy") => {
-            let trusted = set("CONSOLE_TRUSTED_PROXIES")
-                .ok_or(ConfigError::MissingTrustedProxies)?
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse::<ipnet::IpNet>()
-                        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                        .map_err(|_| ConfigError::BadTrustedProxy(s.chars().take(60).collect()))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let trusted = proxies.clone();
             if trusted.is_empty() {
                 return Err(ConfigError::MissingTrustedProxies);
             }
@@ -346,7 +349,11 @@ pub fn auth_from(
         }
         Some(other) => return Err(ConfigError::BadAuth(other.chars().take(20).collect())),
     };
-    Ok(AuthConfig { mode, read_only })
+    Ok(AuthConfig {
+        mode,
+        read_only,
+        proxies,
+    })
 }
 
 /// The database URL, from `CONSOLE_DATABASE_URL`; its form is checked when
@@ -649,6 +656,29 @@ mod tests {
         assert_eq!(
             (t.idle.as_secs(), t.max_age.as_secs()),
             (120 * 60, 12 * 3600)
+        );
+        assert!(cfg.proxies.is_empty());
+        // Behind a load balancer: its addresses, so that the sign-in
+        // limit counts clients, not the balancer.
+        let behind = auth(
+            &[
+                ("CONSOLE_AUTH", "token"),
+                ("CONSOLE_TRUSTED_PROXIES", "10.0.0.0/24, fd00::1"),
+            ],
+            true,
+        )
+        .unwrap();
+        assert_eq!(behind.proxies.len(), 2);
+        assert_eq!(
+            auth(
+                &[
+                    ("CONSOLE_AUTH", "token"),
+                    ("CONSOLE_TRUSTED_PROXIES", "lb.internal")
+                ],
+                true
+            )
+            .unwrap_err(),
+            ConfigError::BadTrustedProxy("lb.internal".into())
         );
         let shared = |vars: &[(&str, &str)]| {
             let map: HashMap<String, String> = vars

@@ -33,10 +33,11 @@ pub async fn form_posts(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let signing_in = request.uri().path() == "/api/sign_in";
+    let sign_in_page = || signing_in.then(|| "/login".to_string());
     let wants_html = wants_html(request.headers());
     if let Err(e) = app::server_fns::scale::ssr::check_same_origin(request.headers()) {
         tracing::warn!(error = %e, path = request.uri().path(), "refused a cross-site form post");
-        return refusal(e, wants_html, None);
+        return refusal(e, wants_html, sign_in_page());
     }
     let is_form = request
         .headers()
@@ -48,11 +49,11 @@ pub async fn form_posts(request: Request, next: Next) -> Response {
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
     if !is_form {
-        let e = ConsoleError::InvalidInput(
+        let e = ConsoleError::BadForm(
             "This is an HTML form post (Content-Type: application/x-www-form-urlencoded); nothing was done."
                 .into(),
         );
-        let mut response = refusal(e, wants_html, None);
+        let mut response = refusal(e, wants_html, sign_in_page());
         *response.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
         return response;
     }
@@ -60,17 +61,11 @@ pub async fn form_posts(request: Request, next: Next) -> Response {
     // form names, for the way back, is read from it without a second read.
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "The request body could not be read.\n",
-        )
-            .into_response();
+        let e =
+            ConsoleError::BadForm("The request body could not be read; nothing was done.".into());
+        return refusal(e, wants_html, sign_in_page());
     };
-    let back = if signing_in {
-        Some("/login".to_string())
-    } else {
-        back_link(&bytes)
-    };
+    let back = sign_in_page().or_else(|| back_link(&bytes));
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
@@ -93,16 +88,18 @@ pub async fn form_posts(request: Request, next: Next) -> Response {
     let (error, status) = match error {
         // Only the framework makes these on the server: the form's fields
         // could not be read as the function's arguments.
-        ConsoleError::Transport(_) => (
-            ConsoleError::InvalidInput(
-                "The form could not be read; open the app's worker page and start the action again."
-                    .into(),
-            ),
-            StatusCode::BAD_REQUEST,
-        ),
+        ConsoleError::Transport(_) => {
+            let text = if signing_in {
+                "The sign-in form could not be read; nothing was done."
+            } else {
+                "The form could not be read; nothing was done."
+            };
+            (ConsoleError::BadForm(text.into()), StatusCode::BAD_REQUEST)
+        }
         // A refusal without a status of its own is sent with its kind's.
         other if status.is_redirection() => {
-            let status = StatusCode::from_u16(other.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
+            let status =
+                StatusCode::from_u16(other.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
             (other, status)
         }
         other => (other, status),
@@ -157,7 +154,7 @@ fn refusal(error: ConsoleError, wants_html: bool, back: Option<String>) -> Respo
 
 fn page(error: &ConsoleError, back: Option<&str>) -> String {
     let (href, label, heading) = match back {
-        Some("/login") => ("/login", "Back to sign-in", "You are not signed in"),
+        Some("/login") => ("/login", "Back to sign-in", "This sign-in cannot go ahead"),
         Some(path) => (
             path,
             "Back to the app's workers",

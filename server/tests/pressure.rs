@@ -411,6 +411,7 @@ async fn every_reply_carries_a_request_id_and_metrics_need_no_sign_in() {
             operators: Default::default(),
         },
         read_only: false,
+        proxies: Vec::new(),
     });
     let a = send(w.router(), get("/metrics")).await;
     assert_eq!(a.status, StatusCode::OK);
@@ -692,6 +693,72 @@ async fn whatever_the_platform_sends_is_shown_as_text_never_markup() {
         );
         assert!(!r.body.contains("<script>alert(2)"), "{page}: {}", r.body);
     }
+}
+
+#[tokio::test]
+async fn workers_of_unknown_status_are_removed_only_by_hand_and_flagged_when_picked() {
+    use axum::routing::get as route_get;
+    let worker = |id: &str, status: &str| {
+        serde_json::json!({
+            "id": id,
+            "status": status,
+            "detailStatus": "DETAIL_STATUS_FREE",
+            "createdAt": "2026-11-26T09:35:18.362Z",
+        })
+    };
+    let body = serde_json::json!({
+        "workers": [
+            worker("napping-1", "STATUS_NAPPING"),
+            worker("blank-1", "STATUS_UNSPECIFIED"),
+        ],
+        "maxWorkers": "5"
+    })
+    .to_string();
+    let double = double(Router::new().route(
+        "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
+        route_get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+        }),
+    ))
+    .await;
+    let mut w = world(GatewayOptions::default()).await;
+    w.state.gateway = platform_at(double, GatewayOptions::default());
+    // By count: nothing the console can vouch for, and it says what to do.
+    let r = send(w.router(), get(&format!("{PAGE}?confirm=down&count=1"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("no workers that can be removed by count. 2 more have a status the console does not know: select them in the table"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains(r#"action="/api/scale_down""#),
+        "{}",
+        r.body
+    );
+    // Picked by hand: allowed, and the confirmation counts them apart from
+    // the busy or starting ones.
+    let r = send(
+        w.router(),
+        get(&format!(
+            "{PAGE}?confirm=down&worker=napping-1&worker=blank-1"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains(r#"action="/api/scale_down""#), "{}", r.body);
+    assert!(
+        r.body
+            .contains("2 of these have a status the console does not know"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("busy or still starting"),
+        "free workers of unknown status are not busy: {}",
+        r.body
+    );
 }
 
 /// Serves `router` as a stand-in for the platform; returns its address.

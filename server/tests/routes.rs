@@ -425,11 +425,44 @@ async fn a_malformed_scale_post_is_a_4xx_in_words_and_the_origin_check_comes_fir
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains("The app name is empty"), "{body}");
+    assert!(body.contains("The form has no app field"), "{body}");
     assert!(
         body.contains("<!DOCTYPE html>") && body.contains("Back to the start page"),
         "{body}"
     );
+    // Each field the console's forms always carry, missing on its own, is
+    // named; nothing reaches the platform.
+    let full_up = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "1"),
+        ("key", KEY),
+    ];
+    let full_down = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("workers", "w-1"),
+        ("key", KEY),
+    ];
+    for (endpoint, full) in [("/api/scale_up", full_up), ("/api/scale_down", full_down)] {
+        for (gone, _) in full {
+            let form: Vec<_> = full.iter().copied().filter(|(k, _)| *k != gone).collect();
+            let (status, body) = send_to(state.clone(), scale_post(endpoint, &form, OWN)).await;
+            assert_eq!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "{endpoint} without {gone}: {body}"
+            );
+            assert!(
+                body.contains(&format!("The form has no {gone} field")),
+                "{endpoint} without {gone}: {body}"
+            );
+            assert!(
+                body.contains("console&#39;s own page"),
+                "advice about the form, not about names: {body}"
+            );
+        }
+    }
     assert!(
         !body.contains("deserializ") && !body.contains("Transport"),
         "{body}"
@@ -440,7 +473,8 @@ async fn a_malformed_scale_post_is_a_4xx_in_words_and_the_origin_check_comes_fir
         .insert(header::ACCEPT, "application/json".parse().unwrap());
     let (status, body) = send_to(state.clone(), req).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains("namespace is empty"), "{body}");
+    assert!(body.contains("The form has no namespace field"), "{body}");
+    assert!(body.starts_with('{'), "{body}");
     // A form the framework cannot read as the function's arguments at all.
     let mut req = scale_post("/api/scale_up", &[], OWN);
     *req.body_mut() = Body::from("namespace[x]=1&namespace=2&app=empty-app&key=k");
@@ -456,6 +490,10 @@ async fn a_malformed_scale_post_is_a_4xx_in_words_and_the_origin_check_comes_fir
     let (status, body) = send_to(state.clone(), req).await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
     assert!(body.contains("HTML form post"), "{body}");
+    assert!(
+        body.contains("console&#39;s own page") && !body.contains("Names use letters"),
+        "{body}"
+    );
     // A cross-site post is refused for that, whatever its fields.
     let (status, body) = send_to(
         state.clone(),
@@ -776,6 +814,7 @@ fn proxy_auth(read_only: bool) -> std::sync::Arc<app::auth::AuthConfig> {
             operators: ["ana".to_string()].into(),
         },
         read_only,
+        proxies: Vec::new(),
     })
 }
 
@@ -888,6 +927,7 @@ async fn a_read_only_console_lets_nobody_scale() {
         auth: std::sync::Arc::new(app::auth::AuthConfig {
             mode: app::auth::AuthMode::None,
             read_only: true,
+            proxies: Vec::new(),
         }),
         ..state_with_simulator().await
     };
@@ -924,6 +964,7 @@ fn token_auth() -> std::sync::Arc<app::auth::AuthConfig> {
             max_age: std::time::Duration::from_secs(12 * 3600),
         }),
         read_only: false,
+        proxies: Vec::new(),
     })
 }
 
@@ -1006,6 +1047,120 @@ async fn guessed_tokens_are_checked_with_the_platform_a_few_times_a_minute_only(
         metrics.contains("console_sign_ins_refused_total 1"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn behind_a_load_balancer_sign_ins_are_counted_per_client_it_names() {
+    let state = AppState {
+        auth: std::sync::Arc::new(app::auth::AuthConfig {
+            proxies: vec!["10.0.0.0/24".parse().unwrap()],
+            ..(*token_auth()).clone()
+        }),
+        ..state_with_simulator().await
+    };
+    let attempt = |peer: &'static str, forwarded: Option<&'static str>| {
+        let state = state.clone();
+        async move {
+            let form = [("name", "eve"), ("token", "guess"), ("next", "/")];
+            let mut req = scale_post("/api/sign_in", &form, OWN);
+            req.extensions_mut().insert(axum::extract::ConnectInfo(
+                format!("{peer}:40000")
+                    .parse::<std::net::SocketAddr>()
+                    .unwrap(),
+            ));
+            if let Some(xff) = forwarded {
+                req.headers_mut()
+                    .insert("x-forwarded-for", xff.parse().unwrap());
+            }
+            server::router(state).oneshot(req).await.unwrap().status()
+        }
+    };
+    let allowance = app::limits::SIGN_INS_PER_ADDRESS_PER_MINUTE;
+    // One client through the balancer spends its own allowance…
+    for i in 0..allowance {
+        assert_eq!(
+            attempt("10.0.0.2", Some("198.51.100.7")).await,
+            StatusCode::SEE_OTHER,
+            "attempt {i}"
+        );
+    }
+    assert_eq!(
+        attempt("10.0.0.3", Some("198.51.100.7")).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the same client through another balancer"
+    );
+    // …and another client through the same balancer still has all of its.
+    assert_eq!(
+        attempt("10.0.0.2", Some("198.51.100.8")).await,
+        StatusCode::SEE_OTHER
+    );
+    // A client that writes X-Forwarded-For itself is counted by its own
+    // address: a fresh made-up one each time buys nothing.
+    for i in 0..allowance {
+        let status = attempt(
+            "203.0.113.9",
+            Some(if i % 2 == 0 { "192.0.2.1" } else { "192.0.2.2" }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "attempt {i}");
+    }
+    assert_eq!(
+        attempt("203.0.113.9", Some("192.0.2.3")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_form_with_fields_missing_or_from_elsewhere_is_answered_in_words() {
+    let state = AppState {
+        auth: token_auth(),
+        ..state_with_simulator().await
+    };
+    let post = |form: &'static [(&'static str, &'static str)], origin: &'static str| {
+        let state = state.clone();
+        async move {
+            let res = server::router(state)
+                .oneshot(scale_post("/api/sign_in", form, origin))
+                .await
+                .unwrap();
+            let status = res.status();
+            let location = res
+                .headers()
+                .get(header::LOCATION)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            let body =
+                String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+                    .unwrap();
+            (status, location, body)
+        }
+    };
+    // Without `next`, the start page; without a token, the sign-in page
+    // says what is missing.
+    let (status, location, _) = post(&[("name", "Ana"), ("token", "tok-ana")], OWN).await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/"));
+    let (status, location, _) = post(&[("name", "Ana")], OWN).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/login?error=token")
+    );
+    let (status, location, _) = post(&[("token", "tok-ana")], OWN).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/login?error=name")
+    );
+    // From another site: refused, as a sign-in, with the way back to it.
+    let (status, _, body) = post(
+        &[("name", "Ana"), ("token", "tok-ana")],
+        "http://evil.example",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body.contains("This sign-in cannot go ahead") && body.contains("Back to sign-in"),
+        "{body}"
+    );
+    assert!(!body.contains("not signed in"), "{body}");
 }
 
 #[tokio::test]

@@ -30,9 +30,12 @@ pub fn DetailBadge(
     ended: bool,
 ) -> impl IntoView {
     if ended && detail == DetailStatus::Unspecified {
+        // The dash is for the eye; a screen reader hears the words (a
+        // plain span's aria-label is not read).
         return Either::Left(view! {
-            <span class="muted" title=detail.wire().to_string() aria-label="No detail status">
-                "—"
+            <span class="muted" title=detail.wire().to_string()>
+                <span aria-hidden="true">"—"</span>
+                <span class="visually-hidden">"No detail status"</span>
             </span>
         });
     }

@@ -297,6 +297,10 @@ pub fn ConfirmPanel(
                 .iter()
                 .filter(|w| removal_warning(w).is_some())
                 .count();
+            let unvouched = picked
+                .iter()
+                .filter(|w| status_unknown(w).is_some())
+                .count();
             let idle = longest_idle_free(&workers, n);
             let idle_ids: Vec<&str> = idle.iter().map(|w| w.id.as_str()).collect();
             let picked_ids: Vec<&str> = picked.iter().map(|w| w.id.as_str()).collect();
@@ -359,6 +363,19 @@ pub fn ConfirmPanel(
                                         warned,
                                         if warned == 1 { "is" } else { "are" },
                                         if warned == 1 { "it" } else { "them" },
+                                    )}
+                                </p>
+                            }
+                        })}
+                    {(unvouched > 0)
+                        .then(|| {
+                            view! {
+                                <p class="banner banner-warn" data-testid="confirm-unknown">
+                                    {format!(
+                                        "{} of these {} a status the console does not know: it cannot say what {} doing.",
+                                        unvouched,
+                                        if unvouched == 1 { "has" } else { "have" },
+                                        if unvouched == 1 { "it is" } else { "they are" },
                                     )}
                                 </p>
                             }

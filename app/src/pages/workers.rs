@@ -581,10 +581,13 @@ fn LiveStatus(live: LiveRefresh) -> impl IntoView {
 }
 
 /// How many workers have each value of `key`, most common first.
-fn count_by<K: Ord + Clone>(workers: &[Worker], key: impl Fn(&Worker) -> &K) -> Vec<(K, usize)> {
+fn count_by<K: Ord + Clone>(
+    workers: &[Worker],
+    key: impl Fn(&Worker) -> Option<&K>,
+) -> Vec<(K, usize)> {
     let mut counts: BTreeMap<K, usize> = BTreeMap::new();
-    for w in workers {
-        *counts.entry(key(w).clone()).or_default() += 1;
+    for k in workers.iter().filter_map(key) {
+        *counts.entry(k.clone()).or_default() += 1;
     }
     let mut counts: Vec<_> = counts.into_iter().collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -593,12 +596,13 @@ fn count_by<K: Ord + Clone>(workers: &[Worker], key: impl Fn(&Worker) -> &K) -> 
 
 /// How many workers are in each status, most common first.
 pub fn count_by_status(workers: &[Worker]) -> Vec<(WorkerStatus, usize)> {
-    count_by(workers, |w| &w.status)
+    count_by(workers, |w| Some(&w.status))
 }
 
-/// How many workers are in each detail status, most common first.
+/// How many workers are in each detail status, most common first; ended
+/// workers without one are not counted.
 pub fn count_by_detail(workers: &[Worker]) -> Vec<(DetailStatus, usize)> {
-    count_by(workers, |w| &w.detail_status)
+    count_by(workers, crate::history::detail_of)
 }
 
 /// Counts by status, each a link that shows only that status, and where
@@ -787,16 +791,19 @@ mod tests {
             worker(WorkerStatus::Running),
             worker(WorkerStatus::Running),
             worker(WorkerStatus::Unknown("STATUS_NEW".into())),
+            worker(WorkerStatus::Terminated),
         ];
         assert_eq!(
             count_by_status(&workers),
             vec![
                 (WorkerStatus::Running, 2),
                 (WorkerStatus::Pending, 1),
+                (WorkerStatus::Terminated, 1),
                 (WorkerStatus::Unknown("STATUS_NEW".into()), 1),
             ]
         );
         assert!(count_by_status(&[]).is_empty());
+        // The ended worker has no detail: it is not one more "Abnormal".
         let details = count_by_detail(&workers);
         assert_eq!(details, vec![(DetailStatus::Unspecified, 4)]);
     }

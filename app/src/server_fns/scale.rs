@@ -16,10 +16,10 @@ use crate::error::ConsoleError;
 pub async fn scale_up(
     // Every field may be missing: `handle` says which, after the origin
     // check, in words (the framework would answer 500).
-    #[server(default)] namespace: String,
-    #[server(default)] app: String,
-    #[server(default)] count: String,
-    #[server(default)] key: String,
+    #[server(default)] namespace: Option<String>,
+    #[server(default)] app: Option<String>,
+    #[server(default)] count: Option<String>,
+    #[server(default)] key: Option<String>,
     #[server(default)] view: String,
 ) -> Result<(), ConsoleError> {
     ssr::handle(ssr::Form {
@@ -36,10 +36,10 @@ pub async fn scale_up(
 /// (ids separated by commas) from `namespace`/`app`.
 #[server(prefix = "/api", endpoint = "scale_down")]
 pub async fn scale_down(
-    #[server(default)] namespace: String,
-    #[server(default)] app: String,
-    #[server(default)] workers: String,
-    #[server(default)] key: String,
+    #[server(default)] namespace: Option<String>,
+    #[server(default)] app: Option<String>,
+    #[server(default)] workers: Option<String>,
+    #[server(default)] key: Option<String>,
     #[server(default)] view: String,
 ) -> Result<(), ConsoleError> {
     ssr::handle(ssr::Form {
@@ -70,17 +70,27 @@ pub mod ssr {
         state::AppState,
     };
 
-    pub enum Ask {
-        Up { count: String },
-        Down { workers: String },
+    /// What the form asks for, its field as posted (`None`: missing).
+    pub enum Ask<T = Option<String>> {
+        Up { count: T },
+        Down { workers: T },
     }
 
+    /// A scale form as posted: a missing field is `None`, and refused in
+    /// words by its name.
     pub struct Form {
-        pub namespace: String,
-        pub app: String,
-        pub key: String,
+        pub namespace: Option<String>,
+        pub app: Option<String>,
+        pub key: Option<String>,
         pub view: String,
         pub ask: Ask,
+    }
+
+    /// The refusal of a form without `field`: not a form the console made.
+    fn missing(field: &str) -> ConsoleError {
+        ConsoleError::BadForm(format!(
+            "The form has no {field} field, so it was not made by the console; nothing was done. Open the app's worker page and start the action again."
+        ))
     }
 
     /// Refuses requests that do not come from the console's own pages:
@@ -140,11 +150,23 @@ pub mod ssr {
             tracing::warn!(error = %e, "refused a cross-site scale request");
             refuse(e)
         })?;
-        let ns = Namespace::parse(form.namespace.trim())
+        let field = |value: Option<String>, name: &str| value.ok_or_else(|| refuse(missing(name)));
+        let namespace = field(form.namespace, "namespace")?;
+        let app = field(form.app, "app")?;
+        let ask = match form.ask {
+            Ask::Up { count } => Ask::Up {
+                count: field(count, "count")?,
+            },
+            Ask::Down { workers } => Ask::Down {
+                workers: field(workers, "workers")?,
+            },
+        };
+        let form_key = field(form.key, "key")?;
+        let ns = Namespace::parse(namespace.trim())
             .map_err(|e| refuse(ConsoleError::InvalidInput(e.to_string())))?;
-        let app = AppName::parse(form.app.trim())
+        let app = AppName::parse(app.trim())
             .map_err(|e| refuse(ConsoleError::InvalidInput(e.to_string())))?;
-        if !is_action_key(&form.key) {
+        if !is_action_key(&form_key) {
             return Err(refuse(ConsoleError::InvalidInput(
                 "This form has expired or was not made by the console; open the worker page and try again."
                     .into(),
@@ -175,7 +197,7 @@ pub mod ssr {
         // and the attempt is on record.
         if let Err(reason) = audit.who.may_scale() {
             tracing::warn!(actor = %audit.who.actor, "refused a scale request from a viewer");
-            let request = parse_ask(&form.ask).unwrap_or_else(|(r, _)| r);
+            let request = parse_ask(&ask).unwrap_or_else(|(r, _)| r);
             record_rejection(
                 &audit,
                 &ns,
@@ -189,21 +211,21 @@ pub mod ssr {
 
         // A repeated post of the same form shows the first one's outcome
         // and costs nothing; a new action takes from the person's allowance.
-        if state.actions.get(&form.key).is_none()
+        if state.actions.get(&form_key).is_none()
             && let Err(wait) = state
                 .action_limit
                 .take(&audit.who.actor, std::time::Instant::now())
         {
             let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             tracing::warn!(actor = %audit.who.actor, retry_after_secs, "scale actions rate limited");
-            let request = parse_ask(&form.ask).unwrap_or_else(|(r, _)| r);
+            let request = parse_ask(&ask).unwrap_or_else(|(r, _)| r);
             let reason =
                 format!("rate limited: too many scale actions, next in {retry_after_secs} s");
             record_rejection(&audit, &ns, &app, &request, &reason).await;
             return Err(refuse(ConsoleError::TooManyActions { retry_after_secs }));
         }
 
-        let key = form.key.clone();
+        let key = form_key;
         let max_step = state.max_scale_step;
         let gateway = state.gateway.clone();
         let request_id = crate::error::RequestId::current().unwrap_or_default();
@@ -211,7 +233,7 @@ pub mod ssr {
         state
             .actions
             .run_once(&key, async move {
-                let (request, result) = act(&gateway, &audit, &ns, &app, form.ask, max_step).await;
+                let (request, result) = act(&gateway, &audit, &ns, &app, ask, max_step).await;
                 let outcome = ActionOutcome {
                     namespace: ns.as_str().to_string(),
                     app: app.as_str().to_string(),
@@ -309,7 +331,7 @@ pub mod ssr {
     }
 
     /// Reads the form's request; a bad one comes back with the reason.
-    fn parse_ask(ask: &Ask) -> Result<ScaleRequest, (ScaleRequest, String)> {
+    fn parse_ask(ask: &Ask<String>) -> Result<ScaleRequest, (ScaleRequest, String)> {
         match ask {
             Ask::Up { count } => parse_count(count)
                 .map(|count| ScaleRequest::Up { count })
@@ -341,7 +363,7 @@ pub mod ssr {
         audit: &Audit,
         ns: &Namespace,
         app: &AppName,
-        ask: Ask,
+        ask: Ask<String>,
         max_step: u32,
     ) -> (ScaleRequest, ScaleResult) {
         use console_store::{Completion, Outcome};

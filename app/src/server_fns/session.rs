@@ -37,7 +37,13 @@ pub fn login_path(error: &str, next: &str) -> String {
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(name: String, token: String, next: String) -> Result<(), ConsoleError> {
+pub async fn sign_in(
+    // A missing field reads as empty: the sign-in page then says which one
+    // to fill in (the framework would answer 500).
+    #[server(default)] name: String,
+    #[server(default)] token: String,
+    #[server(default)] next: String,
+) -> Result<(), ConsoleError> {
     ssr::sign_in(name, token, next).await
 }
 

@@ -25,6 +25,7 @@ pub async fn app_state(gateway: Gateway) -> AppState {
         auth: std::sync::Arc::new(app::auth::AuthConfig {
             mode: app::auth::AuthMode::None,
             read_only: false,
+            proxies: Vec::new(),
         }),
     }
 }
