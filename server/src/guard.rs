@@ -137,8 +137,7 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
         match host_ok {
             true => {
                 use tracing::Instrument;
-                guard
-                    .rendered(&route, next.run(request))
+                crate::panics::watched(&id, guard.rendered(&route, next.run(request)))
                     .instrument(span.clone())
                     .await
             }

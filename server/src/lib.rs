@@ -13,6 +13,7 @@ pub mod guard;
 pub mod metrics;
 pub mod open;
 pub mod ops;
+pub mod panics;
 pub mod serve;
 
 use app::{App, server_fns::status::UpstreamKind, shell, state::AppState};
@@ -53,7 +54,16 @@ pub fn router(state: AppState) -> Router {
 /// The complete router: Leptos pages, server functions, static files, the
 /// operations endpoints, and every layer in front of them.
 pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
+    router_with_routes(state, guard, Router::new())
+}
+
+/// [`router_with`], with `extra` routes served behind the very same layers
+/// as the pages: for tests of what those layers do.
+#[doc(hidden)]
+pub fn router_with_routes(state: AppState, guard: guard::Guard, extra: Router<AppState>) -> Router {
     use axum::http::StatusCode;
+    // Before Leptos sets its own: see `panics`.
+    panics::init_executor();
     use tower_http::{CompressionLevel, compression::CompressionLayer, timeout::TimeoutLayer};
     let routes = route_list();
     let context = {
@@ -82,6 +92,7 @@ pub fn router_with(state: AppState, guard: guard::Guard) -> Router {
     Router::new()
         .route("/open", axum::routing::get(open::open_app))
         .route("/audit.csv", axum::routing::get(audit_csv::export))
+        .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), render)
         .fallback_service(static_files(state.clone(), context))
         .layer(axum::middleware::from_fn_with_state(
@@ -171,6 +182,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
+    panics::install_hook();
     let limits = limits?;
 
     let conf = get_configuration(None)
