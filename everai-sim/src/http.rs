@@ -60,13 +60,30 @@ async fn count_calls(State(sim): State<Simulator>, request: Request, next: Next)
     } else {
         "list_workers"
     };
-    sim.count_call(kind);
+    let user = request
+        .extensions()
+        .get::<Caller>()
+        .map_or("", |c| c.0.as_str())
+        .to_string();
+    sim.count_call(&user, kind);
     next.run(request).await
 }
 
-/// `GET /_sim/calls`: the API calls received so far, by kind.
-async fn get_calls(State(sim): State<Simulator>) -> Json<Value> {
-    Json(json!(sim.calls()))
+/// The user whose token a request carried (set by the token check).
+#[derive(Clone)]
+struct Caller(String);
+
+/// `GET /_sim/calls`: the API calls received so far, by kind; with
+/// `?user=NAME`, only those made with that user's token (the simulator's
+/// own token belongs to `console`).
+async fn get_calls(
+    State(sim): State<Simulator>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    match query.get("user") {
+        Some(user) => Json(json!(sim.calls_of(user))),
+        None => Json(json!(sim.calls())),
+    }
 }
 
 /// `{"code": …, "message": …, "details": []}` with the matching status.
@@ -90,14 +107,16 @@ fn bad_request(message: &str) -> Response {
     grpc_error(StatusCode::BAD_REQUEST, 3, message)
 }
 
-async fn require_token(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
-    let ok = request
+async fn require_token(State(sim): State<Simulator>, mut request: Request, next: Next) -> Response {
+    let user = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|token| sim.user_of(token).is_some());
-    if !ok {
+        .and_then(|token| sim.user_of(token));
+    if let Some(user) = user {
+        request.extensions_mut().insert(Caller(user));
+    } else {
         return grpc_error(
             StatusCode::UNAUTHORIZED,
             16,

@@ -50,8 +50,9 @@ struct Inner {
     /// Accepted bearer tokens, each with the user it belongs to.
     tokens: Mutex<std::collections::HashMap<String, String>>,
     faults: Mutex<(Faults, Rng)>,
-    /// API calls received (after the token check), by kind.
-    calls: Mutex<std::collections::BTreeMap<&'static str, u64>>,
+    /// API calls received (after the token check), by the user whose
+    /// token they carried and kind.
+    calls: Mutex<std::collections::BTreeMap<(String, &'static str), u64>>,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -106,16 +107,33 @@ impl Simulator {
     /// API calls received so far, by kind: `list_workers`, `list_apps`,
     /// `scale_up`, `scale_down` (also at `GET /_sim/calls`).
     pub fn calls(&self) -> std::collections::BTreeMap<&'static str, u64> {
-        self.inner.calls.lock().expect("calls lock").clone()
+        let mut all = std::collections::BTreeMap::new();
+        for ((_, kind), n) in self.inner.calls.lock().expect("calls lock").iter() {
+            *all.entry(*kind).or_default() += n;
+        }
+        all
     }
 
-    fn count_call(&self, kind: &'static str) {
+    /// [`Simulator::calls`] made with `user`'s token only (the token the
+    /// simulator was started with belongs to `console`).
+    pub fn calls_of(&self, user: &str) -> std::collections::BTreeMap<&'static str, u64> {
+        self.inner
+            .calls
+            .lock()
+            .expect("calls lock")
+            .iter()
+            .filter(|((u, _), _)| u == user)
+            .map(|((_, kind), n)| (*kind, *n))
+            .collect()
+    }
+
+    fn count_call(&self, user: &str, kind: &'static str) {
         *self
             .inner
             .calls
             .lock()
             .expect("calls lock")
-            .entry(kind)
+            .entry((user.to_string(), kind))
             .or_default() += 1;
     }
 

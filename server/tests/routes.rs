@@ -1354,6 +1354,81 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
 
+/// Token sign-in against a simulator the test holds, which counts the calls
+/// made with each user's token.
+async fn token_state_with_own_simulator() -> (AppState, everai_sim::Simulator) {
+    let sim = everai_sim::Simulator::demo(&everai_sim::SimConfig {
+        token: "the-consoles-token".into(),
+        seed: 1,
+        time_scale: 1.0,
+        faults: Default::default(),
+    });
+    sim.add_user("ana", "tok-ana");
+    sim.add_user("bo", "tok-bo");
+    let addr = sim
+        .spawn((std::net::Ipv4Addr::LOCALHOST, 0).into())
+        .await
+        .unwrap();
+    let state = AppState {
+        gateway: everai_api::Gateway::new(
+            client(&format!("http://{addr}"), "the-consoles-token"),
+            Default::default(),
+        ),
+        auth: token_auth(),
+        ..state().await
+    };
+    (state, sim)
+}
+
+#[tokio::test]
+async fn a_signed_in_persons_reads_and_actions_reach_the_platform_with_their_own_token() {
+    let (state, sim) = token_state_with_own_simulator().await;
+    let page = "/namespaces/default/apps/empty-app/workers";
+    let (_, _, ana) = sign_in(&state, "Ana", "tok-ana", page).await;
+    let (_, _, bo) = sign_in(&state, "Bo", "tok-bo", page).await;
+    let (ana, bo) = (ana.unwrap(), bo.unwrap());
+    let count = |user: &str, kind: &str| sim.calls_of(user).get(kind).copied().unwrap_or(0);
+
+    // Ana's page, then Bo's within the kept list's lifetime: each is read
+    // with its own token, never one person's answer shown to the other.
+    for cookie in [&ana, &bo] {
+        let (status, body) = send_to(
+            state.clone(),
+            with_cookie(Request::get(page).body(Body::empty()).unwrap(), cookie),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(count("ana", "list_workers"), 1, "{:?}", sim.calls_of("ana"));
+    assert_eq!(count("bo", "list_workers"), 1, "{:?}", sim.calls_of("bo"));
+
+    let up = [
+        ("namespace", "default"),
+        ("app", "empty-app"),
+        ("count", "1"),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    let (status, _) = send_to(
+        state.clone(),
+        with_cookie(scale_post("/api/scale_up", &up, OWN), &ana),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(count("ana", "scale_up"), 1, "{:?}", sim.calls_of("ana"));
+    assert_eq!(count("bo", "scale_up"), 0, "{:?}", sim.calls_of("bo"));
+    // The console's own token read nothing and changed nothing for them.
+    let console = sim.calls_of("console");
+    assert_eq!(
+        (
+            count("console", "list_workers"),
+            count("console", "scale_up")
+        ),
+        (0, 0),
+        "{console:?}"
+    );
+}
+
 #[tokio::test]
 async fn health_and_readiness_answer_without_sign_in() {
     // Even in proxy mode, where every other path wants the proxy.
