@@ -49,6 +49,26 @@ pub struct GatewayOptions {
     pub breaker_failures: u32,
     /// How long calls stay paused before a trial call.
     pub breaker_open: Duration,
+    /// The clock kept lists and pauses are timed by.
+    pub clock: Clock,
+}
+
+/// The monotonic clock the gateway times kept lists and pauses by: the
+/// system's, plus however far [`Clock::advance`] has moved this one on
+/// (tests pass a pause without waiting it out; nothing else moves it).
+#[derive(Debug, Clone, Default)]
+pub struct Clock(Arc<AtomicU64>);
+
+impl Clock {
+    pub fn now(&self) -> Instant {
+        Instant::now() + Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
+
+    /// Moves this clock, and every copy of it, on by `by`.
+    pub fn advance(&self, by: Duration) {
+        let nanos = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        self.0.fetch_add(nanos, Ordering::Relaxed);
+    }
 }
 
 impl Default for GatewayOptions {
@@ -62,6 +82,7 @@ impl Default for GatewayOptions {
             queue_wait: Duration::from_secs(2),
             breaker_failures: 5,
             breaker_open: Duration::from_secs(10),
+            clock: Clock::default(),
         }
     }
 }
@@ -157,10 +178,10 @@ struct Slot {
 impl Slot {
     /// Whether a new caller may take this slot: the call is under way, or
     /// its good answer is young enough.
-    fn usable(&self, keep: Duration) -> bool {
+    fn usable(&self, keep: Duration, now: Instant) -> bool {
         match self.answer.get() {
             None => true,
-            Some(Ok((_, _, at))) => at.elapsed() < keep,
+            Some(Ok((_, _, at))) => now.saturating_duration_since(*at) < keep,
             Some(Err(_)) => false,
         }
     }
@@ -217,7 +238,8 @@ impl Gateway {
         let keep = self.inner.options.list_cache;
         let (slot, was_ready) = {
             let mut lists = lock(&self.inner.lists);
-            lists.retain(|_, s| s.usable(keep));
+            let now = self.inner.options.clock.now();
+            lists.retain(|_, s| s.usable(keep, now));
             match lists.get(&key) {
                 Some(slot) => (slot.clone(), slot.answer.initialized()),
                 None => {
@@ -242,7 +264,11 @@ impl Gateway {
                             client.list_workers(namespace, app, show_all, recent_days)
                         })
                         .await?;
-                    Ok((Arc::new(list), SystemTime::now(), Instant::now()))
+                    Ok((
+                        Arc::new(list),
+                        SystemTime::now(),
+                        self.inner.options.clock.now(),
+                    ))
                 }
             })
             .await
@@ -325,7 +351,7 @@ impl Gateway {
     }
 
     pub fn stats(&self) -> GatewayStats {
-        let now = Instant::now();
+        let now = self.inner.options.clock.now();
         GatewayStats {
             calls: lock(&self.inner.calls).clone(),
             joined: self.inner.joined.load(Ordering::Relaxed),
@@ -415,7 +441,7 @@ impl Gateway {
                 trial: false,
             });
         }
-        let now = Instant::now();
+        let now = options.clock.now();
         let mut breakers = lock(&self.inner.breakers);
         let trial = match breakers.get_mut(key) {
             Some(b) => b.admit(now)?,
@@ -478,7 +504,7 @@ impl Ticket<'_> {
         }
         if self.trial || breaker.failures >= options.breaker_failures {
             let first = breaker.open_until.is_none();
-            breaker.open_until = Some(Instant::now() + options.breaker_open);
+            breaker.open_until = Some(options.clock.now() + options.breaker_open);
             if first {
                 tracing::warn!(
                     app = %key,

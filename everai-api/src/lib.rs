@@ -19,6 +19,6 @@ pub use client::{Client, ClientOptions, MAX_SCALE_COUNT, ScaleDown};
 #[cfg(feature = "client")]
 pub use error::ApiError;
 #[cfg(feature = "client")]
-pub use gateway::{Gateway, GatewayOptions, Listed, Sharing};
+pub use gateway::{Clock, Gateway, GatewayOptions, Listed, Sharing};
 pub use model::{AppStatus, AppSummary, DetailStatus, Timestamp, Worker, WorkerList, WorkerStatus};
 pub use names::{AppName, NameError, NameKind, Namespace};

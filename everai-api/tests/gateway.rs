@@ -100,7 +100,14 @@ async fn overlapping_identical_reads_make_one_call() {
 #[tokio::test]
 async fn a_good_answer_is_kept_with_its_read_time_and_forgotten_on_scaling() {
     let server = platform(200, LIST, Duration::ZERO).await;
-    let gw = gateway(&server, GatewayOptions::default());
+    let clock = everai_api::Clock::default();
+    let gw = gateway(
+        &server,
+        GatewayOptions {
+            clock: clock.clone(),
+            ..Default::default()
+        },
+    );
     let (ns, app) = (ns(), app("my-app"));
     let first = gw.list_workers(None, &ns, &app, false, 2).await.unwrap();
     let again = gw.list_workers(None, &ns, &app, false, 2).await.unwrap();
@@ -122,6 +129,14 @@ async fn a_good_answer_is_kept_with_its_read_time_and_forgotten_on_scaling() {
     let after = gw.list_workers(None, &ns, &app, false, 2).await.unwrap();
     assert_eq!(after.sharing, Sharing::Called);
     assert_eq!(calls(&server).await, 4);
+    // Kept for the keeping time (5 s by default), and no longer.
+    clock.advance(Duration::from_millis(4900));
+    let kept = gw.list_workers(None, &ns, &app, false, 2).await.unwrap();
+    assert_eq!(kept.sharing, Sharing::Kept);
+    clock.advance(Duration::from_millis(100));
+    let read = gw.list_workers(None, &ns, &app, false, 2).await.unwrap();
+    assert_eq!(read.sharing, Sharing::Called);
+    assert_eq!(calls(&server).await, 5);
 }
 
 #[tokio::test]
@@ -196,12 +211,15 @@ async fn repeated_outages_pause_an_apps_calls_then_a_trial_resumes_them() {
         .respond_with(ResponseTemplate::new(502).set_body_raw("<html>down</html>", "text/html"))
         .mount_as_scoped(&server)
         .await;
+    let clock = everai_api::Clock::default();
     let gw = gateway(
         &server,
         GatewayOptions {
             list_cache: Duration::ZERO,
             breaker_failures: 3,
-            breaker_open: Duration::from_millis(300),
+            // Passed by moving the gateway's clock on, not waited for.
+            breaker_open: Duration::from_secs(600),
+            clock: clock.clone(),
             ..Default::default()
         },
     );
@@ -221,7 +239,8 @@ async fn repeated_outages_pause_an_apps_calls_then_a_trial_resumes_them() {
     let ApiError::CircuitOpen { retry_after } = e else {
         panic!("expected a pause, got {e:?}")
     };
-    assert!(retry_after <= Duration::from_millis(300));
+    assert!(retry_after <= Duration::from_secs(600));
+    assert!(retry_after > Duration::from_secs(590), "{retry_after:?}");
     assert!(matches!(
         gw.scale_up(None, &ns, &sick, 1).await,
         Err(ApiError::CircuitOpen { .. })
@@ -236,7 +255,7 @@ async fn repeated_outages_pause_an_apps_calls_then_a_trial_resumes_them() {
     assert_eq!(calls(&server).await, 4);
 
     // After the pause, one trial call; it fails, so the pause starts again.
-    tokio::time::sleep(retry_after).await;
+    clock.advance(retry_after);
     assert!(matches!(
         gw.list_workers(None, &ns, &sick, false, 2).await,
         Err(ApiError::Upstream { .. })
@@ -256,7 +275,7 @@ async fn repeated_outages_pause_an_apps_calls_then_a_trial_resumes_them() {
         .respond_with(ResponseTemplate::new(200).set_body_raw(LIST, "application/json"))
         .mount(&server)
         .await;
-    tokio::time::sleep(retry_after).await;
+    clock.advance(retry_after);
     gw.list_workers(None, &ns, &sick, false, 2).await.unwrap();
     gw.list_workers(None, &ns, &sick, false, 2).await.unwrap();
     assert_eq!(calls(&server).await, 7);

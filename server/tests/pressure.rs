@@ -184,10 +184,13 @@ async fn with_keeping_off_each_refresh_reads_the_platform_again() {
 
 #[tokio::test]
 async fn an_app_failing_again_and_again_is_paused_with_a_banner_and_recovers() {
+    let clock = everai_api::Clock::default();
     let w = world(GatewayOptions {
         list_cache: Duration::ZERO,
         breaker_failures: 3,
-        breaker_open: Duration::from_secs(1),
+        // Passed by moving the gateway's clock on, not waited for.
+        breaker_open: Duration::from_secs(90),
+        clock: clock.clone(),
         ..Default::default()
     })
     .await;
@@ -214,9 +217,9 @@ async fn an_app_failing_again_and_again_is_paused_with_a_banner_and_recovers() {
     let r = send(w.router(), get(PAGE)).await;
     assert!(started.elapsed() < Duration::from_millis(500));
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(r.headers[header::RETRY_AFTER], "1");
+    assert_eq!(r.headers[header::RETRY_AFTER], "90");
     assert!(
-        r.body.contains("failed several times in a row for this app, so the console is not calling it for the next 1 s"),
+        r.body.contains("failed several times in a row for this app, so the console is not calling it for the next 90 s"),
         "{}",
         r.body
     );
@@ -236,7 +239,9 @@ async fn an_app_failing_again_and_again_is_paused_with_a_banner_and_recovers() {
 
     // The platform recovers; after the pause the page is back by itself.
     w.sim.set_faults(Faults::default());
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let r = send(w.router(), get(PAGE)).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "still paused");
+    clock.advance(Duration::from_secs(90));
     let r = send(w.router(), get(PAGE)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let metrics = send(w.router(), get("/metrics")).await.body;
