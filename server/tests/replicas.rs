@@ -502,7 +502,7 @@ async fn no_token_reaches_the_log_even_at_trace_level_and_json_lines_carry_reque
     );
     assert!(
         log.lines()
-            .any(|l| l.contains("failed on its side") && l.contains(&action_id)),
-        "the scale action's platform failure names its request {action_id}:\n{log}"
+            .any(|l| l.contains("upstream_message") && l.contains(&action_id)),
+        "the platform failure logged by the scale action names its request {action_id}:\n{log}"
     );
 }
