@@ -125,12 +125,13 @@ impl SortKey {
             SortKey::Launched => |w| nanos(w.launch_at),
             SortKey::LastServed => |w| nanos(w.last_serve_at),
             SortKey::ColdStart => |w| w.cold_start().map(|d| d.whole_nanoseconds()),
-            SortKey::Success => |w| Some(i128::from(w.success_count)),
-            SortKey::Failed => |w| Some(i128::from(w.failed_count)),
-            SortKey::Memory => |w| Some(i128::from(w.memory)),
+            // An odd value (not a number) sorts as no value.
+            SortKey::Success => |w| w.success_count.value().map(i128::from),
+            SortKey::Failed => |w| w.failed_count.value().map(i128::from),
+            SortKey::Memory => |w| w.memory.value().map(i128::from),
             // `f64::total_cmp`'s order: flip the other bits of negatives.
             SortKey::Cpus => |w| {
-                let bits = w.cpus.to_bits() as i64;
+                let bits = w.cpus.value()?.to_bits() as i64;
                 Some(i128::from(bits ^ ((((bits >> 63) as u64) >> 1) as i64)))
             },
             _ => return None,
@@ -148,11 +149,14 @@ impl SortKey {
             SortKey::Launched => a.launch_at.cmp(&b.launch_at),
             SortKey::ColdStart => a.cold_start().cmp(&b.cold_start()),
             SortKey::LastServed => a.last_serve_at.cmp(&b.last_serve_at),
-            SortKey::Success => a.success_count.cmp(&b.success_count),
-            SortKey::Failed => a.failed_count.cmp(&b.failed_count),
-            SortKey::Cpus => a.cpus.total_cmp(&b.cpus),
-            SortKey::Memory => a.memory.cmp(&b.memory),
-            SortKey::Gpu => (a.gpu_count(), a.gpu()).cmp(&(b.gpu_count(), b.gpu())),
+            SortKey::Success => a.success_count.value().cmp(&b.success_count.value()),
+            SortKey::Failed => a.failed_count.value().cmp(&b.failed_count.value()),
+            SortKey::Cpus => match (a.cpus.value(), b.cpus.value()) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            },
+            SortKey::Memory => a.memory.value().cmp(&b.memory.value()),
+            SortKey::Gpu => (a.gpu_count().value(), a.gpu()).cmp(&(b.gpu_count().value(), b.gpu())),
             SortKey::Revision => a.app_revision.cmp(&b.app_revision),
         }
     }
@@ -556,7 +560,7 @@ mod tests {
             status,
             detail_status: detail,
             created_at: Timestamp::parse(created),
-            success_count: success,
+            success_count: success.into(),
             ..Worker::default()
         }
     }
@@ -771,6 +775,14 @@ mod tests {
         }
     }
 
+    fn odd_or<T>(i: usize, value: T) -> everai_api::Reading<T> {
+        if i.is_multiple_of(6) {
+            everai_api::Reading::Odd(format!("odd-{i}"))
+        } else {
+            everai_api::Reading::Value(value)
+        }
+    }
+
     #[test]
     fn the_numeric_order_is_the_comparators_order() {
         // Ties, missing times, equal ids, -0.0 and 0.0 CPUs, times a
@@ -787,10 +799,11 @@ mod tests {
                 created_at: Timestamp::parse(times[i % 4]),
                 launch_at: Timestamp::parse(times[(i / 4) % 4]),
                 last_serve_at: Timestamp::parse(times[(i * 7) % 4]),
-                success_count: (i % 5) as u64,
-                failed_count: (i * 3 % 7) as u64,
-                memory: [0, 512, u64::MAX][i % 3],
-                cpus: [0.0, -0.0, 0.5, 2.0, 1e300][i % 5],
+                // Every sixth value of each number is odd (not a number).
+                success_count: odd_or(i, (i % 5) as u64),
+                failed_count: odd_or(i + 1, (i * 3 % 7) as u64),
+                memory: odd_or(i + 2, [0, 512, u64::MAX][i % 3]),
+                cpus: odd_or(i + 3, [0.0, -0.0, 0.5, 2.0, 1e300][i % 5]),
                 ..Worker::default()
             })
             .collect();

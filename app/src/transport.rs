@@ -8,7 +8,7 @@
 
 use std::{ops::Deref, sync::Arc};
 
-use everai_api::{DetailStatus, Timestamp, Worker, WorkerList, WorkerStatus};
+use everai_api::{DetailStatus, Reading, Timestamp, Worker, WorkerList, WorkerStatus};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 /// An app's workers, shared rather than copied: the read the gateway kept
@@ -190,10 +190,11 @@ impl Serialize for Rows<'_> {
                 millis(w.launch_at),
                 millis(w.last_serve_at),
                 millis(w.deleted_at),
-                w.success_count,
-                w.failed_count,
-                w.cpus,
-                w.memory,
+                // An odd value travels as the text the platform sent.
+                w.success_count.clone(),
+                w.failed_count.clone(),
+                w.cpus.clone(),
+                w.memory.clone(),
                 // Whichever of the two GPU fields the platform filled.
                 w.gpu_count(),
                 w.gpu(),
@@ -361,11 +362,11 @@ struct Row<S>(
     Option<i64>,
     Option<i64>,
     Option<i64>,
-    u64,
-    u64,
-    f64,
-    u64,
-    u64,
+    Reading<u64>,
+    Reading<u64>,
+    Reading<f64>,
+    Reading<u64>,
+    Reading<u64>,
     S,
     S,
 );
@@ -459,11 +460,11 @@ mod tests {
             launch_at: at("2026-11-20T10:00:08.5Z"),
             last_serve_at: None,
             deleted_at: at("2026-11-21T00:00:00Z"),
-            success_count: 12,
-            failed_count: 1,
-            cpus: 0.5,
-            memory: 2048,
-            gpus: 2,
+            success_count: 12.into(),
+            failed_count: 1.into(),
+            cpus: 0.5.into(),
+            memory: 2048.into(),
+            gpus: 2.into(),
             gpu_name: "A100".into(),
             app_revision: "v3".into(),
             ..Worker::default()
@@ -476,7 +477,7 @@ mod tests {
             .map(|i| Worker {
                 id: format!("w-{i}"),
                 device_id: format!("dev-\"{i}\"<"),
-                success_count: i as u64,
+                success_count: (i as u64).into(),
                 status: if i % 7 == 0 {
                     WorkerStatus::Unknown("STATUS_NEW".into())
                 } else {
@@ -579,6 +580,12 @@ mod tests {
         let odd = Worker {
             status: WorkerStatus::Unknown("STATUS_NEW".into()),
             detail_status: DetailStatus::Unknown("DETAIL_X".into()),
+            // Values the platform sent that are not numbers: each travels
+            // as it was sent, and blanks only its own cell.
+            success_count: Reading::Odd("-1".into()),
+            cpus: Reading::Odd("lots".into()),
+            memory: Reading::Odd(r#"{"mib":2}"#.into()),
+            gpus: Reading::Odd("2.5".into()),
             ..worker()
         };
         let page = Page {

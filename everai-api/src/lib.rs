@@ -20,5 +20,7 @@ pub use client::{Client, ClientOptions, MAX_SCALE_COUNT, ScaleDown};
 pub use error::ApiError;
 #[cfg(feature = "client")]
 pub use gateway::{Clock, Gateway, GatewayOptions, Listed, Sharing};
-pub use model::{AppStatus, AppSummary, DetailStatus, Timestamp, Worker, WorkerList, WorkerStatus};
+pub use model::{
+    AppStatus, AppSummary, DetailStatus, Reading, Timestamp, Worker, WorkerList, WorkerStatus,
+};
 pub use names::{AppName, NameError, NameKind, Namespace};

@@ -84,7 +84,7 @@ async fn list_workers_sends_exactly_what_the_platform_client_sends() {
     assert_eq!(list.workers.len(), 1);
     assert_eq!(list.workers[0].status, WorkerStatus::Running);
     assert_eq!(list.workers[0].detail_status, DetailStatus::Busy);
-    assert_eq!(list.max_workers, 5);
+    assert_eq!(list.max_workers, 5.into());
 
     let sent = &server.received_requests().await.unwrap()[0];
     assert_eq!(sent.url.query(), Some("showAll=false&recentDays=2"));
@@ -371,8 +371,10 @@ async fn broken_replies_are_malformed_not_panics() {
     for (body, want) in [
         (r#"{"workers":[{"id":"w1""#, "ends too early"),
         ("<html>oops</html>", "not JSON"),
-        (r#"{"workers":[{"successCount":"lots"}]}"#, "wrong type"),
+        // An odd value is that field's problem only (see the model); a
+        // list that is not a list is the reply's.
         (r#"{"workers":"none"}"#, "wrong type"),
+        (r#"{"workers":["w1"]}"#, "wrong type"),
     ] {
         let (_server, client) = mock_with(200, body).await;
         let got = client

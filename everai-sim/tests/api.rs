@@ -169,7 +169,7 @@ async fn a_scaled_up_worker_comes_up_and_zero_fields_are_left_out() {
     assert!(
         list.workers
             .iter()
-            .all(|w| w.success_count > 0 && w.last_serve_at.is_some())
+            .all(|w| w.success_count.value() > Some(0) && w.last_serve_at.is_some())
     );
 }
 
@@ -526,7 +526,7 @@ async fn a_fleet_app_of_any_size_can_be_made_over_http() {
     );
     let list = h.client.list_workers(&ns, &fleet, false, 2).await.unwrap();
     assert_eq!(list.workers.len(), 1500);
-    assert_eq!(list.max_workers, 1500);
+    assert_eq!(list.max_workers, 1500.into());
     let ids: std::collections::HashSet<_> = list.workers.iter().map(|w| &w.id).collect();
     assert_eq!(ids.len(), 1500, "worker ids are distinct");
     assert!(list.workers.iter().all(|w| w.status.is_live()));
@@ -541,5 +541,5 @@ async fn a_fleet_app_of_any_size_can_be_made_over_http() {
     .await;
     assert_eq!(status, 200);
     let list = h.client.list_workers(&ns, &fleet, false, 2).await.unwrap();
-    assert_eq!((list.workers.len(), list.max_workers), (3, 9));
+    assert_eq!((list.workers.len(), list.max_workers), (3, 9.into()));
 }

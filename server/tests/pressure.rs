@@ -701,6 +701,79 @@ async fn whatever_the_platform_sends_is_shown_as_text_never_markup() {
 }
 
 #[tokio::test]
+async fn an_odd_value_blanks_and_marks_its_own_cell_and_the_list_stays() {
+    use axum::routing::get as route_get;
+    let body = serde_json::json!({
+        "workers": [
+            {
+                "id": "odd-1",
+                "status": {"phase": "up"},
+                "detailStatus": "DETAIL_STATUS_FREE",
+                "createdAt": "2026-11-26T09:35:18.362Z",
+                "successCount": -1,
+                "failedCount": 2.5,
+                "CPUs": "lots",
+                "memory": true,
+                "GPUName": "A100",
+                "GPUs": {"n": 1},
+                "appRevision": "v7",
+            },
+            {
+                "id": "plain-1",
+                "status": "STATUS_RUNNING",
+                "detailStatus": "DETAIL_STATUS_FREE",
+                "createdAt": "2026-11-26T09:35:19.362Z",
+                "successCount": "41",
+                "CPUs": 2,
+                "memory": "4096",
+            },
+        ],
+        "maxWorkers": "five",
+        "queueSize": -3,
+    })
+    .to_string();
+    let double = double(Router::new().route(
+        "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
+        route_get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+        }),
+    ))
+    .await;
+    let mut w = world(GatewayOptions::default()).await;
+    w.state.gateway = platform_at(double, GatewayOptions::default());
+    for sort in ["", "?sort=success", "?sort=cpus&dir=desc", "?sort=gpu"] {
+        let r = send(w.router(), get(&format!("{PAGE}{sort}"))).await;
+        assert_eq!(r.status, StatusCode::OK, "{sort}: {}", r.body);
+        assert_eq!(r.body.matches("data-worker-id=").count(), 2, "{sort}");
+        // Four odd numbers in the odd worker's row, each marked and named;
+        // the GPU count is marked on its cell.
+        assert_eq!(
+            r.body.matches("Unreadable value").count(),
+            4,
+            "{sort}: {}",
+            r.body
+        );
+        for raw in ["-1", "2.5", "lots", "true"] {
+            assert!(
+                r.body.contains(&format!("The platform sent “{raw}” here")),
+                "{sort}: {raw}: {}",
+                r.body
+            );
+        }
+        assert!(r.body.contains("?× A100"), "{sort}");
+        // The status of the wrong kind is an unknown status, shown as sent.
+        assert!(r.body.contains("phase"), "{sort}");
+        // The readable worker and the rest of the odd one are as usual.
+        assert!(r.body.contains(">41<"), "{sort}");
+        assert!(r.body.contains("4 GiB"), "{sort}");
+        assert!(r.body.contains(">v7<"), "{sort}");
+        // An odd maxWorkers is no note, not a wrong one.
+        assert!(!r.body.contains("of at most"), "{sort}");
+    }
+}
+
+#[tokio::test]
 async fn workers_of_unknown_status_are_removed_only_by_hand_and_flagged_when_picked() {
     use axum::routing::get as route_get;
     let worker = |id: &str, status: &str| {
@@ -944,7 +1017,9 @@ async fn misbehaving_platform() -> std::net::SocketAddr {
             )
                 .into_response(),
             "truncated" => json(200, r#"{"workers":[{"id":"w1","stat"#.into()),
-            "wrong-types" => json(200, r#"{"workers":[{"id":7,"status":[]}]}"#.into()),
+            // Not a worker list (odd fields of a worker are the cell's
+            // problem only: see an_odd_value_blanks_and_marks_its_own_cell…).
+            "wrong-types" => json(200, r#"{"workers":[7,"w1"]}"#.into()),
             "huge" => json(
                 200,
                 format!(r#"{{"workers":[],"pad":"{}"}}"#, "x".repeat(9 << 20)),

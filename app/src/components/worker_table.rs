@@ -1,4 +1,4 @@
-use everai_api::{Timestamp, Worker};
+use everai_api::{Reading, Timestamp, Worker};
 use leptos::prelude::*;
 
 use crate::{
@@ -354,11 +354,38 @@ fn fingerprint(w: &Worker) -> u64 {
     for t in [w.created_at, w.launch_at, w.last_serve_at] {
         t.map(|t| t.unix_nanos()).hash(&mut h);
     }
-    (w.success_count, w.failed_count, w.memory, w.gpu_count()).hash(&mut h);
-    w.cpus.to_bits().hash(&mut h);
+    (&w.success_count, &w.failed_count, &w.memory, &w.gpu_count()).hash(&mut h);
+    w.cpus.value().map(f64::to_bits).hash(&mut h);
+    w.cpus.odd().hash(&mut h);
     w.gpu().hash(&mut h);
     w.app_revision.hash(&mut h);
     h.finish()
+}
+
+/// The title of a cell whose value the platform sent in a form that is not
+/// a number.
+fn odd_title(raw: &str) -> String {
+    format!("The platform sent “{raw}” here, which is not a number the console can read")
+}
+
+/// A number's cell: the value as `show` writes it, or, when the platform
+/// sent something that is not a number, a marked blank whose title says
+/// what it sent. The rest of the row is shown as usual.
+fn number_cell<T: Copy>(
+    reading: &Reading<T>,
+    class: &'static str,
+    show: impl Fn(T) -> String,
+) -> AnyView {
+    match reading {
+        Reading::Value(v) => view! { <td class=class>{show(*v)}</td> }.into_sync_any(),
+        Reading::Odd(raw) => view! {
+            <td class=class class:odd=true title=odd_title(raw)>
+                <span aria-hidden="true">"?"</span>
+                <span class="visually-hidden">"Unreadable value"</span>
+            </td>
+        }
+        .into_sync_any(),
+    }
 }
 
 #[component]
@@ -377,12 +404,15 @@ fn WorkerRow(
         .cold_start()
         .map(|d| format::duration(d.whole_milliseconds() as i64));
     let device_short: String = worker.device_id.chars().take(8).collect();
-    let gpu = match (worker.gpu_count(), worker.gpu()) {
-        (0, "") => String::new(),
-        (0, name) => name.to_string(),
-        (n, "") => format!("{n}×"),
-        (n, name) => format!("{n}× {name}"),
+    let gpus = worker.gpu_count();
+    let gpu = match (gpus.value(), worker.gpu()) {
+        (Some(0), "") => String::new(),
+        (Some(0), name) => name.to_string(),
+        (Some(n), "") => format!("{n}×"),
+        (Some(n), name) => format!("{n}× {name}"),
+        (None, name) => format!("?× {name}").trim_end().to_string(),
     };
+    let gpu_title = gpus.odd().map(odd_title);
     let time_cell = |value: Option<Timestamp>| match value {
         Some(t) => view! {
             <td>
@@ -436,11 +466,11 @@ fn WorkerRow(
             {time_cell(worker.launch_at)}
             <td>{cold_start.unwrap_or_default()}</td>
             {time_cell(worker.last_serve_at)}
-            <td class="num success">{worker.success_count}</td>
-            <td class="num failed">{worker.failed_count}</td>
-            <td class="num">{format::cpus(worker.cpus)}</td>
-            <td class="num">{format::memory(worker.memory)}</td>
-            <td>{gpu}</td>
+            {number_cell(&worker.success_count, "num success", |n| n.to_string())}
+            {number_cell(&worker.failed_count, "num failed", |n| n.to_string())}
+            {number_cell(&worker.cpus, "num", format::cpus)}
+            {number_cell(&worker.memory, "num", format::memory)}
+            <td class:odd=gpu_title.is_some() title=gpu_title>{gpu}</td>
             <td>{worker.app_revision.clone()}</td>
         </tr>
     }

@@ -93,7 +93,9 @@ pub async fn list_workers(
         );
     Ok(WorkerPage {
         scale_denied,
-        max_workers: list.max_workers,
+        // An odd value is as good as none: the page then writes no
+        // "of at most N" note.
+        max_workers: list.max_workers.value().unwrap_or(0),
         workers: Workers::new(list).write_ahead(),
         fetched_at_ms,
         action_key: crate::action_log::ActionLog::new_key(),
