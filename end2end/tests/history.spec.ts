@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { WorkersPage } from './pages/workers-page';
+import { ownApp } from './support/simulator';
 
 test('the history view draws the window it is asked for', async ({ page }) => {
   await page.goto('/namespaces/default/apps/stable-diffusion/history');
@@ -28,18 +29,17 @@ test('ended workers can be filtered like live ones, and the link keeps the windo
   await expect(page).toHaveURL(/sort=success/);
 });
 
-test('two workers scaled down go Terminating, then show as Terminated in history', async ({ page, javaScriptEnabled }) => {
+test('two workers scaled down go Terminating, then show as Terminated in history', async ({ page, request, javaScriptEnabled }, testInfo) => {
+  const { namespace, app } = await ownApp(request, testInfo, { live: 4 });
   const workers = new WorkersPage(page);
-  await workers.open('default', 'llm-chat');
+  await workers.open(namespace, app);
   // Ticked once hydrated, as a person would who waits for the page.
   if (javaScriptEnabled) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
   const boxes = page.getByRole('checkbox', { name: /^Select worker / });
   const n = await boxes.count();
-  // Only workers that can still be removed have a box. The two projects may
-  // run side by side: each takes its own end of the table (the app starts
-  // with four live workers, so the ends do not meet).
-  expect(n).toBeGreaterThanOrEqual(2);
-  const picked = javaScriptEnabled ? [boxes.nth(0), boxes.nth(1)] : [boxes.nth(n - 1), boxes.nth(n - 2)];
+  // Only workers that can still be removed have a box.
+  expect(n).toBe(4);
+  const picked = [boxes.nth(0), boxes.nth(1)];
   const ids: string[] = [];
   for (const box of picked) {
     ids.push(((await box.getAttribute('aria-label')) ?? '').replace('Select worker ', ''));
@@ -50,13 +50,13 @@ test('two workers scaled down go Terminating, then show as Terminated in history
   }
   await page.getByRole('button', { name: 'Remove selected…' }).click();
   await page.getByRole('button', { name: 'Remove 2 workers' }).click();
-  await expect(page.getByTestId('action-result')).toHaveText(/^Removing 2 workers from default\/llm-chat: /);
+  await expect(page.getByTestId('action-result')).toHaveText(new RegExp(`^Removing 2 workers from ${namespace}/${app}: `));
   for (const id of ids) {
     await expect(page.locator(`tr[data-worker-id="${id}"] td.status`)).toHaveText(/Terminating|Terminated/);
   }
 
   await page.getByRole('link', { name: 'History' }).click();
-  await expect(page).toHaveURL(/\/apps\/llm-chat\/history$/);
+  await expect(page).toHaveURL(new RegExp(`/apps/${app}/history$`));
   // Removal takes the simulator 2 to 6 s; read the page again until it shows.
   await expect(async () => {
     await page.reload();
@@ -66,6 +66,12 @@ test('two workers scaled down go Terminating, then show as Terminated in history
       });
     }
   }).toPass({ timeout: 20_000 });
+  // The scale-down is marked on the timeline, read from the audit log.
+  const mark = page.getByTestId('timeline').locator('g.action-mark', {
+    hasText: `Removing 2 workers from ${namespace}/${app}: `,
+  });
+  await expect(mark).toHaveCount(1);
+  for (const id of ids) await expect(mark).toContainText(id);
 });
 
 test('a long list comes in pages of 100, the page in the URL', async ({ page }) => {

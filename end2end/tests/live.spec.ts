@@ -67,6 +67,30 @@ test('pausing stops the reads, resuming starts them again', async ({ page, javaS
   await expect(live).toContainText('Updated just now');
 });
 
+test('a hidden tab reads nothing, and reads again once it is shown', async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'live updates need the hydrated app');
+  await page.clock.install();
+  const workers = new WorkersPage(page);
+  await workers.open('default', 'stable-diffusion');
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  const reads: string[] = [];
+  page.on('request', (r) => {
+    if (isList(r.url())) reads.push(r.url());
+  });
+  // The tab goes to the background (another tab in front, a locked screen).
+  await page.evaluate(() => Object.defineProperty(document, 'hidden', { configurable: true, get: () => true }));
+  await page.clock.runFor(20_000);
+  expect(reads).toHaveLength(0);
+  await expect(page.getByTestId('live')).toContainText(/Updated 2\d s ago/);
+
+  // Back in front: the next tick reads.
+  const resumed = page.waitForResponse((r) => isList(r.url()));
+  await page.evaluate(() => delete (document as { hidden?: boolean }).hidden);
+  await page.clock.runFor(1_500);
+  expect((await resumed).status()).toBe(200);
+  await expect(page.getByTestId('live')).toContainText('Updated just now');
+});
+
 test('a confirmation holds the list still', async ({ page, javaScriptEnabled }) => {
   test.skip(!javaScriptEnabled, 'live updates need the hydrated app');
   await page.clock.install();

@@ -1,28 +1,28 @@
 import { expect, test } from '@playwright/test';
 import { WorkersPage } from './pages/workers-page';
-import { tuneLaunch } from './support/simulator';
+import { ownApp } from './support/simulator';
 
-// These tests change the simulator's apps, so each uses apps that no other
-// test reads, and the two projects (hydrated, no-js) pick different workers.
+// A test that changes an app changes one of its own (`ownApp`), which no
+// other test, nor the other project's run of the same test, reads.
 
-test('scale up: a count, a confirmation naming the app, then the new worker highlighted until it runs', async ({ page, request, javaScriptEnabled }) => {
-  // Fast time for this app: its launches take 1-2 s and never fail, so the
-  // new worker's way to RUNNING is certain and short.
-  await tuneLaunch(request, 'research', 'tokenizer', { secs: [1, 2], failure: 0 });
+test('scale up: a count, a confirmation naming the app, then the new worker highlighted until it runs', async ({ page, request, javaScriptEnabled }, testInfo) => {
+  // Its launches take 1-2 s and never fail, so the new worker's way to
+  // RUNNING is certain and short.
+  const { namespace, app } = await ownApp(request, testInfo, { live: 2, maxWorkers: 10 });
   const workers = new WorkersPage(page);
-  await workers.open('research', 'tokenizer');
+  await workers.open(namespace, app);
   const scale = page.getByRole('region', { name: 'Scale' });
   await scale.getByLabel(/^Add/).fill('1');
   await scale.getByRole('button', { name: 'Scale up…' }).click();
   await expect(page).toHaveURL(/[?&]confirm=up&count=1(&|$)/);
 
-  const confirm = page.getByRole('region', { name: 'Add 1 worker to research/tokenizer?' });
+  const confirm = page.getByRole('region', { name: `Add 1 worker to ${namespace}/${app}?` });
   await expect(confirm).toBeVisible();
   await confirm.getByRole('button', { name: 'Add 1 worker' }).click();
 
   await expect(page).toHaveURL(/[?&]action=[0-9a-f]{32}$/);
   const result = page.getByTestId('action-result');
-  await expect(result).toHaveText(/^Added 1 worker to research\/tokenizer: [0-9A-Za-z]{22}\./);
+  await expect(result).toHaveText(new RegExp(`^Added 1 worker to ${namespace}/${app}: [0-9A-Za-z]{22}\\.`));
   const id = ((await result.innerText()).match(/: ([0-9A-Za-z]{22})\./) ?? [])[1];
   await expect(page.locator(`tr[data-worker-id="${id}"]`)).toHaveClass(/row-new/);
   // The confirmation is gone: reloading this URL shows the outcome, it does not act again.
@@ -42,8 +42,9 @@ test('scale up: a count, a confirmation naming the app, then the new worker high
   await expect(page.getByTestId('action-result')).toHaveText(/^Added 1 worker/);
 });
 
-test('a double click on the confirmation sends one request', async ({ page, javaScriptEnabled }) => {
-  await page.goto(`${WorkersPage.path('default', 'llm-chat')}?confirm=up&count=1`);
+test('a double click on the confirmation sends one request', async ({ page, request, javaScriptEnabled }, testInfo) => {
+  const { namespace, app } = await ownApp(request, testInfo, { live: 1, maxWorkers: 10 });
+  await page.goto(`${WorkersPage.path(namespace, app)}?confirm=up&count=1`);
   const posts: string[] = [];
   page.on('request', (r) => {
     if (r.method() === 'POST') posts.push(r.url());
@@ -54,7 +55,7 @@ test('a double click on the confirmation sends one request', async ({ page, java
     await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
   }
   await button.dblclick();
-  await expect(page.getByTestId('action-result')).toHaveText(/^Added 1 worker to default\/llm-chat: /);
+  await expect(page.getByTestId('action-result')).toHaveText(new RegExp(`^Added 1 worker to ${namespace}/${app}: `));
   if (javaScriptEnabled) {
     expect(posts).toHaveLength(1);
   } else {
@@ -66,9 +67,10 @@ test('a double click on the confirmation sends one request', async ({ page, java
   await expect(page.locator('tr.row-new')).toHaveCount(1);
 });
 
-test('scale down the selected worker: the confirmation lists exactly it', async ({ page, javaScriptEnabled }) => {
+test('scale down the selected worker: the confirmation lists exactly it', async ({ page, request, javaScriptEnabled }, testInfo) => {
+  const { namespace, app } = await ownApp(request, testInfo, { live: 3 });
   const workers = new WorkersPage(page);
-  await workers.open('research', 'whisper-large');
+  await workers.open(namespace, app);
   // Ticked once hydrated, so that the count below is the hydrated page's
   // (a box ticked before hydration is kept too: the test after this one).
   if (javaScriptEnabled) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
@@ -84,7 +86,7 @@ test('scale down the selected worker: the confirmation lists exactly it', async 
   await page.getByRole('button', { name: 'Remove selected…' }).click();
   await expect(page).toHaveURL(new RegExp(`[?&]confirm=down&worker=${id}(&|$)`));
 
-  const confirm = page.getByRole('region', { name: 'Remove 1 worker from research/whisper-large?' });
+  const confirm = page.getByRole('region', { name: `Remove 1 worker from ${namespace}/${app}?` });
   await expect(confirm.getByRole('list', { name: 'Workers to remove' }).getByRole('listitem')).toHaveText([
     new RegExp(`^${id}`),
   ]);
@@ -93,9 +95,37 @@ test('scale down the selected worker: the confirmation lists exactly it', async 
   await confirm.getByRole('button', { name: 'Remove 1 worker' }).click();
 
   await expect(page.getByTestId('action-result')).toHaveText(
-    new RegExp(`^Removing 1 worker from research/whisper-large: ${id}\\.`),
+    new RegExp(`^Removing 1 worker from ${namespace}/${app}: ${id}\\.`),
   );
   await expect(page.locator(`tr[data-worker-id="${id}"] td.status`)).toHaveText('Terminating');
+});
+
+test('scale down by count: the form, a confirmation naming the workers it picked, then those workers terminating', async ({ page, request, javaScriptEnabled }, testInfo) => {
+  const { namespace, app } = await ownApp(request, testInfo, { live: 4 });
+  const workers = new WorkersPage(page);
+  await workers.open(namespace, app);
+  if (javaScriptEnabled) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  const scale = page.getByRole('region', { name: 'Scale' });
+  await scale.getByLabel(/^Remove/).fill('2');
+  await scale.getByRole('button', { name: 'Scale down…' }).click();
+  await expect(page).toHaveURL(/[?&]confirm=down&count=2(&|$)/);
+
+  const confirm = page.getByRole('region', { name: `Remove 2 workers from ${namespace}/${app}?` });
+  const picked = confirm.getByRole('list', { name: 'Workers to remove' }).getByRole('listitem');
+  await expect(picked).toHaveCount(2);
+  const ids = (await picked.allInnerTexts()).map((t) => t.trim().split(/\s/)[0]);
+  expect(new Set(ids).size).toBe(2);
+  await confirm.getByRole('button', { name: 'Remove 2 workers' }).click();
+
+  await expect(page).toHaveURL(/[?&]action=[0-9a-f]{32}$/);
+  await expect(page.getByTestId('action-result')).toHaveText(
+    new RegExp(`^Removing 2 workers from ${namespace}/${app}: (${ids.join('|')}), (${ids.join('|')})\\.`),
+  );
+  for (const id of ids) {
+    await expect(page.locator(`tr[data-worker-id="${id}"] td.status`)).toHaveText('Terminating');
+  }
+  // The two others are untouched.
+  await expect(page.locator('tr[data-worker-id] td.status', { hasText: 'Running' })).toHaveCount(2);
 });
 
 test('a box ticked before the page hydrates stays ticked, and is counted', async ({ page, javaScriptEnabled }) => {

@@ -35,3 +35,29 @@ export async function tuneLaunch(
   const res = await request.put(`${base}/_sim/apps/${namespace}/${app}/launch`, { headers: auth, data: settings });
   expect(res.status(), await res.text()).toBe(200);
 }
+
+/**
+ * An app of this test's own, in the simulator's `e2e` namespace: made (or
+ * made anew) with `live` running workers, so a test that changes an app
+ * changes one that no other test, nor the other project's run of this
+ * test, reads. Its launches take 1-2 s and never fail.
+ */
+export async function ownApp(
+  request: APIRequestContext,
+  testInfo: { title: string; project: { name: string } },
+  settings: { live: number; maxWorkers?: number },
+): Promise<{ namespace: string; app: string }> {
+  const slug = `${testInfo.project.name}-${testInfo.title}`
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+  // Names are at most 63 characters; a hash keeps cut ones apart.
+  let hash = 0;
+  for (const c of slug) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  const app = `${slug.slice(0, 52).replace(/-$/, '')}-${hash.toString(36)}`;
+  const namespace = 'e2e';
+  const res = await request.put(`${base}/_sim/apps/${namespace}/${app}`, { headers: auth, data: settings });
+  expect(res.status(), await res.text()).toBe(200);
+  await tuneLaunch(request, namespace, app, { secs: [1, 2], failure: 0 });
+  return { namespace, app };
+}
