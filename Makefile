@@ -71,14 +71,14 @@ e2e: setup-test ## Playwright against a debug build
 	@scripts/port-free.sh $(E2E_SITE_ADDR)
 	@scripts/port-free.sh $(E2E_SIM_ADDR)
 	@rm -f end2end/test-results/.last-run.json
-	$(E2E)
+	E2E_CONSOLE_BIN=target/debug/everai-console $(E2E)
 	@scripts/e2e-ran.sh
 
 e2e-release: setup-test ## Playwright against the release build (what CI also runs)
 	@scripts/port-free.sh $(E2E_SITE_ADDR)
 	@scripts/port-free.sh $(E2E_SIM_ADDR)
 	@rm -f end2end/test-results/.last-run.json
-	$(E2E) --release --precompress
+	E2E_CONSOLE_BIN=target/release/everai-console $(E2E) --release --precompress
 	@scripts/e2e-ran.sh
 
 load: ## 200 connections for 60 s on a worker page of the release build (wrk); report in target/load/
