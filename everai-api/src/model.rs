@@ -92,7 +92,7 @@ macro_rules! wire_enum {
                     RawScalar::Null => $name::default(),
                     RawScalar::Text(s) => $name::from_wire(&s),
                     RawScalar::Number(n) => $name::Unknown(n.to_string()),
-                    RawScalar::Other(json) => $name::Unknown(json),
+                    RawScalar::Other(json) => $name::Unknown(kept_odd(json)),
                 })
             }
         }
@@ -379,7 +379,7 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D:
 
 /// A count: a JSON number or a numeric string; null is zero (the apps
 /// list's counts, which only the server reads).
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", test))]
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     let text = match RawScalar::deserialize(d)? {
         RawScalar::Null => return Ok(0),
@@ -414,6 +414,20 @@ fn parse_count(s: &str) -> Option<u64> {
 pub enum Reading<T> {
     Value(T),
     Odd(String),
+}
+
+/// What is kept of an odd value: its first 63 characters and "…" when it
+/// is longer (an object can be any size). Cutting a cut value changes
+/// nothing, so it still writes back as it was read.
+fn kept_odd(raw: impl Into<String>) -> String {
+    const KEEP: usize = 64;
+    let raw = raw.into();
+    if raw.chars().count() <= KEEP {
+        return raw;
+    }
+    let mut cut: String = raw.chars().take(KEEP - 1).collect();
+    cut.push('…');
+    cut
 }
 
 impl<T: Copy> Reading<T> {
@@ -462,13 +476,13 @@ impl<'de> Deserialize<'de> for Reading<u64> {
             RawScalar::Null => Reading::Value(0),
             RawScalar::Number(n) => match n.as_u64().or_else(|| parse_count(&n.to_string())) {
                 Some(count) => Reading::Value(count),
-                None => Reading::Odd(n.to_string()),
+                None => Reading::Odd(kept_odd(n.to_string())),
             },
             RawScalar::Text(s) => match parse_count(&s) {
                 Some(count) => Reading::Value(count),
-                None => Reading::Odd(s.into_owned()),
+                None => Reading::Odd(kept_odd(s.into_owned())),
             },
-            RawScalar::Other(json) => Reading::Odd(json),
+            RawScalar::Other(json) => Reading::Odd(kept_odd(json)),
         })
     }
 }
@@ -481,13 +495,13 @@ impl<'de> Deserialize<'de> for Reading<f64> {
             RawScalar::Null => Reading::Value(0.0),
             RawScalar::Number(n) => match n.as_f64().filter(ok) {
                 Some(f) => Reading::Value(f),
-                None => Reading::Odd(n.to_string()),
+                None => Reading::Odd(kept_odd(n.to_string())),
             },
             RawScalar::Text(s) => match s.trim().parse::<f64>().ok().filter(ok) {
                 Some(f) => Reading::Value(f),
-                None => Reading::Odd(s.into_owned()),
+                None => Reading::Odd(kept_odd(s.into_owned())),
             },
-            RawScalar::Other(json) => Reading::Odd(json),
+            RawScalar::Other(json) => Reading::Odd(kept_odd(json)),
         })
     }
 }
@@ -897,6 +911,17 @@ mod tests {
             let again: Worker = serde_json::from_str(&serde_json::to_string(&w).unwrap()).unwrap();
             assert_eq!(again, w, "{bad}");
         }
+        // A big odd value is kept cut, and the cut one writes back as it is.
+        let big = format!(r#"{{"CPUs":{{"pad":"{}"}}}}"#, "x".repeat(500));
+        let w: Worker = serde_json::from_str(&big).unwrap();
+        let kept = w.cpus.odd().unwrap();
+        assert_eq!(kept.chars().count(), 64);
+        assert!(
+            kept.starts_with(r#"{"pad":"xxx"#) && kept.ends_with('…'),
+            "{kept}"
+        );
+        let again: Worker = serde_json::from_str(&serde_json::to_string(&w).unwrap()).unwrap();
+        assert_eq!(again, w);
         // A status that is not a scalar is an unknown status, its JSON kept.
         let w: Worker =
             serde_json::from_str(r#"{"id":"w2","status":{"phase":"up"},"detailStatus":[2]}"#)

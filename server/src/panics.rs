@@ -131,7 +131,14 @@ pub fn install_hook() {
             .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
             .unwrap_or("(not text)");
         let location = info.location().map(ToString::to_string).unwrap_or_default();
-        tracing::error!(panic = message, %location, "panicked while serving a request; answered 500");
+        // Captured only when RUST_BACKTRACE asks for it, as Rust's own hook does.
+        let backtrace = std::backtrace::Backtrace::capture();
+        tracing::error!(
+            panic = message,
+            %location,
+            %backtrace,
+            "panicked while serving a request (a page or its data is answered 500; a scale action's outcome is unknown)"
+        );
     }));
 }
 
@@ -191,7 +198,7 @@ impl http_body::Body for WatchedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
         let this = self.get_mut();
-        if this.watch.poll_raised(cx).is_ready() {
+        if this.watch.0.panicked.load(Ordering::SeqCst) {
             return Poll::Ready(Some(Err(axum::Error::new(
                 "a task of this response panicked",
             ))));
@@ -201,14 +208,27 @@ impl http_body::Body for WatchedBody {
         let body = &mut this.body;
         // A panic while producing a frame ends the body the same way,
         // rather than unwinding through the connection.
-        std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
             WATCH.sync_scope(watch, || Pin::new(body).poll_frame(cx))
-        }))
-        .unwrap_or_else(|_| {
-            Poll::Ready(Some(Err(axum::Error::new(
-                "this response panicked while streaming",
-            ))))
-        })
+        }));
+        match polled {
+            // What the page has is sent, and its end is an end: a task that
+            // panics after the last chunk does not cut a complete answer.
+            Ok(Poll::Pending) => match this.watch.poll_raised(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(axum::Error::new(
+                    "a task of this response panicked",
+                )))),
+                Poll::Pending => Poll::Pending,
+            },
+            Ok(ready) => ready,
+            Err(_) => {
+                // Raised, so that a later poll does not touch the body again.
+                this.watch.raise();
+                Poll::Ready(Some(Err(axum::Error::new(
+                    "this response panicked while streaming",
+                ))))
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {

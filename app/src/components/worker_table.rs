@@ -351,7 +351,8 @@ fn fingerprint(w: &Worker) -> u64 {
     w.status.wire().hash(&mut h);
     w.detail_status.wire().hash(&mut h);
     w.device_id.hash(&mut h);
-    for t in [w.created_at, w.launch_at, w.last_serve_at] {
+    // deletedAt too: it makes a worker ended whatever its status says.
+    for t in [w.created_at, w.launch_at, w.last_serve_at, w.deleted_at] {
         t.map(|t| t.unix_nanos()).hash(&mut h);
     }
     (&w.success_count, &w.failed_count, &w.memory, &w.gpu_count()).hash(&mut h);
