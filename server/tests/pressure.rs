@@ -66,6 +66,22 @@ async fn world(options: GatewayOptions) -> World {
     World { sim, state }
 }
 
+/// A world whose platform answers every worker list with `body` (JSON).
+async fn world_serving(body: String) -> World {
+    use axum::routing::get as route_get;
+    let double = double(Router::new().route(
+        "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
+        route_get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+        }),
+    ))
+    .await;
+    let mut w = world(GatewayOptions::default()).await;
+    w.state.gateway = platform_at(double, GatewayOptions::default());
+    w
+}
+
 impl World {
     fn router(&self) -> Router {
         server::router(self.state.clone())
@@ -646,7 +662,6 @@ async fn hostile_paths_and_queries_get_a_specific_400_and_no_call() {
 
 #[tokio::test]
 async fn whatever_the_platform_sends_is_shown_as_text_never_markup() {
-    use axum::routing::get as route_get;
     // A platform (double) whose answer carries markup in every text field
     // the console shows: the ids, the GPU, the revision, and statuses it
     // does not know (shown as they came).
@@ -674,16 +689,7 @@ async fn whatever_the_platform_sends_is_shown_as_text_never_markup() {
         "maxWorkers": "5"
     })
     .to_string();
-    let double = double(Router::new().route(
-        "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
-        route_get(move || {
-            let body = body.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
-        }),
-    ))
-    .await;
-    let mut w = world(GatewayOptions::default()).await;
-    w.state.gateway = platform_at(double, GatewayOptions::default());
+    let w = world_serving(body).await;
     for page in [
         PAGE.to_string(),
         format!("{PAGE}?sort=gpu"),
@@ -702,7 +708,6 @@ async fn whatever_the_platform_sends_is_shown_as_text_never_markup() {
 
 #[tokio::test]
 async fn an_odd_value_blanks_and_marks_its_own_cell_and_the_list_stays() {
-    use axum::routing::get as route_get;
     let body = serde_json::json!({
         "workers": [
             {
@@ -732,16 +737,7 @@ async fn an_odd_value_blanks_and_marks_its_own_cell_and_the_list_stays() {
         "queueSize": -3,
     })
     .to_string();
-    let double = double(Router::new().route(
-        "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
-        route_get(move || {
-            let body = body.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
-        }),
-    ))
-    .await;
-    let mut w = world(GatewayOptions::default()).await;
-    w.state.gateway = platform_at(double, GatewayOptions::default());
+    let w = world_serving(body).await;
     for sort in ["", "?sort=success", "?sort=cpus&dir=desc", "?sort=gpu"] {
         let r = send(w.router(), get(&format!("{PAGE}{sort}"))).await;
         assert_eq!(r.status, StatusCode::OK, "{sort}: {}", r.body);
@@ -775,7 +771,6 @@ async fn an_odd_value_blanks_and_marks_its_own_cell_and_the_list_stays() {
 
 #[tokio::test]
 async fn workers_of_unknown_status_are_removed_only_by_hand_and_flagged_when_picked() {
-    use axum::routing::get as route_get;
     let worker = |id: &str, status: &str| {
         serde_json::json!({
             "id": id,
@@ -792,16 +787,7 @@ async fn workers_of_unknown_status_are_removed_only_by_hand_and_flagged_when_pic
         "maxWorkers": "5"
     })
     .to_string();
-    let double = double(Router::new().route(
-        "/api/apps/v1/namespaces/{ns}/apps/{app}/workers",
-        route_get(move || {
-            let body = body.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
-        }),
-    ))
-    .await;
-    let mut w = world(GatewayOptions::default()).await;
-    w.state.gateway = platform_at(double, GatewayOptions::default());
+    let w = world_serving(body).await;
     // By count: nothing the console can vouch for, and it says what to do.
     let r = send(w.router(), get(&format!("{PAGE}?confirm=down&count=1"))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

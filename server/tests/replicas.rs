@@ -114,19 +114,32 @@ impl Console {
         http: &reqwest::Client,
         app: &str,
     ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+        self.scale_up_as(http, app, None)
+    }
+
+    /// [`Console::scale_up`], with a session cookie when given one.
+    fn scale_up_as(
+        &self,
+        http: &reqwest::Client,
+        app: &str,
+        cookie: Option<&str>,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
         let key = uuid::Uuid::new_v4().simple().to_string();
         let origin = self.base();
-        let request = http
+        let mut request = http
             .post(format!("{origin}/api/scale_up"))
             .header("Origin", origin)
-            .header("Accept", "text/html")
-            .form(&[
-                ("namespace", "default"),
-                ("app", app),
-                ("count", "1"),
-                ("key", key.as_str()),
-                ("view", ""),
-            ]);
+            .header("Accept", "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header("Cookie", cookie);
+        }
+        let request = request.form(&[
+            ("namespace", "default"),
+            ("app", app),
+            ("count", "1"),
+            ("key", key.as_str()),
+            ("view", ""),
+        ]);
         request.send()
     }
 }
@@ -421,20 +434,8 @@ async fn no_token_reaches_the_log_even_at_trace_level_and_json_lines_carry_reque
     assert_eq!(res.status(), 200);
     let res = console.scale_up(&http, "empty-app").await.unwrap();
     assert_eq!(res.status(), 401, "no session, no action");
-    let key = uuid::Uuid::new_v4().simple().to_string();
-    let res = http
-        .post(format!("{}/api/scale_up", console.base()))
-        .header("Origin", console.base())
-        .header("Accept", "text/html")
-        .header("Cookie", &cookie)
-        .form(&[
-            ("namespace", "default"),
-            ("app", "empty-app"),
-            ("count", "1"),
-            ("key", key.as_str()),
-            ("view", ""),
-        ])
-        .send()
+    let res = console
+        .scale_up_as(&http, "empty-app", Some(&cookie))
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
@@ -457,20 +458,8 @@ async fn no_token_reaches_the_log_even_at_trace_level_and_json_lines_carry_reque
     );
     // A scale action against the failing platform: its call runs in a task
     // of its own, whose log lines still name the post that started it.
-    let key = uuid::Uuid::new_v4().simple().to_string();
-    let res = http
-        .post(format!("{}/api/scale_up", console.base()))
-        .header("Origin", console.base())
-        .header("Accept", "text/html")
-        .header("Cookie", &cookie)
-        .form(&[
-            ("namespace", "default"),
-            ("app", "empty-app"),
-            ("count", "1"),
-            ("key", key.as_str()),
-            ("view", ""),
-        ])
-        .send()
+    let res = console
+        .scale_up_as(&http, "empty-app", Some(&cookie))
         .await
         .unwrap();
     assert_eq!(res.status(), 303);

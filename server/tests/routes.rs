@@ -250,6 +250,15 @@ fn scale_post(endpoint: &str, fields: &[(&str, &str)], origin: &str) -> Request<
 }
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
+/// A scale-up of one worker of `default/empty-app`, as the console's form
+/// sends it.
+const UP_ONE: [(&str, &str); 5] = [
+    ("namespace", "default"),
+    ("app", "empty-app"),
+    ("count", "1"),
+    ("key", KEY),
+    ("view", ""),
+];
 const OWN: &str = "http://127.0.0.1:3000";
 
 async fn live_ids(state: &AppState, app: &str) -> Vec<String> {
@@ -327,13 +336,7 @@ async fn a_scale_up_runs_once_per_confirmation_and_redirects_to_its_outcome() {
 #[tokio::test]
 async fn a_cross_site_scale_post_is_refused_before_any_upstream_call() {
     let state = state_with_simulator().await;
-    let form = [
-        ("namespace", "default"),
-        ("app", "empty-app"),
-        ("count", "1"),
-        ("key", KEY),
-        ("view", ""),
-    ];
+    let form = UP_ONE;
     for origin in ["http://evil.example", "null"] {
         let (status, body) =
             send_to(state.clone(), scale_post("/api/scale_up", &form, origin)).await;
@@ -669,13 +672,7 @@ async fn the_history_page_draws_lifetimes_cold_starts_and_churn() {
 #[tokio::test]
 async fn every_scale_attempt_is_in_the_audit_log_page_and_csv() {
     let state = state_with_simulator().await;
-    let up = [
-        ("namespace", "default"),
-        ("app", "empty-app"),
-        ("count", "1"),
-        ("key", KEY),
-        ("view", ""),
-    ];
+    let up = UP_ONE;
     let (status, _) = send_to(state.clone(), scale_post("/api/scale_up", &up, OWN)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // A refused one is recorded too, with why.
@@ -782,13 +779,7 @@ async fn without_an_audit_record_there_is_no_platform_call() {
     let before = live_ids(&state, "empty-app").await.len();
     // A database that has gone away.
     state.store.close().await;
-    let up = [
-        ("namespace", "default"),
-        ("app", "empty-app"),
-        ("count", "1"),
-        ("key", KEY),
-        ("view", ""),
-    ];
+    let up = UP_ONE;
     let res = server::router(state.clone())
         .oneshot(scale_post("/api/scale_up", &up, OWN))
         .await
@@ -864,13 +855,7 @@ async fn behind_a_proxy_operators_act_viewers_look_and_strangers_get_401() {
     );
     // ...and a forged post changes nothing upstream, but is on record.
     let before = live_ids(&state, "empty-app").await.len();
-    let up = [
-        ("namespace", "default"),
-        ("app", "empty-app"),
-        ("count", "1"),
-        ("key", KEY),
-        ("view", ""),
-    ];
+    let up = UP_ONE;
     let (status, body) = send_to(
         state.clone(),
         from(
@@ -944,13 +929,7 @@ async fn a_read_only_console_lets_nobody_scale() {
         !body.contains(r#"action="/api/scale_up""#),
         "no confirm button: {body}"
     );
-    let up = [
-        ("namespace", "default"),
-        ("app", "empty-app"),
-        ("count", "1"),
-        ("key", KEY),
-        ("view", ""),
-    ];
+    let up = UP_ONE;
     let (status, _) = send_to(state.clone(), scale_post("/api/scale_up", &up, OWN)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(live_ids(&state, "empty-app").await.is_empty());
@@ -1241,13 +1220,7 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
     .await;
     assert!(status_json.contains("Ana (token "), "{status_json}");
 
-    let up = [
-        ("namespace", "default"),
-        ("app", "empty-app"),
-        ("count", "1"),
-        ("key", KEY),
-        ("view", ""),
-    ];
+    let up = UP_ONE;
     let (status, _) = send_to(
         state.clone(),
         with_cookie(scale_post("/api/scale_up", &up, OWN), &cookie),
@@ -1402,13 +1375,7 @@ async fn a_signed_in_persons_reads_and_actions_reach_the_platform_with_their_own
     assert_eq!(count("ana", "list_workers"), 1, "{:?}", sim.calls_of("ana"));
     assert_eq!(count("bo", "list_workers"), 1, "{:?}", sim.calls_of("bo"));
 
-    let up = [
-        ("namespace", "default"),
-        ("app", "empty-app"),
-        ("count", "1"),
-        ("key", KEY),
-        ("view", ""),
-    ];
+    let up = UP_ONE;
     let (status, _) = send_to(
         state.clone(),
         with_cookie(scale_post("/api/scale_up", &up, OWN), &ana),
