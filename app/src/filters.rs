@@ -184,6 +184,13 @@ impl WorkerQuery {
     /// Reads the query's pairs; returns the query and a note for each value
     /// that was ignored or changed.
     pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Self, Vec<String>) {
+        // One copy of the parser for every kind of caller: it is called
+        // with several kinds of iterator, and each would be a copy of its
+        // own in the browser build.
+        WorkerQuery::parse_pairs(&mut pairs.into_iter())
+    }
+
+    fn parse_pairs<'a>(pairs: &mut dyn Iterator<Item = (&'a str, &'a str)>) -> (Self, Vec<String>) {
         let mut query = WorkerQuery {
             descending: SortKey::default().descending_by_default(),
             page: 1,

@@ -180,8 +180,8 @@ impl Serialize for Rows<'_> {
             Row(
                 w.id.as_str(),
                 w.device_id.as_str(),
-                Status::of(WorkerStatus::KNOWN, &w.status, w.status.wire()),
-                Status::of(
+                Cell::status(WorkerStatus::KNOWN, &w.status, w.status.wire()),
+                Cell::status(
                     DetailStatus::KNOWN,
                     &w.detail_status,
                     w.detail_status.wire(),
@@ -191,12 +191,12 @@ impl Serialize for Rows<'_> {
                 millis(w.last_serve_at),
                 millis(w.deleted_at),
                 // An odd value travels as the text the platform sent.
-                w.success_count.clone(),
-                w.failed_count.clone(),
-                w.cpus.clone(),
-                w.memory.clone(),
+                Cell::count(&w.success_count),
+                Cell::count(&w.failed_count),
+                Cell::quantity(&w.cpus),
+                Cell::count(&w.memory),
                 // Whichever of the two GPU fields the platform filled.
-                w.gpu_count(),
+                Cell::count(&w.gpu_count()),
                 w.gpu(),
                 w.app_revision.as_str(),
             )
@@ -282,19 +282,19 @@ fn row_worker<E: de::Error>(r: Row<String>) -> Result<Worker, E> {
         device_id: r.1,
         status: r
             .2
-            .into_value(WorkerStatus::KNOWN, WorkerStatus::from_wire)?,
+            .into_status(WorkerStatus::KNOWN, WorkerStatus::from_wire)?,
         detail_status: r
             .3
-            .into_value(DetailStatus::KNOWN, DetailStatus::from_wire)?,
+            .into_status(DetailStatus::KNOWN, DetailStatus::from_wire)?,
         created_at: time(r.4)?,
         launch_at: time(r.5)?,
         last_serve_at: time(r.6)?,
         deleted_at: time(r.7)?,
-        success_count: r.8,
-        failed_count: r.9,
-        cpus: r.10,
-        memory: r.11,
-        gpus: r.12,
+        success_count: r.8.into_count(),
+        failed_count: r.9.into_count(),
+        cpus: r.10.into_quantity(),
+        memory: r.11.into_count(),
+        gpus: r.12.into_count(),
         gpu_name: r.13,
         app_revision: r.14,
         ..Worker::default()
@@ -356,72 +356,115 @@ fn rows_in_element<E: de::Error>(id: &str) -> Result<Vec<Row<String>>, E> {
 struct Row<S>(
     S,
     S,
-    Status,
-    Status,
+    Cell,
+    Cell,
     Option<i64>,
     Option<i64>,
     Option<i64>,
     Option<i64>,
-    Reading<u64>,
-    Reading<u64>,
-    Reading<f64>,
-    Reading<u64>,
-    Reading<u64>,
+    Cell,
+    Cell,
+    Cell,
+    Cell,
+    Cell,
     S,
     S,
 );
 
-/// A status: its index among the known values, or its wire text.
-enum Status {
-    Known(u64),
-    Other(String),
+/// One of a row's scalars: a status (its index among the known values, or
+/// its wire text) or a number (its value, or the odd text the platform
+/// sent). The server has already read what the platform sent ([`Reading`]'s
+/// own decoder), so reading a row back judges no numbers: the browser build
+/// holds no text-to-number parser (core's float parser and its tables are
+/// about 13 KB of wasm), and one decoder serves every scalar of a row.
+enum Cell {
+    Count(u64),
+    Quantity(f64),
+    Text(String),
 }
 
-impl Status {
-    fn of<T: PartialEq>(known: &[T], value: &T, wire: &str) -> Status {
+impl Cell {
+    fn status<T: PartialEq>(known: &[T], value: &T, wire: &str) -> Cell {
         match known.iter().position(|k| k == value) {
-            Some(i) => Status::Known(i as u64),
-            None => Status::Other(wire.to_string()),
+            Some(i) => Cell::Count(i as u64),
+            None => Cell::Text(wire.to_string()),
         }
     }
 
-    fn into_value<T: Clone, E: de::Error>(
+    fn into_status<T: Clone, E: de::Error>(
         self,
         known: &[T],
         from_wire: impl Fn(&str) -> T,
     ) -> Result<T, E> {
         match self {
-            Status::Known(i) => known
+            Cell::Count(i) => known
                 .get(i as usize)
                 .cloned()
                 .ok_or_else(|| E::custom(format!("no status number {i}"))),
-            Status::Other(raw) => Ok(from_wire(&raw)),
+            Cell::Quantity(_) => Err(E::custom("a status that is a fraction")),
+            Cell::Text(raw) => Ok(from_wire(&raw)),
+        }
+    }
+
+    fn count(r: &Reading<u64>) -> Cell {
+        match r {
+            Reading::Value(n) => Cell::Count(*n),
+            Reading::Odd(raw) => Cell::Text(raw.clone()),
+        }
+    }
+
+    fn quantity(r: &Reading<f64>) -> Cell {
+        match r {
+            Reading::Value(f) => Cell::Quantity(*f),
+            Reading::Odd(raw) => Cell::Text(raw.clone()),
+        }
+    }
+
+    /// A count as read back; a fraction where a count belongs (never
+    /// written so) is odd.
+    fn into_count(self) -> Reading<u64> {
+        match self {
+            Cell::Count(n) => Reading::Value(n),
+            Cell::Quantity(f) => Reading::Odd(f.to_string()),
+            Cell::Text(raw) => Reading::Odd(raw),
+        }
+    }
+
+    fn into_quantity(self) -> Reading<f64> {
+        match self {
+            Cell::Count(n) => Reading::Value(n as f64),
+            Cell::Quantity(f) => Reading::Value(f),
+            Cell::Text(raw) => Reading::Odd(raw),
         }
     }
 }
 
-impl Serialize for Status {
+impl Serialize for Cell {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Status::Known(i) => s.serialize_u64(*i),
-            Status::Other(raw) => s.serialize_str(raw),
+            Cell::Count(n) => s.serialize_u64(*n),
+            Cell::Quantity(f) => s.serialize_f64(*f),
+            Cell::Text(raw) => s.serialize_str(raw),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Status {
+impl<'de> Deserialize<'de> for Cell {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Visit;
         impl de::Visitor<'_> for Visit {
-            type Value = Status;
+            type Value = Cell;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a status number or text")
+                f.write_str("a number or text")
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Status, E> {
-                Ok(Status::Known(v))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Cell, E> {
+                Ok(Cell::Count(v))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Status, E> {
-                Ok(Status::Other(v.to_string()))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Cell, E> {
+                Ok(Cell::Quantity(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Cell, E> {
+                Ok(Cell::Text(v.to_string()))
             }
         }
         d.deserialize_any(Visit)

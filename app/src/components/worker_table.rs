@@ -370,22 +370,29 @@ fn odd_title(raw: &str) -> String {
 }
 
 /// A number's cell: the value as `show` writes it, or, when the platform
-/// sent something that is not a number, a marked blank whose title says
-/// what it sent. The rest of the row is shown as usual.
+/// sent something that is not a number, a marked "?" whose title says what
+/// it sent and whose name says it is unreadable (a table cell's
+/// `aria-label` is read). The rest of the row is shown as usual. One shape
+/// of cell for both, so the browser build holds one view, not two.
 fn number_cell<T: Copy>(
     reading: &Reading<T>,
     class: &'static str,
-    show: impl Fn(T) -> String,
-) -> AnyView {
-    match reading {
-        Reading::Value(v) => view! { <td class=class>{show(*v)}</td> }.into_sync_any(),
-        Reading::Odd(raw) => view! {
-            <td class=class class:odd=true title=odd_title(raw)>
-                <span aria-hidden="true">"?"</span>
-                <span class="visually-hidden">"Unreadable value"</span>
-            </td>
-        }
-        .into_sync_any(),
+    show: fn(T) -> String,
+) -> impl IntoView + use<T> {
+    let (text, title) = match reading {
+        Reading::Value(v) => (show(*v), None),
+        Reading::Odd(raw) => ("?".to_string(), Some(odd_title(raw))),
+    };
+    cell(class, text, title)
+}
+
+/// [`number_cell`]'s view, the same for every kind of number.
+fn cell(class: &'static str, text: String, odd_title: Option<String>) -> impl IntoView {
+    let odd = odd_title.is_some();
+    view! {
+        <td class=class class:odd=odd title=odd_title aria-label=odd.then_some("Unreadable value")>
+            {text}
+        </td>
     }
 }
 
@@ -411,7 +418,8 @@ fn WorkerRow(
         (Some(0), name) => name.to_string(),
         (Some(n), "") => format!("{n}×"),
         (Some(n), name) => format!("{n}× {name}"),
-        (None, name) => format!("?× {name}").trim_end().to_string(),
+        (None, "") => "?×".to_string(),
+        (None, name) => format!("?× {name}"),
     };
     let gpu_title = gpus.odd().map(odd_title);
     let time_cell = |value: Option<Timestamp>| match value {
