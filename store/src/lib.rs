@@ -40,6 +40,32 @@ pub fn test_postgres_url(skipped: &str) -> Option<String> {
     }
 }
 
+/// A database of its own on the tests' PostgreSQL server (see
+/// [`test_postgres_url`]), for tests whose records must not meet another
+/// test's: several console processes sharing one, say. `None` where
+/// [`test_postgres_url`] skips.
+#[doc(hidden)]
+pub async fn fresh_test_postgres(skipped: &str) -> Option<String> {
+    let server = test_postgres_url(skipped)?;
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+    let name = format!("console_test_{}", uuid::Uuid::new_v4().simple());
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&server)
+        .await
+        .expect("connect to the tests' PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .expect("create a test database");
+    pool.close().await;
+    let (base, _) = server.rsplit_once('/').expect("a database URL");
+    Some(format!("{base}/{name}"))
+}
+
+/// sqlx's drivers, installed once for every pool.
+static DRIVERS: Once = Once::new();
+
 /// Which database a [`Store`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Backend {
@@ -127,7 +153,6 @@ impl Store {
     /// tables up to date: `sqlite://path` (`sqlite::memory:` for a private
     /// in-memory one) or `postgres://…`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        static DRIVERS: Once = Once::new();
         DRIVERS.call_once(sqlx::any::install_default_drivers);
 
         let (backend, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -342,6 +367,19 @@ fn split(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// The columns [`entry`] reads.
+const COLUMNS: &str = "id, started_ms, finished_ms, replica, actor, role, client_addr, namespace, \
+     app, action, count, worker_ids, outcome, detail, new_ids, upstream_status, duration_ms";
+
+/// Whether a claim of a one-time key won.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This claim was first: its record is `id`, and the caller acts.
+    Won { id: String },
+    /// Another claim of the key was first; its record says what happened.
+    Taken,
+}
+
 /// A positional argument for a query built at run time.
 enum Arg {
     Text(String),
@@ -349,14 +387,33 @@ enum Arg {
 }
 
 impl Store {
-    /// Records an attempt before the platform is called; returns its id.
+    /// Records an attempt that claims no key (a refusal before anything
+    /// is tried); returns its id.
     pub async fn begin(&self, a: &Attempt) -> Result<String, StoreError> {
+        match self.insert(a, None).await? {
+            Claim::Won { id } => Ok(id),
+            // Only a key can be taken already.
+            Claim::Taken => Err(StoreError::Query("the record was not written".into())),
+        }
+    }
+
+    /// Claims the one-time key `key` for the attempt `a`, recording it
+    /// before the platform is called: the first claim of a key wins,
+    /// whichever replica makes it and however claims interleave (a unique
+    /// index decides), and every later one is [`Claim::Taken`]. One round
+    /// trip to the database.
+    pub async fn claim(&self, key: &str, a: &Attempt) -> Result<Claim, StoreError> {
+        self.insert(a, Some(key)).await
+    }
+
+    async fn insert(&self, a: &Attempt, key: Option<&str>) -> Result<Claim, StoreError> {
         let id = uuid::Uuid::now_v7().simple().to_string();
-        sqlx::query(
+        let done = sqlx::query(
             "INSERT INTO audit (id, started_ms, finished_ms, replica, actor, role, client_addr, \
              namespace, app, action, count, worker_ids, outcome, detail, new_ids, \
-             upstream_status, duration_ms) \
-             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', '', '', NULL, NULL)",
+             upstream_status, duration_ms, action_key) \
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', '', '', NULL, NULL, $12) \
+             ON CONFLICT (action_key) DO NOTHING",
         )
         .bind(&id)
         .bind(a.started_ms)
@@ -369,9 +426,25 @@ impl Store {
         .bind(a.action.as_str())
         .bind(a.count.map(i64::from))
         .bind(join(&a.worker_ids))
+        .bind(key.map(str::to_string))
         .execute(&self.pool)
         .await?;
-        Ok(id)
+        Ok(if done.rows_affected() == 1 {
+            Claim::Won { id }
+        } else {
+            Claim::Taken
+        })
+    }
+
+    /// The record that claimed `key`, if one did.
+    pub async fn by_key(&self, key: &str) -> Result<Option<Entry>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit WHERE action_key = $1"
+        ))
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(entry).transpose()
     }
 
     /// Completes the attempt `id`. An attempt already marked unknown by
@@ -444,11 +517,7 @@ impl Store {
 
     /// The records that match, newest first.
     pub async fn list(&self, f: &Filter) -> Result<Vec<Entry>, StoreError> {
-        let mut sql = String::from(
-            "SELECT id, started_ms, finished_ms, replica, actor, role, client_addr, namespace, \
-             app, action, count, worker_ids, outcome, detail, new_ids, upstream_status, \
-             duration_ms FROM audit WHERE 1 = 1",
-        );
+        let mut sql = format!("SELECT {COLUMNS} FROM audit WHERE 1 = 1");
         let mut args: Vec<Arg> = Vec::new();
         let mut cond = |sql: &mut String, clause: &str, arg: Arg| {
             args.push(arg);
@@ -605,6 +674,93 @@ impl Store {
         let done = sqlx::query("DELETE FROM sessions WHERE last_seen_ms < $1 OR created_ms < $2")
             .bind(idle_before_ms)
             .bind(created_before_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// What one take from an allowance found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    Taken,
+    /// Spent: the next one is allowed in this many microseconds.
+    Refused {
+        wait_us: i64,
+    },
+}
+
+/// An allowance: `per_minute` takes a minute, any of them at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    pub per_minute: u32,
+}
+
+impl Allowance {
+    /// Microseconds between takes when the allowance is spent.
+    fn interval_us(self) -> i64 {
+        60_000_000 / i64::from(self.per_minute.max(1))
+    }
+
+    /// How far ahead of now a bucket may be full again: the whole allowance.
+    fn span_us(self) -> i64 {
+        self.interval_us() * i64::from(self.per_minute.max(1))
+    }
+}
+
+impl Store {
+    /// Takes one from `bucket`'s `allowance` at `now_us` (microseconds since
+    /// the Unix epoch), for every replica at once: one statement, which
+    /// both databases apply to the bucket's row one at a time.
+    pub async fn take(
+        &self,
+        bucket: &str,
+        allowance: Allowance,
+        now_us: i64,
+    ) -> Result<Take, StoreError> {
+        let (interval, span) = (allowance.interval_us(), allowance.span_us());
+        let done = sqlx::query(
+            "INSERT INTO allowances (bucket, full_at_us) VALUES ($1, $2 + $3) \
+             ON CONFLICT (bucket) DO UPDATE SET full_at_us = \
+             (CASE WHEN allowances.full_at_us > $2 THEN allowances.full_at_us ELSE $2 END) + $3 \
+             WHERE (CASE WHEN allowances.full_at_us > $2 THEN allowances.full_at_us ELSE $2 END) + $3 <= $2 + $4",
+        )
+        .bind(bucket)
+        .bind(now_us)
+        .bind(interval)
+        .bind(span)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(Take::Taken);
+        }
+        let full_at: i64 = sqlx::query("SELECT full_at_us FROM allowances WHERE bucket = $1")
+            .bind(bucket)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("full_at_us")
+            .map_err(|e| StoreError::Corrupt(describe(&e)))?;
+        Ok(Take::Refused {
+            wait_us: (full_at.max(now_us) + interval - now_us - span).max(1),
+        })
+    }
+
+    /// Gives back to `bucket` the one just taken (what it was taken for
+    /// did not happen).
+    pub async fn give_back(&self, bucket: &str, allowance: Allowance) -> Result<(), StoreError> {
+        sqlx::query("UPDATE allowances SET full_at_us = full_at_us - $1 WHERE bucket = $2")
+            .bind(allowance.interval_us())
+            .bind(bucket)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets the buckets that are full again by `now_us`: they carry no
+    /// information. Returns how many.
+    pub async fn purge_allowances(&self, now_us: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM allowances WHERE full_at_us < $1")
+            .bind(now_us)
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
