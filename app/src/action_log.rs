@@ -1,10 +1,17 @@
-//! One confirmation, one action: every scale form carries a fresh random
-//! key, and the first request with a key is the only one that reaches the
-//! platform. A second request with the same key (a double click, a resent
-//! form, a reload of the POST) waits for the first and gets its outcome.
+//! One confirmation, one action, across every replica: each scale form
+//! carries a fresh random key, and the key is claimed in the console's
+//! database (a unique index decides) before the platform is called. The
+//! first claim is the only one that reaches the platform; every other post
+//! with that key (a double click, a resent form, a proxy's retry, whichever
+//! replica it reaches) waits, bounded, for the first one's outcome and
+//! answers with it. The outcome is read back from the database, so the page
+//! after the redirect shows it on any replica.
 //!
 //! The platform call runs in its own task, so it finishes and is recorded
-//! even when the browser gives up on the request that started it.
+//! even when the browser gives up on the request that started it. A replica
+//! that dies between its claim and the outcome leaves the record "in
+//! progress", which becomes "outcome unknown" as every record cut short
+//! does ([`console_store::Store::recover`]); the key is never claimed again.
 
 use std::{
     collections::HashMap,
@@ -13,91 +20,216 @@ use std::{
     time::{Duration, Instant},
 };
 
+use console_store::{Attempt, Claim, Outcome, Store, StoreError};
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use crate::actions::ActionOutcome;
+use crate::actions::{ActionOutcome, ScaleResult};
 
-/// How long outcomes are kept for the page that shows them.
+/// How long outcomes are kept in this replica's memory: the ones it is
+/// making (for its own waiters, and in case the database cannot take the
+/// outcome), and final ones it has read.
 const KEEP: Duration = Duration::from_secs(60 * 60);
-/// Most outcomes kept; the oldest go first.
+/// Most outcomes kept in memory; the oldest go first.
 const MAX_ENTRIES: usize = 10_000;
+/// How long a post of a key claimed elsewhere waits for its outcome, by
+/// default: longer than a platform call may take (its time-out, retries
+/// and the breaker's bound on calls at once), shorter than the request's
+/// own 20 s time-out.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(15);
 
 struct Entry {
     outcome: watch::Receiver<Option<ActionOutcome>>,
     started: Instant,
 }
 
-/// The outcomes of recent scale actions, by key.
-#[derive(Clone, Default)]
+/// What came of a post of a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ran {
+    /// This post claimed the key and made the action; its outcome.
+    Acted(ActionOutcome),
+    /// Another post had claimed the key: its outcome, or, if it did not
+    /// finish within the wait, the record as it stands ("in progress").
+    Joined(ActionOutcome),
+}
+
+impl Ran {
+    pub fn outcome(&self) -> &ActionOutcome {
+        match self {
+            Ran::Acted(o) | Ran::Joined(o) => o,
+        }
+    }
+}
+
+/// Scale actions by key: claimed in the store, their outcomes read back
+/// from it, and, in this replica's memory, the ones it is making.
+#[derive(Clone)]
 pub struct ActionLog {
     entries: Arc<Mutex<HashMap<String, Entry>>>,
+    wait: Duration,
+}
+
+impl Default for ActionLog {
+    fn default() -> Self {
+        ActionLog::new(DEFAULT_WAIT)
+    }
 }
 
 impl std::fmt::Debug for ActionLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = self.entries.lock().map_or(0, |e| e.len());
-        f.debug_struct("ActionLog").field("entries", &n).finish()
+        f.debug_struct("ActionLog")
+            .field("entries", &n)
+            .field("wait", &self.wait)
+            .finish()
     }
 }
 
 impl ActionLog {
+    /// A log whose posts of a key claimed elsewhere wait at most `wait`.
+    pub fn new(wait: Duration) -> Self {
+        ActionLog {
+            entries: Arc::default(),
+            wait,
+        }
+    }
+
     /// A fresh key for a form: 128 random bits as hex.
     pub fn new_key() -> String {
         uuid::Uuid::new_v4().simple().to_string()
     }
 
-    /// Runs `action` once for `key` and returns its outcome; later calls
-    /// with the same key return the same outcome without running theirs.
-    pub async fn run_once<F>(&self, key: &str, action: F) -> ActionOutcome
+    /// The outcome of `key` as it stands, from whichever replica acted: a
+    /// pending record reads as "in progress". `None`: no post claimed it.
+    /// A final outcome never changes, so once read it is kept here and
+    /// costs the database nothing more (a page that shows it refreshes).
+    pub async fn outcome(
+        &self,
+        store: &Store,
+        key: &str,
+    ) -> Result<Option<ActionOutcome>, StoreError> {
+        if let Some(known) = self.finished_here(key) {
+            return Ok(Some(known));
+        }
+        let Some(record) = store.by_key(key).await? else {
+            return Ok(None);
+        };
+        let pending = record.outcome == Outcome::Pending;
+        let outcome = crate::audit::AuditRecord::from(record).to_outcome();
+        if !pending {
+            self.keep(key, watch::channel(Some(outcome.clone())).1);
+        }
+        Ok(Some(outcome))
+    }
+
+    fn keep(&self, key: &str, outcome: watch::Receiver<Option<ActionOutcome>>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        prune(&mut entries);
+        entries.insert(
+            key.to_string(),
+            Entry {
+                outcome,
+                started: Instant::now(),
+            },
+        );
+    }
+
+    /// Claims `key` for `attempt` and, if this post is first, runs
+    /// `action` (given the record's id) in its own task and returns its
+    /// outcome; otherwise waits, at most the log's wait, for the first
+    /// one's. A database that does not answer is an error: nothing was
+    /// done.
+    pub async fn run_once<A, F>(
+        &self,
+        store: &Store,
+        key: &str,
+        attempt: &Attempt,
+        action: A,
+    ) -> Result<Ran, StoreError>
     where
+        A: FnOnce(String) -> F,
         F: Future<Output = ActionOutcome> + Send + 'static,
     {
-        let mut rx = {
-            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            match entries.get(key) {
-                Some(entry) => entry.outcome.clone(),
-                None => {
-                    prune(&mut entries);
-                    let (tx, rx) = watch::channel(None);
-                    entries.insert(
-                        key.to_string(),
-                        Entry {
-                            outcome: rx.clone(),
-                            started: Instant::now(),
-                        },
-                    );
-                    // In the request's span, so that what the action logs
-                    // (a platform failure, say) carries the request id.
-                    tokio::spawn(
-                        async move {
-                            let outcome = action.await;
-                            let _ = tx.send(Some(outcome));
-                        }
-                        .in_current_span(),
-                    );
-                    rx
-                }
-            }
+        if let Some(rx) = self.in_progress_here(key) {
+            return Ok(Ran::Joined(wait_local(rx).await));
+        }
+        let id = match store.claim(key, attempt).await? {
+            Claim::Won { id } => id,
+            Claim::Taken => return self.joined(store, key).await.map(Ran::Joined),
         };
+        let (tx, rx) = watch::channel(None);
+        self.keep(key, rx.clone());
+        let future = action(id);
+        // In the request's span, so that what the action logs (a platform
+        // failure, say) carries the request id.
+        tokio::spawn(
+            async move {
+                let outcome = future.await;
+                let _ = tx.send(Some(outcome));
+            }
+            .in_current_span(),
+        );
+        Ok(Ran::Acted(wait_local(rx).await))
+    }
+
+    /// The outcome of a key another post claimed: waits for it here if
+    /// this replica is making it, else reads the store until it is final
+    /// or the wait is over.
+    async fn joined(&self, store: &Store, key: &str) -> Result<ActionOutcome, StoreError> {
+        let deadline = tokio::time::Instant::now() + self.wait;
+        let mut pause = Duration::from_millis(20);
         loop {
-            if let Some(outcome) = rx.borrow_and_update().clone() {
-                return outcome;
+            if let Some(rx) = self.in_progress_here(key) {
+                return Ok(wait_local(rx).await);
             }
-            if rx.changed().await.is_err() {
-                // The task ended without an outcome: it panicked.
-                if let Some(outcome) = rx.borrow().clone() {
-                    return outcome;
+            let outcome = self.outcome(store, key).await?;
+            let done = outcome
+                .as_ref()
+                .is_some_and(|o| !matches!(&o.result, ScaleResult::Unknown { reason } if reason == crate::audit::IN_PROGRESS));
+            let now = tokio::time::Instant::now();
+            match outcome {
+                Some(o) if done || now >= deadline => return Ok(o),
+                // A claim is written before anyone can see the key taken,
+                // so the record is there; this is only a store that lost it.
+                None if now >= deadline => {
+                    return Err(StoreError::Query(
+                        "the action's record could not be found".into(),
+                    ));
                 }
-                panic!("scale action task ended without an outcome");
+                _ => {}
             }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(Duration::from_millis(250));
         }
     }
 
-    /// The outcome for `key`, if it has finished and is still kept.
-    pub fn get(&self, key: &str) -> Option<ActionOutcome> {
+    fn in_progress_here(&self, key: &str) -> Option<watch::Receiver<Option<ActionOutcome>>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|e| e.outcome.borrow().is_none())
+            .map(|e| e.outcome.clone())
+    }
+
+    fn finished_here(&self, key: &str) -> Option<ActionOutcome> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(key).and_then(|e| e.outcome.borrow().clone())
+    }
+}
+
+/// The outcome of an action this replica is making.
+async fn wait_local(mut rx: watch::Receiver<Option<ActionOutcome>>) -> ActionOutcome {
+    loop {
+        if let Some(outcome) = rx.borrow_and_update().clone() {
+            return outcome;
+        }
+        if rx.changed().await.is_err() {
+            // The task ended without an outcome: it panicked.
+            if let Some(outcome) = rx.borrow().clone() {
+                return outcome;
+            }
+            panic!("scale action task ended without an outcome");
+        }
     }
 }
 
@@ -119,6 +251,8 @@ fn prune(entries: &mut HashMap<String, Entry>) {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use console_store::{Action, Completion};
+
     use super::*;
     use crate::actions::{ScaleRequest, ScaleResult};
 
@@ -134,54 +268,166 @@ mod tests {
         }
     }
 
+    fn attempt() -> Attempt {
+        Attempt {
+            started_ms: 0,
+            replica: "test".into(),
+            actor: "ana".into(),
+            role: "operator".into(),
+            client_addr: "127.0.0.1".into(),
+            namespace: "default".into(),
+            app: "a".into(),
+            action: Action::Up,
+            count: Some(1),
+            worker_ids: vec![],
+        }
+    }
+
+    async fn store() -> Store {
+        Store::open("sqlite::memory:").await.unwrap()
+    }
+
+    /// What an action does with its record: completes it as `outcome` says.
+    async fn complete(store: &Store, id: &str, n: usize) -> ActionOutcome {
+        store
+            .complete(
+                id,
+                &Completion {
+                    finished_ms: 0,
+                    outcome: Outcome::Done,
+                    detail: String::new(),
+                    new_ids: vec![format!("w{n}")],
+                    upstream_status: Some(200),
+                    duration_ms: Some(1),
+                },
+            )
+            .await
+            .unwrap();
+        outcome(n)
+    }
+
     #[tokio::test]
     async fn the_same_key_runs_once_even_when_sent_together() {
-        let log = ActionLog::default();
+        let (log, store, att) = (ActionLog::default(), store().await, attempt());
         let runs = Arc::new(AtomicUsize::new(0));
         let (gate_tx, gate_rx) = tokio::sync::oneshot::channel::<()>();
         let first = {
-            let runs = runs.clone();
-            log.run_once("k", async move {
+            let (runs, mine) = (runs.clone(), store.clone());
+            log.run_once(&store, "k", &att, move |id| async move {
                 let n = runs.fetch_add(1, Ordering::SeqCst);
                 let _ = gate_rx.await;
-                outcome(n)
+                complete(&mine, &id, n).await
             })
         };
         let second = {
-            let runs = runs.clone();
-            log.run_once(
-                "k",
-                async move { outcome(runs.fetch_add(1, Ordering::SeqCst)) },
-            )
+            let (runs, mine) = (runs.clone(), store.clone());
+            log.run_once(&store, "k", &att, move |id| async move {
+                complete(&mine, &id, runs.fetch_add(1, Ordering::SeqCst)).await
+            })
         };
         let release = async {
             tokio::task::yield_now().await;
             let _ = gate_tx.send(());
         };
         let (a, b, ()) = tokio::join!(first, second, release);
-        assert_eq!(a, b);
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.outcome(), b.outcome());
+        assert!(matches!(a, Ran::Acted(_)) != matches!(b, Ran::Acted(_)));
         assert_eq!(runs.load(Ordering::SeqCst), 1);
-        assert_eq!(log.get("k"), Some(a.clone()));
-        assert_eq!(log.get("other"), None);
+        let read = log.outcome(&store, "k").await.unwrap().unwrap();
+        assert_eq!(read.result, a.outcome().result);
+        assert_eq!(log.outcome(&store, "other").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_key_claimed_elsewhere_is_answered_from_the_store() {
+        // Another replica: its own memory, the same database.
+        let (here, there, store) = (ActionLog::default(), ActionLog::default(), store().await);
+        let att = attempt();
+        let (gate_tx, gate_rx) = tokio::sync::oneshot::channel::<()>();
+        let first = {
+            let mine = store.clone();
+            there.run_once(&store, "k", &att, move |id| async move {
+                let _ = gate_rx.await;
+                complete(&mine, &id, 1).await
+            })
+        };
+        let second = async {
+            // Only once the other has claimed the key.
+            while store.by_key("k").await.unwrap().is_none() {
+                tokio::task::yield_now().await;
+            }
+            here.run_once(&store, "k", &attempt(), |_| async { outcome(2) })
+                .await
+        };
+        let release = async {
+            while store.by_key("k").await.unwrap().is_none() {
+                tokio::task::yield_now().await;
+            }
+            let _ = gate_tx.send(());
+        };
+        let (a, b, ()) = tokio::join!(first, second, release);
+        assert!(matches!(a.unwrap(), Ran::Acted(_)));
+        let b = b.unwrap();
+        assert!(matches!(b, Ran::Joined(_)), "{b:?}");
+        assert_eq!(
+            b.outcome().result,
+            ScaleResult::Added {
+                worker_ids: vec!["w1".into()]
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_claim_nobody_completes_is_in_progress_after_the_wait() {
+        let (log, store) = (ActionLog::new(Duration::from_millis(50)), store().await);
+        // Claimed by a replica that then died.
+        assert!(matches!(
+            store.claim("k", &attempt()).await.unwrap(),
+            Claim::Won { .. }
+        ));
+        let ran = log
+            .run_once(&store, "k", &attempt(), |_| async { outcome(9) })
+            .await
+            .unwrap();
+        match ran {
+            Ran::Joined(o) => assert_eq!(
+                o.result,
+                ScaleResult::Unknown {
+                    reason: crate::audit::IN_PROGRESS.into()
+                }
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test]
     async fn the_action_finishes_when_its_request_is_dropped() {
-        let log = ActionLog::default();
+        let (log, store, att) = (ActionLog::default(), store().await, attempt());
         // The action waits at the gate (as a platform call would), so it is
         // still in progress when its request goes away.
         let (gate_tx, gate_rx) = tokio::sync::oneshot::channel::<()>();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
-        let started = log.run_once("k", async move {
-            let _ = gate_rx.await;
-            let _ = done_tx.send(());
-            outcome(7)
-        });
-        // Poll once so the action starts, then give up on it.
-        assert!(
-            tokio::time::timeout(Duration::ZERO, started).await.is_err(),
-            "the action was still waiting"
-        );
+        let started = {
+            let mine = store.clone();
+            log.run_once(&store, "k", &att, move |id| async move {
+                let _ = gate_rx.await;
+                let o = complete(&mine, &id, 7).await;
+                let _ = done_tx.send(());
+                o
+            })
+        };
+        // Poll until the action starts, then give up on it.
+        let mut started = Box::pin(started);
+        while log.in_progress_here("k").is_none() {
+            assert!(
+                tokio::time::timeout(Duration::ZERO, &mut started)
+                    .await
+                    .is_err(),
+                "the action was still waiting"
+            );
+        }
+        drop(started);
         gate_tx
             .send(())
             .expect("the action is still there to be let through");
@@ -189,8 +435,11 @@ mod tests {
             .await
             .expect("the action finished within 10 s")
             .expect("the action ran to its end");
-        let again = log.run_once("k", async { outcome(8) }).await;
-        assert_eq!(again, outcome(7));
+        let again = log
+            .run_once(&store, "k", &attempt(), |_| async { outcome(8) })
+            .await
+            .unwrap();
+        assert_eq!(again.outcome().result, outcome(7).result);
     }
 
     #[test]

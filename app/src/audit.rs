@@ -15,6 +15,9 @@ pub const PAGE_LIMIT: u32 = 500;
 /// Most records one CSV export holds.
 pub const EXPORT_LIMIT: u32 = 100_000;
 
+/// What a record still pending says of its outcome.
+pub const IN_PROGRESS: &str = "Still in progress.";
+
 /// One scale attempt, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
@@ -78,7 +81,7 @@ impl AuditRecord {
             ("rejected", _) => ScaleResult::Rejected { reason },
             ("failed", _) => ScaleResult::Failed { reason },
             ("pending", _) => ScaleResult::Unknown {
-                reason: "Still in progress.".into(),
+                reason: IN_PROGRESS.into(),
             },
             _ => ScaleResult::Unknown { reason },
         };

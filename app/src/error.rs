@@ -86,6 +86,10 @@ pub enum ConsoleError {
     /// The console's own database did not answer.
     #[error("The console's audit log could not be read.")]
     AuditLog,
+    /// The console's own database did not answer before anything was done
+    /// (a scale action's claim, a person's allowance).
+    #[error("The console's database did not answer, so nothing was done.")]
+    Database,
 }
 
 /// What a person reads of a platform error status.
@@ -116,7 +120,10 @@ impl ConsoleError {
             | ConsoleError::Interrupted
             | ConsoleError::Malformed(_) => 502,
             ConsoleError::Timeout => 504,
-            ConsoleError::AuditLog | ConsoleError::Paused { .. } | ConsoleError::Busy { .. } => 503,
+            ConsoleError::AuditLog
+            | ConsoleError::Database
+            | ConsoleError::Paused { .. }
+            | ConsoleError::Busy { .. } => 503,
             ConsoleError::TooManyActions { .. } | ConsoleError::TooManySignIns { .. } => 429,
         }
     }
@@ -170,7 +177,7 @@ impl ConsoleError {
             }
             ConsoleError::NotAllowed(_) => "Ask whoever runs the console for the operator role.",
             ConsoleError::Transport(_) => "Check your connection to the console and reload.",
-            ConsoleError::Internal | ConsoleError::AuditLog => {
+            ConsoleError::Internal | ConsoleError::AuditLog | ConsoleError::Database => {
                 "Reload; if it persists, tell whoever runs the console."
             }
         }

@@ -2,27 +2,23 @@
 //! bucket per actor, so a stuck script or a held-down Enter key cannot
 //! flood the platform with scale calls), and how many sign-ins may be
 //! checked with the platform.
+//!
+//! The buckets live in the console's database
+//! ([`console_store::Store::take`]), so a person gets the configured number
+//! whichever replicas their requests reach, not that number per replica.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
+
+use console_store::{Allowance, Store, StoreError, Take};
 
 /// Scale actions per person per minute, by default.
 pub const DEFAULT_ACTIONS_PER_MINUTE: u32 = 20;
 
-/// Buckets of scale actions, one per actor.
-#[derive(Debug)]
-pub struct ActionLimiter {
-    per_minute: u32,
-    buckets: Mutex<HashMap<String, Bucket>>,
-}
-
+/// Scale actions each person may start: `per_minute` a minute, any of them
+/// at once.
 #[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+pub struct ActionLimiter {
+    allowance: Allowance,
 }
 
 impl Default for ActionLimiter {
@@ -31,59 +27,55 @@ impl Default for ActionLimiter {
     }
 }
 
+/// The store's clock: microseconds since the Unix epoch. Replicas share
+/// buckets, so they count by the wall clock they share, not by each one's
+/// monotonic clock.
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+fn wait(wait_us: i64) -> Duration {
+    Duration::from_micros(wait_us.max(0) as u64)
+}
+
 impl ActionLimiter {
-    /// `per_minute` actions a minute, any of them at once.
     pub fn new(per_minute: u32) -> Self {
         ActionLimiter {
-            per_minute: per_minute.max(1),
-            buckets: Mutex::default(),
+            allowance: Allowance {
+                per_minute: per_minute.max(1),
+            },
         }
     }
 
-    /// Takes one action from `actor`'s bucket at `now`, or says how long
-    /// until the next one is allowed.
-    pub fn take(&self, actor: &str, now: Instant) -> Result<(), Duration> {
-        let capacity = f64::from(self.per_minute);
-        let per_sec = capacity / 60.0;
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Full buckets carry no information: drop them, so the map holds
-        // only people who acted within the last minute.
-        if buckets.len() > 1_000 {
-            buckets.retain(|_, b| {
-                b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * per_sec < capacity
-            });
-        }
-        let bucket = buckets.entry(actor.to_string()).or_insert(Bucket {
-            tokens: capacity,
-            at: now,
-        });
-        let refilled = (bucket.tokens
-            + now.saturating_duration_since(bucket.at).as_secs_f64() * per_sec)
-            .min(capacity);
-        bucket.at = now;
-        if refilled >= 1.0 {
-            bucket.tokens = refilled - 1.0;
-            Ok(())
-        } else {
-            bucket.tokens = refilled;
-            Err(Duration::from_secs_f64((1.0 - refilled) / per_sec))
-        }
+    fn bucket(actor: &str) -> String {
+        format!("scale:{actor}")
     }
 
-    /// Gives back the action just taken from `actor` (it was refused
-    /// further on, so it did not happen).
-    fn give_back(&self, actor: &str) {
-        let capacity = f64::from(self.per_minute);
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(bucket) = buckets.get_mut(actor) {
-            bucket.tokens = (bucket.tokens + 1.0).min(capacity);
-        }
+    /// Takes one action from `actor`'s allowance at `now_us`, or says how
+    /// long until the next one is allowed.
+    pub async fn take(
+        &self,
+        store: &Store,
+        actor: &str,
+        now_us: i64,
+    ) -> Result<Result<(), Duration>, StoreError> {
+        Ok(
+            match store
+                .take(&Self::bucket(actor), self.allowance, now_us)
+                .await?
+            {
+                Take::Taken => Ok(()),
+                Take::Refused { wait_us } => Err(wait(wait_us)),
+            },
+        )
+    }
+
+    /// Gives back the action just taken from `actor` (another post of the
+    /// same form had made it, so this one cost nothing).
+    pub async fn give_back(&self, store: &Store, actor: &str) -> Result<(), StoreError> {
+        store.give_back(&Self::bucket(actor), self.allowance).await
     }
 }
 
@@ -111,11 +103,12 @@ pub const SIGN_INS_PER_MINUTE: u32 = 60;
 
 /// Sign-in attempts that reach the platform: a token is checked by asking
 /// the platform with it, so without a bound the console would be a free
-/// oracle for guessed tokens. A bucket per client address, and one for all.
+/// oracle for guessed tokens. A bucket per client address, and one for all,
+/// shared by the replicas.
 #[derive(Debug)]
 pub struct SignInLimiter {
-    per_address: ActionLimiter,
-    overall: ActionLimiter,
+    per_address: Allowance,
+    overall: Allowance,
     refused: std::sync::atomic::AtomicU64,
 }
 
@@ -125,34 +118,54 @@ impl Default for SignInLimiter {
     }
 }
 
+/// The bucket of every sign-in; an address's is `sign-in:` and its key.
+const ALL_SIGN_INS: &str = "sign-ins";
+
 impl SignInLimiter {
     pub fn new(per_address_per_minute: u32, per_minute: u32) -> Self {
         SignInLimiter {
-            per_address: ActionLimiter::new(per_address_per_minute),
-            overall: ActionLimiter::new(per_minute),
+            per_address: Allowance {
+                per_minute: per_address_per_minute.max(1),
+            },
+            overall: Allowance {
+                per_minute: per_minute.max(1),
+            },
             refused: Default::default(),
         }
     }
 
-    /// Takes one attempt for `address` at `now`, or says how long until
+    /// Takes one attempt for `address` at `now_us`, or says how long until
     /// the next one is allowed. A refused attempt costs nothing: one
     /// address's refused flood does not spend the allowance of all, and a
     /// refusal for all does not spend the address's own.
-    pub fn take(&self, address: &str, now: Instant) -> Result<(), Duration> {
-        let key = sign_in_key(address);
-        let taken = self.per_address.take(&key, now).and_then(|()| {
-            self.overall
-                .take("", now)
-                .inspect_err(|_| self.per_address.give_back(&key))
-        });
-        if taken.is_err() {
-            self.refused
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        taken
+    pub async fn take(
+        &self,
+        store: &Store,
+        address: &str,
+        now_us: i64,
+    ) -> Result<Result<(), Duration>, StoreError> {
+        let own = format!("sign-in:{}", sign_in_key(address));
+        let refused = match store.take(&own, self.per_address, now_us).await? {
+            Take::Refused { wait_us } => Some(wait_us),
+            Take::Taken => match store.take(ALL_SIGN_INS, self.overall, now_us).await? {
+                Take::Taken => None,
+                Take::Refused { wait_us } => {
+                    store.give_back(&own, self.per_address).await?;
+                    Some(wait_us)
+                }
+            },
+        };
+        Ok(match refused {
+            None => Ok(()),
+            Some(wait_us) => {
+                self.refused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Err(wait(wait_us))
+            }
+        })
     }
 
-    /// Attempts refused so far (for `/metrics`).
+    /// Attempts this replica refused so far (for `/metrics`).
     pub fn refused(&self) -> u64 {
         self.refused.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -162,86 +175,114 @@ impl SignInLimiter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn sign_ins_are_bounded_per_address_and_in_all() {
-        let limiter = SignInLimiter::new(3, 5);
-        let t0 = Instant::now();
+    const SEC: i64 = 1_000_000;
+
+    async fn store() -> Store {
+        Store::open("sqlite::memory:").await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn sign_ins_are_bounded_per_address_and_in_all() {
+        let (limiter, store) = (SignInLimiter::new(3, 5), store().await);
+        let take = |a: &'static str, t: i64| {
+            let (limiter, store) = (&limiter, &store);
+            async move { limiter.take(store, a, t).await.unwrap() }
+        };
+        let t0 = 1_000 * SEC;
         for _ in 0..3 {
-            assert_eq!(limiter.take("10.0.0.1", t0), Ok(()));
+            assert_eq!(take("10.0.0.1", t0).await, Ok(()));
         }
-        let wait = limiter.take("10.0.0.1", t0).unwrap_err();
-        assert!((19.9..=20.1).contains(&wait.as_secs_f64()), "{wait:?}");
+        let wait = take("10.0.0.1", t0).await.unwrap_err();
+        assert_eq!(wait, Duration::from_secs(20));
         // Another address has its own allowance, until the total is spent.
-        assert_eq!(limiter.take("10.0.0.2", t0), Ok(()));
-        assert_eq!(limiter.take("10.0.0.3", t0), Ok(()));
-        assert!(limiter.take("10.0.0.4", t0).is_err(), "five in all");
+        assert_eq!(take("10.0.0.2", t0).await, Ok(()));
+        assert_eq!(take("10.0.0.3", t0).await, Ok(()));
+        assert!(take("10.0.0.4", t0).await.is_err(), "five in all");
         assert_eq!(limiter.refused(), 2);
         // A minute on, the first address may try again.
-        assert_eq!(
-            limiter.take("10.0.0.1", t0 + Duration::from_secs(60)),
-            Ok(())
-        );
+        assert_eq!(take("10.0.0.1", t0 + 60 * SEC).await, Ok(()));
     }
 
-    #[test]
-    fn refused_sign_ins_cost_neither_allowance() {
-        let limiter = SignInLimiter::new(2, 3);
-        let t0 = Instant::now();
+    #[tokio::test]
+    async fn refused_sign_ins_cost_neither_allowance() {
+        let (limiter, store) = (SignInLimiter::new(2, 3), store().await);
+        let take = |a: &'static str, t: i64| {
+            let (limiter, store) = (&limiter, &store);
+            async move { limiter.take(store, a, t).await.unwrap() }
+        };
+        let t0 = 1_000 * SEC;
         // One address's flood past its own allowance leaves the total be.
         for _ in 0..50 {
-            let _ = limiter.take("10.0.0.1", t0);
+            let _ = take("10.0.0.1", t0).await;
         }
-        assert_eq!(limiter.take("10.0.0.2", t0), Ok(()));
+        assert_eq!(take("10.0.0.2", t0).await, Ok(()));
         // The total is spent now (two and one); a refusal for all does not
         // take from 10.0.0.3, which still has both of its own later.
-        assert!(limiter.take("10.0.0.3", t0).is_err());
-        assert!(limiter.take("10.0.0.3", t0).is_err());
-        let later = t0 + Duration::from_secs(40);
-        assert_eq!(limiter.take("10.0.0.3", later), Ok(()));
-        assert_eq!(limiter.take("10.0.0.3", later), Ok(()));
+        assert!(take("10.0.0.3", t0).await.is_err());
+        assert!(take("10.0.0.3", t0).await.is_err());
+        let later = t0 + 40 * SEC;
+        assert_eq!(take("10.0.0.3", later).await, Ok(()));
+        assert_eq!(take("10.0.0.3", later).await, Ok(()));
     }
 
-    #[test]
-    fn ipv6_sign_ins_count_by_their_network() {
+    #[tokio::test]
+    async fn ipv6_sign_ins_count_by_their_network() {
         assert_eq!(sign_in_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
         assert_eq!(sign_in_key("2001:db8:1:2:ffff::9"), "2001:db8:1:2::/64");
         assert_eq!(sign_in_key("::ffff:192.0.2.7"), "192.0.2.7");
         assert_eq!(sign_in_key("192.0.2.7"), "192.0.2.7");
         assert_eq!(sign_in_key("unknown"), "unknown");
-        let limiter = SignInLimiter::new(2, 100);
-        let t0 = Instant::now();
-        assert_eq!(limiter.take("2001:db8::1", t0), Ok(()));
-        assert_eq!(limiter.take("2001:db8::2", t0), Ok(()));
+        let (limiter, store) = (SignInLimiter::new(2, 100), store().await);
+        let t0 = 1_000 * SEC;
+        assert_eq!(
+            limiter.take(&store, "2001:db8::1", t0).await.unwrap(),
+            Ok(())
+        );
+        assert_eq!(
+            limiter.take(&store, "2001:db8::2", t0).await.unwrap(),
+            Ok(())
+        );
         assert!(
-            limiter.take("2001:db8::3", t0).is_err(),
+            limiter
+                .take(&store, "2001:db8::3", t0)
+                .await
+                .unwrap()
+                .is_err(),
             "a fresh address in the same /64 is the same client"
         );
-        assert_eq!(limiter.take("2001:db8:0:1::1", t0), Ok(()));
+        assert_eq!(
+            limiter.take(&store, "2001:db8:0:1::1", t0).await.unwrap(),
+            Ok(())
+        );
     }
 
-    #[test]
-    fn a_person_gets_the_allowance_then_waits_for_it_to_refill() {
-        let limiter = ActionLimiter::new(3);
-        let t0 = Instant::now();
+    #[tokio::test]
+    async fn a_person_gets_the_allowance_then_waits_for_it_to_refill() {
+        let (limiter, store) = (ActionLimiter::new(3), store().await);
+        let take = |a: &'static str, t: i64| {
+            let (limiter, store) = (&limiter, &store);
+            async move { limiter.take(store, a, t).await.unwrap() }
+        };
+        let t0 = 1_000 * SEC;
         for _ in 0..3 {
-            assert_eq!(limiter.take("ana", t0), Ok(()));
+            assert_eq!(take("ana", t0).await, Ok(()));
         }
-        let wait = limiter.take("ana", t0).unwrap_err();
-        assert!(
-            (19.9..=20.1).contains(&wait.as_secs_f64()),
-            "one action every 20 s, got {wait:?}"
-        );
+        let wait = take("ana", t0).await.unwrap_err();
+        assert_eq!(wait, Duration::from_secs(20), "one action every 20 s");
         // Someone else is not held up.
-        assert_eq!(limiter.take("bo", t0), Ok(()));
+        assert_eq!(take("bo", t0).await, Ok(()));
         // After the wait, exactly one more.
-        let later = t0 + Duration::from_secs(20);
-        assert_eq!(limiter.take("ana", later), Ok(()));
-        assert!(limiter.take("ana", later).is_err());
+        let later = t0 + 20 * SEC;
+        assert_eq!(take("ana", later).await, Ok(()));
+        assert!(take("ana", later).await.is_err());
+        // What is given back may be taken again.
+        limiter.give_back(&store, "ana").await.unwrap();
+        assert_eq!(take("ana", later).await, Ok(()));
         // A long pause refills to the allowance, never beyond.
-        let much_later = later + Duration::from_secs(3_600);
+        let much_later = later + 3_600 * SEC;
         for _ in 0..3 {
-            assert_eq!(limiter.take("ana", much_later), Ok(()));
+            assert_eq!(take("ana", much_later).await, Ok(()));
         }
-        assert!(limiter.take("ana", much_later).is_err());
+        assert!(take("ana", much_later).await.is_err());
     }
 }

@@ -405,7 +405,7 @@ pub fn ActionBanner(shown: ActionShown) -> impl IntoView {
     match shown {
         ActionShown::Gone => view! {
             <div class="banner banner-warn" role="status" data-testid="action-result">
-                "The outcome of this action is no longer known here (it is over an hour old, or the console restarted). The table shows the app as it is now."
+                "The console has no record of this action (the link may come from another console, or its audit log could not be read). The table shows the app as it is now."
             </div>
         }
         .into_sync_any(),

@@ -60,6 +60,7 @@ pub mod ssr {
     use leptos_axum::ResponseOptions;
 
     use crate::{
+        action_log::Ran,
         actions::{
             ActionOutcome, ScaleRequest, ScaleResult, check_scale_up, is_action_key, parse_count,
             pick_by_ids,
@@ -210,19 +211,35 @@ pub mod ssr {
         }
 
         // A repeated post of the same form shows the first one's outcome
-        // and costs nothing; a new action takes from the person's allowance.
-        if state.actions.get(&form_key).is_none()
-            && let Err(wait) = state
+        // and costs nothing; a new action takes from the person's
+        // allowance, which every replica shares.
+        let store = state.store.clone();
+        let database_down = |e: console_store::StoreError| {
+            tracing::error!(error = %e, "the console's database failed before a scale action; nothing was sent");
+            refuse(ConsoleError::Database)
+        };
+        let seen = state
+            .actions
+            .outcome(&store, &form_key)
+            .await
+            .map_err(database_down)?
+            .is_some();
+        let actor = audit.who.actor.clone();
+        if !seen {
+            let taken = state
                 .action_limit
-                .take(&audit.who.actor, std::time::Instant::now())
-        {
-            let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-            tracing::warn!(actor = %audit.who.actor, retry_after_secs, "scale actions rate limited");
-            let request = parse_ask(&ask).unwrap_or_else(|(r, _)| r);
-            let reason =
-                format!("rate limited: too many scale actions, next in {retry_after_secs} s");
-            record_rejection(&audit, &ns, &app, &request, &reason).await;
-            return Err(refuse(ConsoleError::TooManyActions { retry_after_secs }));
+                .take(&store, &actor, crate::limits::now_us())
+                .await
+                .map_err(database_down)?;
+            if let Err(wait) = taken {
+                let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+                tracing::warn!(%actor, retry_after_secs, "scale actions rate limited");
+                let request = parse_ask(&ask).unwrap_or_else(|(r, _)| r);
+                let reason =
+                    format!("rate limited: too many scale actions, next in {retry_after_secs} s");
+                record_rejection(&audit, &ns, &app, &request, &reason).await;
+                return Err(refuse(ConsoleError::TooManyActions { retry_after_secs }));
+            }
         }
 
         let key = form_key;
@@ -230,16 +247,23 @@ pub mod ssr {
         let gateway = state.gateway.clone();
         let request_id = crate::error::RequestId::current().unwrap_or_default();
         let (namespace, app_name) = (ns.as_str().to_string(), app.as_str().to_string());
-        state
+        let parsed = parse_ask(&ask);
+        let request = match &parsed {
+            Ok(r) | Err((r, _)) => r.clone(),
+        };
+        let claim = attempt(&audit, &ns, &app, &request);
+        let ran = state
             .actions
-            .run_once(&key, async move {
-                let (request, result) = act(&gateway, &audit, &ns, &app, ask, max_step).await;
+            .run_once(&store, &key, &claim, move |id| async move {
+                let (result, at_ms) = act(&gateway, &audit, &id, &ns, &app, parsed, max_step).await;
+                // At the time on record, so that every replica shows the
+                // same outcome.
                 let outcome = ActionOutcome {
                     namespace: ns.as_str().to_string(),
                     app: app.as_str().to_string(),
                     request,
                     result,
-                    at_ms: now_ms(),
+                    at_ms,
                 };
                 tracing::info!(
                     %request_id,
@@ -252,6 +276,22 @@ pub mod ssr {
                 outcome
             })
             .await;
+        match ran {
+            Ok(Ran::Acted(_)) => {}
+            // Another post of this form made the action: this one took
+            // nothing from the allowance after all.
+            Ok(Ran::Joined(_)) => {
+                if !seen && let Err(e) = state.action_limit.give_back(&store, &actor).await {
+                    tracing::warn!(error = %e, "could not give back a scale action's allowance");
+                }
+            }
+            Err(e) => {
+                if !seen {
+                    let _ = state.action_limit.give_back(&store, &actor).await;
+                }
+                return Err(database_down(e));
+            }
+        }
 
         let mut back = with_query(&workers_path(&namespace, &app_name), &view);
         back.push(if view.is_empty() { '?' } else { '&' });
@@ -354,32 +394,22 @@ pub mod ssr {
         }
     }
 
-    /// Records the attempt, checks it against the app as it is now, makes
-    /// the one platform call, and completes the record. Without a record
-    /// there is no call: an action nobody can account for is worse than
-    /// none.
+    /// Checks the attempt recorded as `id` against the app as it is now,
+    /// makes the one platform call, and completes the record; returns the
+    /// result and the time it was recorded. The record
+    /// was written (the key claimed) before: without one there is no call,
+    /// as an action nobody can account for is worse than none.
     async fn act(
         gateway: &everai_api::Gateway,
         audit: &Audit,
+        id: &str,
         ns: &Namespace,
         app: &AppName,
-        ask: Ask<String>,
+        parsed: Result<ScaleRequest, (ScaleRequest, String)>,
         max_step: u32,
-    ) -> (ScaleRequest, ScaleResult) {
+    ) -> (ScaleResult, i64) {
         use console_store::{Completion, Outcome};
 
-        let parsed = parse_ask(&ask);
-        let request = match &parsed {
-            Ok(r) | Err((r, _)) => r.clone(),
-        };
-        let id = match audit.store.begin(&attempt(audit, ns, app, &request)).await {
-            Ok(id) => id,
-            Err(e) => {
-                tracing::error!(error = %e, "could not write the audit log; the scale action was not sent");
-                let reason = "the console could not write its audit log, so it did not send the request. Nothing changed; try again, and if it persists tell whoever runs the console.".to_string();
-                return (request, ScaleResult::Failed { reason });
-            }
-        };
         let (result, upstream_status, duration_ms) = match parsed {
             Err((_, reason)) => (ScaleResult::Rejected { reason }, None, None),
             Ok(request) => {
@@ -409,12 +439,13 @@ pub mod ssr {
             upstream_status,
             duration_ms,
         };
-        if let Err(e) = audit.store.complete(&id, &completion).await {
+        if let Err(e) = audit.store.complete(id, &completion).await {
             // The record stays pending and is marked outcome unknown later;
-            // the person still sees the real outcome on the page.
+            // this replica still shows the real outcome (it keeps it), the
+            // others "in progress" until then.
             tracing::error!(error = %e, audit_id = %id, "could not complete the audit record");
         }
-        (request, result)
+        (result, completion.finished_ms)
     }
 
     /// Checks a well-formed request against the app as it is now and makes

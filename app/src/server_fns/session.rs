@@ -127,10 +127,18 @@ mod ssr {
             .extensions
             .get::<crate::auth::Identity>()
             .map_or_else(|| "unknown".to_string(), |who| who.client_addr.clone());
-        if let Err(wait) = state
+        let taken = state
             .sign_in_limit
-            .take(&address, std::time::Instant::now())
-        {
+            .take(&state.store, &address, crate::limits::now_us())
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "the console's database failed before a sign-in");
+                if let Some(response) = use_context::<ResponseOptions>() {
+                    response.set_status(StatusCode::SERVICE_UNAVAILABLE);
+                }
+                ConsoleError::Database
+            })?;
+        if let Err(wait) = taken {
             let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             tracing::warn!(%address, retry_after_secs, "sign-in attempts rate limited");
             let err = ConsoleError::TooManySignIns { retry_after_secs };

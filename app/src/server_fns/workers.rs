@@ -31,7 +31,8 @@ pub struct WorkerPage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ActionShown {
     Outcome(ActionOutcome),
-    /// Not known here: over an hour old, or from before a restart.
+    /// Not in the audit log (a link from another console), or the log
+    /// could not be read.
     Gone,
 }
 
@@ -77,14 +78,21 @@ pub async fn list_workers(
         .read_at
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    let action = action
-        .filter(|key| !key.is_empty())
-        .map(|key| match state.actions.get(&key) {
-            Some(outcome) if outcome.namespace == namespace && outcome.app == app => {
+    // From the database, so that the page after the redirect shows the
+    // outcome whichever replica serves it.
+    let action = match action.filter(|key| !key.is_empty()) {
+        None => None,
+        Some(key) => Some(match state.actions.outcome(&state.store, &key).await {
+            Ok(Some(outcome)) if outcome.namespace == namespace && outcome.app == app => {
                 ActionShown::Outcome(outcome)
             }
-            _ => ActionShown::Gone,
-        });
+            Ok(_) => ActionShown::Gone,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read a scale action's outcome");
+                ActionShown::Gone
+            }
+        }),
+    };
     let scale_denied = use_context::<axum::http::request::Parts>()
         .and_then(|p| p.extensions.get::<crate::auth::Identity>().cloned())
         .map_or_else(
