@@ -17,8 +17,11 @@ use everai_sim::{SimConfig, Simulator, faults::Faults};
 
 const TOKEN: &str = "replica-test-token";
 
-fn postgres_url() -> Option<String> {
-    console_store::test_postgres_url("replica tests skipped")
+/// A database of the test's own on the tests' PostgreSQL server: the
+/// replicas of one test share it, and no other test's records or
+/// allowances meet theirs.
+async fn postgres_url() -> Option<String> {
+    console_store::fresh_test_postgres("replica tests skipped").await
 }
 
 fn free_port() -> u16 {
@@ -124,7 +127,17 @@ impl Console {
         app: &str,
         cookie: Option<&str>,
     ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
-        let key = uuid::Uuid::new_v4().simple().to_string();
+        self.post_scale_up(http, app, &new_key(), cookie)
+    }
+
+    /// Posts the scale-up confirmation of one worker whose key is `key`.
+    fn post_scale_up(
+        &self,
+        http: &reqwest::Client,
+        app: &str,
+        key: &str,
+        cookie: Option<&str>,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
         let origin = self.base();
         let mut request = http
             .post(format!("{origin}/api/scale_up"))
@@ -137,11 +150,16 @@ impl Console {
             ("namespace", "default"),
             ("app", app),
             ("count", "1"),
-            ("key", key.as_str()),
+            ("key", key),
             ("view", ""),
         ]);
         request.send()
     }
+}
+
+/// A fresh confirmation key, as a worker page would put in its form.
+fn new_key() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 impl Drop for Console {
@@ -187,7 +205,7 @@ async fn records(store: &Store, replica: &str) -> Vec<console_store::Entry> {
 
 #[tokio::test]
 async fn two_replicas_share_one_audit_log_and_fifty_concurrent_actions_are_all_recorded() {
-    let Some(database) = postgres_url() else {
+    let Some(database) = postgres_url().await else {
         return;
     };
     let (_sim, upstream) = simulator().await;
@@ -252,7 +270,7 @@ async fn two_replicas_share_one_audit_log_and_fifty_concurrent_actions_are_all_r
 
 #[tokio::test]
 async fn a_replica_killed_mid_call_finds_its_attempt_and_marks_it_unknown() {
-    let Some(database) = postgres_url() else {
+    let Some(database) = postgres_url().await else {
         return;
     };
     let (sim, upstream) = simulator().await;
@@ -296,9 +314,207 @@ async fn a_replica_killed_mid_call_finds_its_attempt_and_marks_it_unknown() {
     assert_eq!(entries[0].app, "tokenizer");
 }
 
+/// Two replicas of one console on `database`, each with `settings`.
+async fn two_replicas(
+    upstream: &str,
+    database: &str,
+    settings: &[(&str, &str)],
+) -> (Console, Console) {
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut all = vec![("CONSOLE_AUTH", "none")];
+    all.extend_from_slice(settings);
+    let a = Console::start_with(free_port(), &format!("a-{run}"), upstream, database, &all);
+    let b = Console::start_with(free_port(), &format!("b-{run}"), upstream, database, &all);
+    let http = http();
+    a.ready(&http).await;
+    b.ready(&http).await;
+    (a, b)
+}
+
+fn scale_ups(sim: &Simulator) -> u64 {
+    sim.calls().get("scale_up").copied().unwrap_or(0)
+}
+
+/// The outcome banner of the worker page at `location` (a redirect's
+/// target), as `console` serves it.
+async fn banner(http: &reqwest::Client, console: &Console, location: &str) -> String {
+    let page = http
+        .get(format!("{}{location}", console.base()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page
+        .find(r#"data-testid="action-result""#)
+        .unwrap_or_else(|| {
+            let body = page.find("<body").map_or(&page[..], |i| &page[i..]);
+            panic!("{}: no outcome banner in {body}", console.replica)
+        });
+    let start = page[..start].rfind('<').unwrap();
+    let end = start + page[start..].find("</div>").unwrap();
+    page[start..end].to_string()
+}
+
+#[tokio::test]
+async fn one_confirmation_posted_to_two_replicas_at_once_reaches_the_platform_once() {
+    let Some(database) = postgres_url().await else {
+        return;
+    };
+    let (sim, upstream) = simulator().await;
+    let (a, b) = two_replicas(&upstream, &database, &[]).await;
+    let http = http();
+    for round in 0..10 {
+        let before = scale_ups(&sim);
+        // A double click the balancer spreads, a proxy that retries: five
+        // posts of one form to each replica at the same moment.
+        let key = new_key();
+        let posts: Vec<_> = (0..10)
+            .map(|i| {
+                let console = if i % 2 == 0 { &a } else { &b };
+                tokio::spawn(console.post_scale_up(&http, "image-resize", &key, None))
+            })
+            .collect();
+        let mut locations = Vec::new();
+        for post in posts {
+            let res = post.await.unwrap().unwrap();
+            assert_eq!(res.status(), 303, "round {round}");
+            locations.push(res.headers()["location"].to_str().unwrap().to_string());
+        }
+        assert_eq!(scale_ups(&sim) - before, 1, "round {round}: one call");
+        assert!(
+            locations.iter().all(|l| *l == locations[0]),
+            "{locations:?}"
+        );
+        assert!(
+            locations[0].contains(&format!("action={key}")),
+            "{locations:?}"
+        );
+        // The page after the redirect says the same on either replica.
+        let (on_a, on_b) = (
+            banner(&http, &a, &locations[0]).await,
+            banner(&http, &b, &locations[0]).await,
+        );
+        assert_eq!(on_a, on_b, "round {round}");
+        assert!(on_a.contains("banner-ok"), "round {round}: {on_a}");
+    }
+}
+
+#[tokio::test]
+async fn the_outcome_after_the_redirect_is_read_on_the_replica_that_did_not_act() {
+    let Some(database) = postgres_url().await else {
+        return;
+    };
+    let (_sim, upstream) = simulator().await;
+    let (a, b) = two_replicas(&upstream, &database, &[]).await;
+    let http = http();
+    let res = a.scale_up(&http, "image-resize").await.unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let on_b = banner(&http, &b, &location).await;
+    assert!(on_b.contains("banner-ok"), "{on_b}");
+    assert_eq!(on_b, banner(&http, &a, &location).await);
+    // A key no replica claimed is no outcome at all.
+    let unknown = format!("{}{}", &location[..location.len() - 32], new_key());
+    let gone = banner(&http, &b, &unknown).await;
+    assert!(gone.contains("no record of this action"), "{gone}");
+}
+
+#[tokio::test]
+async fn a_persons_allowance_of_scale_actions_counts_across_replicas() {
+    let Some(database) = postgres_url().await else {
+        return;
+    };
+    let (sim, upstream) = simulator().await;
+    let (a, b) = two_replicas(&upstream, &database, &[("CONSOLE_ACTIONS_PER_MINUTE", "4")]).await;
+    let http = http();
+    let posts: Vec<_> = (0..10)
+        .map(|i| {
+            let console = if i % 2 == 0 { &a } else { &b };
+            tokio::spawn(console.scale_up(&http, "image-resize"))
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for post in posts {
+        statuses.push(post.await.unwrap().unwrap().status().as_u16());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 303, 303, 303, 429, 429, 429, 429, 429, 429]);
+    assert_eq!(scale_ups(&sim), 4, "four a minute, not four per replica");
+}
+
+#[tokio::test]
+async fn a_key_held_by_a_killed_replica_is_never_claimed_again() {
+    let Some(database) = postgres_url().await else {
+        return;
+    };
+    let (sim, upstream) = simulator().await;
+    let (a, b) = two_replicas(&upstream, &database, &[]).await;
+    let (port, replica) = (a.port, a.replica.clone());
+    let http = http();
+    let store = Store::open(&database).await.unwrap();
+
+    // The platform becomes slow: a's call is in flight when it dies.
+    sim.set_faults(Faults {
+        latency_ms: 20_000,
+        ..Faults::default()
+    });
+    let key = new_key();
+    let first = tokio::spawn(a.post_scale_up(&http, "image-resize", &key, None));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !records(&store, &replica)
+        .await
+        .iter()
+        .any(|e| e.outcome == Outcome::Pending)
+    {
+        assert!(Instant::now() < deadline, "no pending record appeared");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(a);
+    let _ = first.await;
+    sim.set_faults(Faults::default());
+    let calls = scale_ups(&sim);
+
+    // The same form posted to the other replica waits for the claim's
+    // outcome rather than acting; the dead replica, back, accounts for it.
+    let again = tokio::spawn(b.post_scale_up(&http, "image-resize", &key, None));
+    let a = Console::start_with(
+        port,
+        &replica,
+        &upstream,
+        &database,
+        &[("CONSOLE_AUTH", "none")],
+    );
+    a.ready(&http).await;
+    let res = again.await.unwrap().unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    for console in [&a, &b] {
+        let said = banner(&http, console, &location).await;
+        assert!(said.contains("banner-warn"), "{}: {said}", console.replica);
+        assert!(
+            said.contains("The console stopped before"),
+            "{}: {said}",
+            console.replica
+        );
+        // And posted once more, to either, it is still no second call.
+        let res = console
+            .post_scale_up(&http, "image-resize", &key, None)
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+    }
+    assert_eq!(scale_ups(&sim), calls, "the key was never claimed twice");
+    let held = records(&store, &replica).await;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].outcome, Outcome::Unknown);
+    assert!(records(&store, &b.replica).await.is_empty());
+}
+
 #[tokio::test]
 async fn a_session_made_on_one_replica_works_on_the_other() {
-    let Some(database) = postgres_url() else {
+    let Some(database) = postgres_url().await else {
         return;
     };
     let (sim, upstream) = simulator().await;
