@@ -285,7 +285,8 @@ const STALE_AFTER_MS: i64 = 5 * 60 * 1000;
 
 use app::state::now_ms;
 /// Every minute, marks audit records left pending by replicas that died
-/// and did not come back, and deletes ended sessions.
+/// and did not come back, deletes ended sessions, and forgets allowances
+/// that are full again (they carry nothing).
 fn spawn_expiry(
     store: console_store::Store,
     sessions: Option<(std::time::Duration, std::time::Duration)>,
@@ -312,6 +313,9 @@ fn spawn_expiry(
                 if let Err(e) = purged {
                     tracing::warn!(error = %e, "could not delete ended sessions");
                 }
+            }
+            if let Err(e) = store.purge_allowances(app::limits::now_us()).await {
+                tracing::warn!(error = %e, "could not forget spent allowances");
             }
         }
     });
