@@ -97,7 +97,7 @@ impl Console {
     async fn ready(&self, http: &reqwest::Client) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(res) = http.get(format!("{}/audit", self.base())).send().await
+            if let Ok(res) = http.get(format!("{}/healthz", self.base())).send().await
                 && res.status().is_success()
             {
                 return;
@@ -510,6 +510,49 @@ async fn a_key_held_by_a_killed_replica_is_never_claimed_again() {
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].outcome, Outcome::Unknown);
     assert!(records(&store, &b.replica).await.is_empty());
+}
+
+#[tokio::test]
+async fn sign_ins_from_one_address_count_across_replicas() {
+    let Some(database) = postgres_url().await else {
+        return;
+    };
+    let (sim, upstream) = simulator().await;
+    // A real token, so that each check reaches the platform and is counted.
+    sim.add_user("eve", "tok-eve");
+    let key = "5a".repeat(32);
+    let (a, b) = two_replicas(
+        &upstream,
+        &database,
+        &[
+            ("CONSOLE_AUTH", "token"),
+            ("CONSOLE_SESSION_KEY", key.as_str()),
+        ],
+    )
+    .await;
+    let http = http();
+    let mut statuses = Vec::new();
+    for i in 0..10 {
+        let console = if i % 2 == 0 { &a } else { &b };
+        let res = http
+            .post(format!("{}/api/sign_in", console.base()))
+            .header("Origin", console.base())
+            .header("Accept", "text/html")
+            .form(&[("name", "Eve"), ("token", "tok-eve"), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    statuses.sort_unstable();
+    // Five a minute from one address (see limits.rs), whichever replica.
+    assert_eq!(statuses, [303, 303, 303, 303, 303, 429, 429, 429, 429, 429]);
+    assert_eq!(
+        sim.calls().get("list_apps").copied(),
+        Some(5),
+        "{:?}",
+        sim.calls()
+    );
 }
 
 #[tokio::test]
