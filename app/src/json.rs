@@ -6,6 +6,8 @@
 //! every reply type's `Deserialize`, so the same types were compiled twice.
 //! [`Json`] reads hydration data through the byte reader too, and
 //! [`resource`] is `Resource::new` with it.
+//!
+//! See docs/decisions/0003-one-json-reader.md for why this exists and when to remove it.
 
 use leptos::{
     prelude::*,

@@ -11,6 +11,8 @@
 //!
 //! Server-side rendering is unchanged: every method but the asynchronous
 //! hydration is the wrapped view's own.
+//!
+//! See docs/decisions/0002-sync-hydrate.md for why this exists and when to remove it.
 
 use leptos::{
     prelude::*,
@@ -33,6 +35,8 @@ pub trait IntoSyncAny {
 }
 
 impl<V: RenderHtml + Send> IntoSyncAny for V {
+    // The one place that erases a view: everywhere else calls this.
+    #[allow(clippy::disallowed_methods)]
     fn into_sync_any(self) -> AnyView {
         SyncHydrate(self).into_any()
     }
@@ -124,6 +128,12 @@ impl<V: AddAnyAttr> AddAnyAttr for SyncHydrate<V> {
     }
 }
 
+/// Whether the browser is hydrating the server's page at this moment: false
+/// on the server, and for views made once the page has hydrated.
+pub fn hydrating() -> bool {
+    Owner::current_shared_context().is_some_and(|c| c.during_hydration())
+}
+
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
@@ -138,6 +148,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)]
     fn server_html_is_the_wrapped_views_own() {
         let owner = Owner::new();
         owner.with(|| {
@@ -150,10 +161,4 @@ mod tests {
             }
         });
     }
-}
-
-/// Whether the browser is hydrating the server's page at this moment: false
-/// on the server, and for views made once the page has hydrated.
-pub fn hydrating() -> bool {
-    Owner::current_shared_context().is_some_and(|c| c.during_hydration())
 }

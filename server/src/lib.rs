@@ -139,7 +139,11 @@ pub fn router_with_routes(state: AppState, guard: guard::Guard, extra: Router<Ap
 /// with an owner left on the thread by another request, were that request's
 /// (a script answered 400 after an error page, and the page never
 /// hydrated). [`ops::own_owner`] removes such leftovers for every request;
-/// files simply never enter the reactive system at all.
+/// files fetched with GET or HEAD simply never enter the reactive system at
+/// all (any other method goes to the fallback, Leptos's handler).
+///
+/// See docs/decisions/0005-own-static-file-service.md for why this exists
+/// and when to remove it.
 fn static_files(
     state: AppState,
     context: impl Fn() + Clone + Send + Sync + 'static,
@@ -369,22 +373,11 @@ pub async fn connect(
     }
 }
 
-/// 128 random bits, hex: good enough for a token that only guards a
-/// loopback port for the life of this process.
+/// 122 random bits from the system's generator (a v4 UUID), as 32 hex
+/// digits: the token that guards the built-in simulator's loopback port for
+/// the life of this process.
 fn random_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    (0..2)
-        .map(|i| {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u64(i);
-            h.write_u128(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos()),
-            );
-            format!("{:016x}", h.finish())
-        })
-        .collect()
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 async fn shutdown_signal() {

@@ -95,18 +95,21 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-/// Runs the request with no reactive owner current on the thread at each
-/// step, so that the owner Leptos makes for the request starts a tree of its
-/// own. Leptos parents a new owner to whatever owner is current on the
-/// worker thread, and one left there by another request's render made the
-/// two requests' trees one: a file was answered with the other page's
-/// status, and a request walking its contexts while the other's owners
-/// were being dropped deadlocked a worker thread (seen in a bench run: one
-/// of two worker threads stuck in `OwnerInner` cleanup under
-/// `use_context`, the process unable to exit).
+/// Runs each request on a task of its own with no reactive owner current on
+/// the thread at any poll, so that the owner Leptos makes for the request
+/// starts a tree of its own; and runs every page and server function to its
+/// end, even when the browser has gone away ([`Rendered`]).
 ///
-/// It also runs every page and server function to its end, even when the
-/// browser has gone away ([`Rendered`]).
+/// Leptos parents a new owner to whatever owner is current on the worker
+/// thread, and one left there by another request's render makes the two
+/// requests' trees one: a file was answered with the other page's status,
+/// and a request walking its contexts while the other's owners were being
+/// dropped deadlocked a worker thread (in a bench run: one of two worker
+/// threads stuck in `OwnerInner` cleanup under `use_context`, the process
+/// unable to exit).
+///
+/// See docs/decisions/0004-each-request-owns-its-owner.md for why this
+/// exists and when to remove it.
 pub async fn own_owner(mut request: Request, next: Next) -> Response {
     let rendered = Rendered::default();
     request.extensions_mut().insert(rendered.clone());
