@@ -66,7 +66,7 @@ test('the history tab shows a skeleton while it loads', async ({ page, javaScrip
   test.skip(!javaScriptEnabled, 'without JavaScript every page arrives complete');
   await page.goto('/namespaces/default/apps/stable-diffusion/workers');
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
-  const list = await hold(page, 'list_workers');
+  const list = await hold(page, 'worker_history');
   await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'History' }).click();
   await list.waitHeld();
   await expect(page.getByTestId('skeleton')).toBeVisible();

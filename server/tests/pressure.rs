@@ -862,9 +862,7 @@ async fn a_platform_server_errors_text_stays_in_the_log_never_the_page() {
     let refresh = Request::post("/api/list_workers")
         .header(header::HOST, "127.0.0.1:3000")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
-            "namespace=default&app=image-resize&show_all=false&recent_days=2",
-        ))
+        .body(Body::from("namespace=default&app=image-resize"))
         .unwrap();
     let r = send(w.router(), refresh).await;
     // The error as the page's script gets it, to show as above.

@@ -23,7 +23,7 @@ use crate::{
     history::{BUCKET_EDGES_S, DAY_MS, Timeline, churn, cold_starts, is_ended, parse_days},
     json,
     pages::workers::{FilterBar, Snapshot},
-    server_fns::workers::{WorkerPage, list_workers},
+    server_fns::workers::{WorkerPage, worker_history},
     sync_view::IntoSyncAny,
 };
 
@@ -39,7 +39,7 @@ pub fn HistoryPage() -> impl IntoView {
     let days = Memo::new(move |_| parse_days(query_map.read().get("days").as_deref()));
     let history = json::resource(
         move || (namespace(), app(), days.get().0),
-        |(namespace, app, days)| list_workers(namespace, app, true, days, None),
+        |(namespace, app, days)| worker_history(namespace, app, days),
     );
     let history_path = move || history_path(&namespace(), &app());
 

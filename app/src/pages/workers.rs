@@ -37,7 +37,7 @@ pub fn WorkersPage() -> impl IntoView {
     let workers = json::resource(
         move || (namespace(), app(), action()),
         |(namespace, app, action)| async move {
-            let page = list_workers(namespace, app, false, 2, action).await;
+            let page = list_workers(namespace, app, action).await;
             // On the server this read is the page's own: its rows travel in
             // the page's HTML (`WorkerList` draws them), not in its
             // hydration data.
@@ -501,7 +501,7 @@ impl LiveRefresh {
                 last_attempt.set_value(now);
                 let (namespace, app) = (namespace.clone(), app.clone());
                 leptos::task::spawn_local(async move {
-                    match list_workers(namespace, app, false, 2, None).await {
+                    match list_workers(namespace, app, None).await {
                         Ok(page) => {
                             snapshot.update(|s| {
                                 *s = s.next(page.workers, page.max_workers, page.fetched_at_ms)

@@ -36,15 +36,44 @@ pub enum ActionShown {
     Gone,
 }
 
-/// The workers of `namespace`/`app`: live ones, or with `show_all` also
-/// those that ended within `recent_days`; with `action`, also the outcome
-/// of that scale action.
+/// The live workers of `namespace`/`app`, with the outcome of the scale
+/// action `action` names, if any (the worker page and its refreshes).
 #[server(prefix = "/api", endpoint = "list_workers")]
 pub async fn list_workers(
     namespace: String,
     app: String,
-    show_all: bool,
-    recent_days: u32,
+    action: Option<String>,
+) -> Result<WorkerPage, ConsoleError> {
+    read_workers(namespace, app, ListWindow::Live, action).await
+}
+
+/// The workers of `namespace`/`app`, live ones and those that ended within
+/// `days` (1 to 30), with the scale actions of that window (the history
+/// page).
+#[server(prefix = "/api", endpoint = "worker_history")]
+pub async fn worker_history(
+    namespace: String,
+    app: String,
+    days: u32,
+) -> Result<WorkerPage, ConsoleError> {
+    read_workers(namespace, app, ListWindow::History { days }, None).await
+}
+
+/// Which workers a read asks the platform for.
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListWindow {
+    /// Live workers only (`showAll=false`).
+    Live,
+    /// Also those that ended within `days` (`showAll=true&recentDays=`).
+    History { days: u32 },
+}
+
+#[cfg(feature = "ssr")]
+async fn read_workers(
+    namespace: String,
+    app: String,
+    window: ListWindow,
     action: Option<String>,
 ) -> Result<WorkerPage, ConsoleError> {
     use everai_api::{AppName, Namespace};
@@ -52,11 +81,17 @@ pub async fn list_workers(
     let state = use_context::<crate::state::AppState>().ok_or(ConsoleError::Internal)?;
     let ns = Namespace::parse(&namespace).map_err(|e| ConsoleError::InvalidInput(e.to_string()))?;
     let name = AppName::parse(&app).map_err(|e| ConsoleError::InvalidInput(e.to_string()))?;
-    if !(1..=30).contains(&recent_days) {
-        return Err(ConsoleError::InvalidInput(
-            "The history window must be from 1 to 30 days.".into(),
-        ));
-    }
+    // A live read sends the window the console has always sent with it;
+    // only a history read widens it.
+    let (show_all, recent_days) = match window {
+        ListWindow::Live => (false, 2),
+        ListWindow::History { days } if (1..=30).contains(&days) => (true, days),
+        ListWindow::History { .. } => {
+            return Err(ConsoleError::InvalidInput(
+                "The history window must be from 1 to 30 days.".into(),
+            ));
+        }
+    };
     let listed = state
         .gateway
         .list_workers(
