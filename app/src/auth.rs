@@ -41,6 +41,15 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// The person behind the request being served, as the server's
+    /// sign-in layer found them (`None` outside a request, or before that
+    /// layer ran).
+    #[cfg(feature = "ssr")]
+    pub fn current() -> Option<Identity> {
+        leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<Identity>().cloned())
+    }
+
     /// The reason this person may not scale, or `None` when they may.
     pub fn may_scale(&self) -> Result<(), String> {
         match (self.role, &self.denied) {

@@ -128,6 +128,21 @@ impl ConsoleError {
         }
     }
 
+    /// Answers the request being served with this error's status and,
+    /// when it has one, its `Retry-After` (server side; outside a request
+    /// it does nothing).
+    #[cfg(feature = "ssr")]
+    pub fn apply_to_response(&self) {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(code) = axum::http::StatusCode::from_u16(self.status_code())
+        {
+            response.set_status(code);
+            if let Some(secs) = self.retry_after_secs() {
+                response.insert_header(axum::http::header::RETRY_AFTER, secs.into());
+            }
+        }
+    }
+
     /// How long to wait before trying again, when the console knows
     /// (sent as `Retry-After`).
     pub fn retry_after_secs(&self) -> Option<u64> {

@@ -23,6 +23,8 @@ pub mod json;
 pub mod limits;
 pub mod pages;
 pub mod recent;
+#[cfg(feature = "ssr")]
+pub mod scale_policy;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod state;

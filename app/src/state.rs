@@ -40,10 +40,7 @@ impl AppState {
     /// the signed-in person's own when there is one, else `None` for the
     /// console's.
     pub fn request_token(&self) -> Option<secrecy::SecretString> {
-        use leptos::prelude::use_context;
-        use_context::<axum::http::request::Parts>()
-            .and_then(|p| p.extensions.get::<crate::auth::Identity>().cloned())
-            .and_then(|who| who.token)
+        crate::auth::Identity::current().and_then(|who| who.token)
     }
 }
 

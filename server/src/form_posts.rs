@@ -35,7 +35,7 @@ pub async fn form_posts(request: Request, next: Next) -> Response {
     let signing_in = request.uri().path() == "/api/sign_in";
     let sign_in_page = || signing_in.then(|| "/login".to_string());
     let wants_html = wants_html(request.headers());
-    if let Err(e) = app::server_fns::scale::ssr::check_same_origin(request.headers()) {
+    if let Err(e) = app::scale_policy::check_same_origin(request.headers()) {
         tracing::warn!(error = %e, path = request.uri().path(), "refused a cross-site form post");
         return refusal(e, wants_html, sign_in_page());
     }

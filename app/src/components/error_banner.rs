@@ -8,16 +8,7 @@ use crate::sync_view::IntoSyncAny;
 #[component]
 pub fn ErrorBanner(error: ConsoleError) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
-            && let Ok(code) = axum::http::StatusCode::from_u16(error.status_code())
-        {
-            response.set_status(code);
-            if let Some(secs) = error.retry_after_secs() {
-                response.insert_header(axum::http::header::RETRY_AFTER, secs.into());
-            }
-        }
-    }
+    error.apply_to_response();
     let request_id = page_request_id();
     view! {
         <div class="banner banner-error" role="alert">

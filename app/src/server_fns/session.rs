@@ -66,7 +66,7 @@ mod ssr {
             set_session_cookie, token_fingerprint,
         },
         error::ConsoleError,
-        server_fns::scale::ssr::check_same_origin,
+        scale_policy::check_same_origin,
         state::AppState,
     };
 
@@ -123,29 +123,22 @@ mod ssr {
         }
         // Each check asks the platform with the token: bounded, so that the
         // console is no way to try tokens.
-        let address = parts
-            .extensions
-            .get::<crate::auth::Identity>()
-            .map_or_else(|| "unknown".to_string(), |who| who.client_addr.clone());
+        let address = crate::auth::Identity::current()
+            .map_or_else(|| "unknown".to_string(), |who| who.client_addr);
         let taken = state
             .sign_in_limit
             .take(&state.store, &address, crate::limits::now_us())
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "the console's database failed before a sign-in");
-                if let Some(response) = use_context::<ResponseOptions>() {
-                    response.set_status(StatusCode::SERVICE_UNAVAILABLE);
-                }
                 ConsoleError::Database
-            })?;
+            })
+            .inspect_err(ConsoleError::apply_to_response)?;
         if let Err(wait) = taken {
             let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             tracing::warn!(%address, retry_after_secs, "sign-in attempts rate limited");
             let err = ConsoleError::TooManySignIns { retry_after_secs };
-            if let Some(response) = use_context::<ResponseOptions>() {
-                response.set_status(StatusCode::TOO_MANY_REQUESTS);
-                response.insert_header(header::RETRY_AFTER, retry_after_secs.into());
-            }
+            err.apply_to_response();
             return Err(err);
         }
         match state.gateway.list_all_apps(Some(&secret)).await {

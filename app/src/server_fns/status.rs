@@ -38,8 +38,7 @@ pub async fn get_console_status() -> Result<ConsoleStatus, ConsoleError> {
         tracing::error!("get_console_status called without AppState in context");
         ConsoleError::Internal
     })?;
-    let signed_in_as = use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::auth::Identity>().cloned())
+    let signed_in_as = crate::auth::Identity::current()
         .filter(|who| who.token.is_some())
         .map(|who| who.actor);
     Ok(ConsoleStatus {

@@ -128,12 +128,10 @@ async fn read_workers(
             }
         }),
     };
-    let scale_denied = use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<crate::auth::Identity>().cloned())
-        .map_or_else(
-            || Some("the console could not tell who you are.".to_string()),
-            |who| who.may_scale().err(),
-        );
+    let scale_denied = crate::auth::Identity::current().map_or_else(
+        || Some("the console could not tell who you are.".to_string()),
+        |who| who.may_scale().err(),
+    );
     Ok(WorkerPage {
         scale_denied,
         // An odd value is as good as none: the page then writes no
