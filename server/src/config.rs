@@ -1,37 +1,6 @@
 //! Configuration from environment variables, checked once at start-up.
 //!
-//! | variable | meaning |
-//! |---|---|
-//! | `EVERAI_ENDPOINT` | base URL of the EverAI API (`http` or `https`); unset: the built-in simulator |
-//! | `EVERAI_TOKEN` | bearer token for `EVERAI_ENDPOINT`; required with it |
-//! | `EVERAI_SIM_SEED` | seed of the built-in simulator's demo world, default 1 |
-//! | `EVERAI_SIM_TIME_SCALE` | how much faster than real time the simulator runs, default 1 |
-//! | `EVERAI_SIM_ADDR` | loopback address for the built-in simulator, default a random free port |
-//! | `EVERAI_SIM_USERS` | people's own tokens the built-in simulator accepts, `name:token,…` (for token sign-in) |
-//! | `EVERAI_SIM_TOKEN` | the built-in simulator's token, default a random one; with `EVERAI_SIM_ADDR` it lets tests and demos drive the simulator (`PUT /_sim/faults`) |
-//! | `CONSOLE_MAX_SCALE_STEP` | most workers one scale-up may add, 1 to 1000, default 50 |
-//! | `CONSOLE_DATABASE_URL` | the audit log's database: `sqlite://path` or `postgres://…`, default `sqlite://everai-console.sqlite3` |
-//! | `CONSOLE_REPLICA_ID` | this process among replicas sharing a database, default `host:port` |
-//! | `CONSOLE_AUTH` | `token`, `proxy` or `none`; default `none` with the built-in simulator, required with `EVERAI_ENDPOINT` |
-//! | `CONSOLE_SESSION_KEY` | with `token`: 64 hex digits sealing the stored tokens; required with PostgreSQL (replicas share it) |
-//! | `CONSOLE_SESSION_IDLE_MINUTES` | with `token`: a session unused this long ends, default 120 |
-//! | `CONSOLE_SESSION_MAX_HOURS` | with `token`: a session ends this long after sign-in, default 12 |
-//! | `CONSOLE_TRUSTED_PROXIES` | with `proxy`: the sign-in proxy's addresses (IPs or CIDR ranges, comma-separated); otherwise, optional: the load balancers in front, whose `X-Forwarded-For` names the client (sign-in limits count by it) |
-//! | `CONSOLE_USER_HEADER` | with `proxy`: the header naming the user, default `X-Forwarded-User` |
-//! | `CONSOLE_OPERATORS` | with `proxy`: user names that may scale (comma-separated); everyone else is a viewer |
-//! | `CONSOLE_READ_ONLY` | `true`: nobody may scale, default `false` |
-//! | `CONSOLE_LIST_CACHE_MS` | how long a worker list read from the platform is handed out again to other viewers, 0 to 60000, default 5000 (0: only overlapping reads are shared) |
-//! | `CONSOLE_UPSTREAM_CONCURRENCY` | most calls to the platform at once, 1 to 1024, default 32 |
-//! | `CONSOLE_UPSTREAM_QUEUE` | most calls waiting for one of those (up to 2 s), 0 to 100000, default 256; past it a page gets 503 with `Retry-After` |
-//! | `CONSOLE_BREAKER_FAILURES` | failures in a row (no answer, unreadable, 5xx) that pause an app's platform calls, 0 to 1000, default 5 (0: never pause) |
-//! | `CONSOLE_BREAKER_PAUSE_SECS` | how long those calls stay paused before one trial call, 1 to 3600, default 10 |
-//! | `CONSOLE_MAX_REQUESTS` | most requests the console serves at once, 1 to 100000, default 1024; past it 503 with `Retry-After` |
-//! | `CONSOLE_MAX_RENDERS` | pages and server functions rendered at once, 1 to 10000, default 64; more wait their turn |
-//! | `CONSOLE_ACTIONS_PER_MINUTE` | scale actions one person may start per minute, 1 to 10000, default 20 |
-//! | `CONSOLE_ALLOWED_HOSTS` | host names (optionally `:port`) the console answers to, comma-separated; default `localhost`, `127.0.0.1`, `[::1]` and the listening address; any other `Host` gets 400 |
-//! | `CONSOLE_LOG_FORMAT` | `text` or `json`, default `text` |
-//! | `LEPTOS_SITE_ADDR` | address to listen on (read by Leptos), default `127.0.0.1:3000` |
-//! | `RUST_LOG` | log filter, default `info` |
+//! Every variable, its range and its default: README.md, section "Configuration".
 
 use secrecy::SecretString;
 use url::Url;
