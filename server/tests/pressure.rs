@@ -18,6 +18,7 @@ use server::guard::Guard;
 use tower::ServiceExt;
 
 mod support;
+use support::get;
 
 const TOKEN: &str = "pressure-token";
 
@@ -97,13 +98,6 @@ impl World {
             ..faults
         });
     }
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path)
-        .header(header::HOST, "127.0.0.1:3000")
-        .body(Body::empty())
-        .unwrap()
 }
 
 /// A scale-up form post of `count` workers to `default/empty-app`, as the

@@ -10,6 +10,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 mod support;
+use support::get;
 
 async fn state() -> AppState {
     support::app_state(everai_api::Gateway::new(
@@ -57,9 +58,7 @@ async fn send_to(state: AppState, req: Request<Body>) -> (StatusCode, String) {
 async fn the_worker_page_lists_an_apps_workers_in_the_html() {
     let (status, body) = send_to(
         state_with_simulator().await,
-        Request::get("/namespaces/default/apps/stable-diffusion/workers")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/stable-diffusion/workers"),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -74,9 +73,7 @@ async fn the_worker_page_lists_an_apps_workers_in_the_html() {
 async fn an_unknown_app_is_a_404_page_with_a_reason() {
     let (status, body) = send_to(
         state_with_simulator().await,
-        Request::get("/namespaces/default/apps/no-such-app/workers")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/no-such-app/workers"),
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -88,9 +85,7 @@ async fn an_invalid_app_name_is_a_400_before_any_upstream_call() {
     // The client points nowhere: reaching it would be a 502, not a 400.
     let (status, body) = send_to(
         state().await,
-        Request::get("/namespaces/default/apps/bad%20name/workers")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/bad%20name/workers"),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -101,9 +96,7 @@ async fn an_invalid_app_name_is_a_400_before_any_upstream_call() {
 async fn an_unreachable_platform_is_a_502_banner() {
     let (status, body) = send_to(
         state().await,
-        Request::get("/namespaces/default/apps/some-app/workers")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/some-app/workers"),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
@@ -119,7 +112,7 @@ async fn send(req: Request<Body>) -> (StatusCode, String) {
 
 #[tokio::test]
 async fn start_page_is_rendered_on_the_server() {
-    let (status, body) = send(Request::get("/").body(Body::empty()).unwrap()).await;
+    let (status, body) = send(get("/")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("<h1>EverAI Worker Console</h1>"), "{body}");
     // The status resource resolves during SSR and is written in place, not
@@ -135,7 +128,7 @@ async fn start_page_is_rendered_on_the_server() {
 
 #[tokio::test]
 async fn unknown_paths_get_a_404_page() {
-    let (status, body) = send(Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
+    let (status, body) = send(get("/no/such/page")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("Page not found"), "{body}");
 }
@@ -169,7 +162,7 @@ async fn platform_token_never_reaches_the_page_or_server_function() {
         s
     };
     for req in [
-        Request::get("/").body(Body::empty()).unwrap(),
+        get("/"),
         Request::post("/api/console_status")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::empty())
@@ -196,11 +189,7 @@ async fn platform_token_never_reaches_the_page_or_server_function() {
 #[tokio::test]
 async fn the_open_form_redirects_to_the_worker_page() {
     let res = server::router(state().await)
-        .oneshot(
-            Request::get("/open?namespace=research&app=whisper-large")
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .oneshot(get("/open?namespace=research&app=whisper-large"))
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -210,11 +199,7 @@ async fn the_open_form_redirects_to_the_worker_page() {
     );
     // No namespace means the platform's default; odd names stay one segment.
     let res = server::router(state().await)
-        .oneshot(
-            Request::get("/open?namespace=&app=a%2Fb")
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .oneshot(get("/open?namespace=&app=a%2Fb"))
         .await
         .unwrap();
     assert_eq!(
@@ -225,12 +210,7 @@ async fn the_open_form_redirects_to_the_worker_page() {
 
 #[tokio::test]
 async fn the_open_form_without_an_app_is_a_400() {
-    let (status, body) = send(
-        Request::get("/open?namespace=default&app=+")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = send(get("/open?namespace=default&app=+")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body, "Enter the name of an app to open.");
 }
@@ -310,11 +290,7 @@ async fn a_scale_up_runs_once_per_confirmation_and_redirects_to_its_outcome() {
     let ids = live_ids(&state, "empty-app").await;
     assert_eq!(ids.len(), 2, "one scale-up of 2, not two: {ids:?}");
 
-    let (status, page) = send_to(
-        state.clone(),
-        Request::get(&locations[0]).body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (status, page) = send_to(state.clone(), get(&locations[0])).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains(&format!(
@@ -395,11 +371,7 @@ async fn bad_scale_input_is_rejected_with_a_specific_message_and_no_call() {
             .to_str()
             .unwrap()
             .to_string();
-        let (_, page) = send_to(
-            state.clone(),
-            Request::get(&location).body(Body::empty()).unwrap(),
-        )
-        .await;
+        let (_, page) = send_to(state.clone(), get(&location)).await;
         assert!(page.contains("Nothing was changed"), "{message}: {page}");
         assert!(page.contains(message), "{message}: {page}");
     }
@@ -529,11 +501,7 @@ async fn a_scale_up_past_max_workers_is_the_platforms_to_refuse() {
         .to_str()
         .unwrap()
         .to_string();
-    let (_, page) = send_to(
-        state.clone(),
-        Request::get(&location).body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (_, page) = send_to(state.clone(), get(&location)).await;
     assert!(
         page.contains("The platform did not carry out adding 11 workers"),
         "{page}"
@@ -570,11 +538,7 @@ async fn a_scale_down_removes_exactly_the_chosen_workers() {
         .to_str()
         .unwrap()
         .to_string();
-    let (_, page) = send_to(
-        state.clone(),
-        Request::get(&location).body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (_, page) = send_to(state.clone(), get(&location)).await;
     assert!(
         page.contains(&format!(
             "Removing 2 workers from default/stable-diffusion: {listed}."
@@ -588,9 +552,7 @@ async fn the_confirmation_names_the_app_and_the_count_and_checks_it() {
     let state = state_with_simulator().await;
     let (status, page) = send_to(
         state.clone(),
-        Request::get("/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=3")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=3"),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -601,9 +563,7 @@ async fn the_confirmation_names_the_app_and_the_count_and_checks_it() {
     assert!(page.contains(r#"action="/api/scale_up""#), "{page}");
     let (_, page) = send_to(
         state.clone(),
-        Request::get("/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=15")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=15"),
     )
     .await;
     // Past maxWorkers (6 running of at most 20): said, not refused.
@@ -616,9 +576,7 @@ async fn the_confirmation_names_the_app_and_the_count_and_checks_it() {
     assert!(page.contains(r#"action="/api/scale_up""#), "{page}");
     let (_, page) = send_to(
         state.clone(),
-        Request::get("/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=51")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=51"),
     )
     .await;
     assert!(
@@ -633,9 +591,7 @@ async fn the_history_page_draws_lifetimes_cold_starts_and_churn() {
     let state = state_with_simulator().await;
     let (status, page) = send_to(
         state.clone(),
-        Request::get("/namespaces/default/apps/stable-diffusion/history?days=7")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/stable-diffusion/history?days=7"),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -657,9 +613,7 @@ async fn the_history_page_draws_lifetimes_cold_starts_and_churn() {
 
     let (status, page) = send_to(
         state,
-        Request::get("/namespaces/default/apps/stable-diffusion/history?days=abc")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/stable-diffusion/history?days=abc"),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -720,9 +674,7 @@ async fn every_scale_attempt_is_in_the_audit_log_page_and_csv() {
 
     let (status, page) = send_to(
         state.clone(),
-        Request::get("/audit?app=default/empty-app&outcome=done")
-            .body(Body::empty())
-            .unwrap(),
+        get("/audit?app=default/empty-app&outcome=done"),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -734,11 +686,7 @@ async fn every_scale_attempt_is_in_the_audit_log_page_and_csv() {
     );
 
     let res = server::router(state.clone())
-        .oneshot(
-            Request::get("/audit.csv?app=default/empty-app")
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .oneshot(get("/audit.csv?app=default/empty-app"))
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
@@ -753,22 +701,10 @@ async fn every_scale_attempt_is_in_the_audit_log_page_and_csv() {
     assert!(lines[0].starts_with("id,started_utc,"), "{csv}");
     assert!(csv.contains(&format!(",done,,{new_id},200,")), "{csv}");
 
-    let (status, body) = send_to(
-        state.clone(),
-        Request::get("/audit.csv?from=yesterday")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = send_to(state.clone(), get("/audit.csv?from=yesterday")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("not a date like"), "{body}");
-    let (status, page) = send_to(
-        state,
-        Request::get("/audit?outcome=maybe")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, page) = send_to(state, get("/audit?outcome=maybe")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
     assert!(page.contains("There is no outcome"), "{page}");
 }
@@ -827,11 +763,7 @@ async fn behind_a_proxy_operators_act_viewers_look_and_strangers_get_401() {
         auth: proxy_auth(false),
         ..state_with_simulator().await
     };
-    let page = || {
-        Request::get("/namespaces/default/apps/empty-app/workers")
-            .body(Body::empty())
-            .unwrap()
-    };
+    let page = || get("/namespaces/default/apps/empty-app/workers");
     // Not through the proxy, or through it without a user: 401.
     let (status, _) = send_to(state.clone(), from(page(), "192.0.2.7", Some("ana"))).await;
     assert_eq!(
@@ -916,9 +848,7 @@ async fn a_read_only_console_lets_nobody_scale() {
     };
     let (status, body) = send_to(
         state.clone(),
-        Request::get("/namespaces/default/apps/empty-app/workers?confirm=up&count=1")
-            .body(Body::empty())
-            .unwrap(),
+        get("/namespaces/default/apps/empty-app/workers?confirm=up&count=1"),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -1015,11 +945,7 @@ async fn guessed_tokens_are_checked_with_the_platform_a_few_times_a_minute_only(
     let body =
         String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
     assert!(body.contains("Too many sign-in attempts"), "{body}");
-    let (_, metrics) = send_to(
-        state.clone(),
-        Request::get("/metrics").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (_, metrics) = send_to(state.clone(), get("/metrics")).await;
     assert!(
         metrics.contains("console_sign_ins_refused_total 1"),
         "{metrics}"
@@ -1149,7 +1075,7 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
     let page = "/namespaces/default/apps/empty-app/workers";
     // Signed out: pages lead to the sign-in page and back; data is 401.
     let res = server::router(state.clone())
-        .oneshot(Request::get(page).body(Body::empty()).unwrap())
+        .oneshot(get(page))
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -1166,11 +1092,7 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, body) = send_to(
-        state.clone(),
-        Request::get("/login").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (status, body) = send_to(state.clone(), get("/login")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("EverAI token"), "{body}");
 
@@ -1195,11 +1117,7 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
     assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, page));
     let cookie = cookie.unwrap();
     assert!(!cookie.contains("tok-ana"));
-    let (status, body) = send_to(
-        state.clone(),
-        with_cookie(Request::get(page).body(Body::empty()).unwrap(), &cookie),
-    )
-    .await;
+    let (status, body) = send_to(state.clone(), with_cookie(get(page), &cookie)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         !body.contains("tok-ana"),
@@ -1257,11 +1175,7 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
         .touch_session(&app::auth::digest(id), 0)
         .await
         .unwrap();
-    let (status, _) = send_to(
-        state.clone(),
-        with_cookie(Request::get(page).body(Body::empty()).unwrap(), &cookie),
-    )
-    .await;
+    let (status, _) = send_to(state.clone(), with_cookie(get(page), &cookie)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(
         state
@@ -1295,7 +1209,7 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
     let (status, _) = send_to(
         state.clone(),
         with_cookie(
-            Request::get(page).body(Body::empty()).unwrap(),
+            get(page),
             &format!("{}={old_id}", app::auth::SESSION_COOKIE),
         ),
     )
@@ -1317,11 +1231,7 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
             .unwrap()
             .contains("Max-Age=0")
     );
-    let (status, _) = send_to(
-        state.clone(),
-        with_cookie(Request::get(page).body(Body::empty()).unwrap(), &cookie),
-    )
-    .await;
+    let (status, _) = send_to(state.clone(), with_cookie(get(page), &cookie)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
 
@@ -1363,11 +1273,7 @@ async fn a_signed_in_persons_reads_and_actions_reach_the_platform_with_their_own
     // Ana's page, then Bo's within the kept list's lifetime: each is read
     // with its own token, never one person's answer shown to the other.
     for cookie in [&ana, &bo] {
-        let (status, body) = send_to(
-            state.clone(),
-            with_cookie(Request::get(page).body(Body::empty()).unwrap(), cookie),
-        )
-        .await;
+        let (status, body) = send_to(state.clone(), with_cookie(get(page), cookie)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     assert_eq!(count("ana", "list_workers"), 1, "{:?}", sim.calls_of("ana"));
@@ -1401,17 +1307,9 @@ async fn health_and_readiness_answer_without_sign_in() {
         auth: proxy_auth(false),
         ..state_with_simulator().await
     };
-    let (status, body) = send_to(
-        state.clone(),
-        Request::get("/healthz").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (status, body) = send_to(state.clone(), get("/healthz")).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ok\n"));
-    let (status, body) = send_to(
-        state.clone(),
-        Request::get("/readyz").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (status, body) = send_to(state.clone(), get("/readyz")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains(r#""ready":true"#), "{body}");
 
@@ -1426,8 +1324,7 @@ async fn health_and_readiness_answer_without_sign_in() {
         action_limit: Default::default(),
         ..broken
     };
-    let (status, body) =
-        send_to(broken, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    let (status, body) = send_to(broken, get("/readyz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains(r#""ready":false"#), "{body}");
     assert!(body.contains("could not be reached"), "{body}");
@@ -1440,7 +1337,7 @@ async fn every_response_forbids_framing_and_sniffing_and_pages_are_not_cached() 
     let mut nonces = Vec::new();
     for _ in 0..2 {
         let res = server::router(state().await)
-            .oneshot(Request::get("/").body(Body::empty()).unwrap())
+            .oneshot(get("/"))
             .await
             .unwrap();
         let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
@@ -1473,7 +1370,7 @@ async fn every_response_forbids_framing_and_sniffing_and_pages_are_not_cached() 
     assert_ne!(nonces[0], nonces[1], "a fresh nonce for every response");
 
     let res = server::router(state().await)
-        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+        .oneshot(get("/healthz"))
         .await
         .unwrap();
     assert_eq!(
@@ -1482,7 +1379,7 @@ async fn every_response_forbids_framing_and_sniffing_and_pages_are_not_cached() 
     );
 
     let res = server::router(state().await)
-        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .oneshot(get("/"))
         .await
         .unwrap();
     let h = res.headers();

@@ -29,3 +29,12 @@ pub async fn app_state(gateway: Gateway) -> AppState {
         }),
     }
 }
+
+/// A `GET` of `path` as a browser on the console's own host sends it.
+#[allow(dead_code)] // not every test file reads pages
+pub fn get(path: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::get(path)
+        .header(axum::http::header::HOST, "127.0.0.1:3000")
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
