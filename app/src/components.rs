@@ -4,6 +4,7 @@ pub mod app_header;
 pub mod badges;
 pub mod copy_link;
 pub mod error_banner;
+pub mod filter_bar;
 pub mod header;
 pub mod pager;
 pub mod scale;

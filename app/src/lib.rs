@@ -26,6 +26,7 @@ pub mod recent;
 #[cfg(feature = "ssr")]
 pub mod scale_policy;
 pub mod server_fns;
+pub mod snapshot;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod sync_view;

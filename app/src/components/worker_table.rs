@@ -9,7 +9,7 @@ use crate::{
     },
     filters::{SortKey, WorkerQuery, with_query},
     format,
-    pages::workers::Snapshot,
+    snapshot::Snapshot,
     sync_view::{IntoSyncAny, hydrating},
     transport::WorkerRef,
 };

@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::{
     actions::ActionOutcome,
+    components::filter_bar::FilterBar,
     components::{
         app_header::{AppView, AppViewHeader, app_title},
         error_banner::ErrorBanner,
@@ -22,8 +23,8 @@ use crate::{
     format,
     history::{BUCKET_EDGES_S, DAY_MS, Timeline, churn, cold_starts, is_ended, parse_days},
     json,
-    pages::workers::{FilterBar, Snapshot},
     server_fns::workers::{WorkerPage, worker_history},
+    snapshot::Snapshot,
     sync_view::IntoSyncAny,
 };
 

@@ -1,13 +1,24 @@
-use std::collections::{BTreeMap, BTreeSet};
+//! The worker page of one app: its view ([`WorkersPage`], [`WorkerList`]),
+//! its summary, and live refresh ([`live`]). The list's state between reads
+//! is [`crate::snapshot::Snapshot`]; the filter form is
+//! [`crate::components::filter_bar::FilterBar`]; the table is
+//! [`crate::components::worker_table`].
 
-use everai_api::{DetailStatus, Worker, WorkerStatus};
+use std::collections::BTreeSet;
+
+use everai_api::{DetailStatus, WorkerStatus};
 use leptos::prelude::*;
 
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
+mod live;
+
+use live::{LiveRefresh, LiveStatus};
+
 use crate::{
     actions::{ScaleIntent, capacity_note, removable_by_count, scale_up_limit},
+    components::filter_bar::FilterBar,
     components::{
         app_header::{AppView, AppViewHeader, app_title},
         badges::{DetailBadge, StatusBadge},
@@ -17,12 +28,12 @@ use crate::{
         skeleton::WorkersSkeleton,
         worker_table::{WorkerTable, ticked_before_hydration},
     },
-    error::ConsoleError,
-    filters::{Paging, SearchIndex, SortKey, WorkerQuery, with_query},
+    filters::{Paging, SearchIndex, WorkerQuery, with_query},
     json,
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
+    snapshot::{Snapshot, count_by_detail, count_by_status},
     sync_view::{IntoSyncAny, SyncHydrate},
-    transport::{ROWS_ELEMENT, Workers},
+    transport::ROWS_ELEMENT,
 };
 
 /// The live view of one app's workers.
@@ -68,50 +79,8 @@ pub fn WorkersPage() -> impl IntoView {
     })
 }
 
-/// How often the live view reads the workers again.
-const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long typing pauses before the address takes the search text.
 const ADDRESS_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
-
-/// One read of the workers, and how it differs from the read before.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Snapshot {
-    pub workers: Workers,
-    pub max_workers: u64,
-    pub fetched_at_ms: i64,
-    /// Workers that were not in the previous read.
-    pub new_ids: BTreeSet<String>,
-    /// Workers whose shown fields changed since the previous read.
-    pub changed_ids: BTreeSet<String>,
-}
-
-impl Snapshot {
-    /// The next read, compared with this one.
-    pub fn next(&self, workers: Workers, max_workers: u64, fetched_at_ms: i64) -> Snapshot {
-        let before: BTreeMap<&str, &Worker> =
-            self.workers.iter().map(|w| (w.id.as_str(), w)).collect();
-        let mut new_ids = BTreeSet::new();
-        let mut changed_ids = BTreeSet::new();
-        for w in workers.iter() {
-            match before.get(w.id.as_str()) {
-                None => {
-                    new_ids.insert(w.id.clone());
-                }
-                Some(old) if *old != w => {
-                    changed_ids.insert(w.id.clone());
-                }
-                Some(_) => {}
-            }
-        }
-        Snapshot {
-            workers,
-            max_workers,
-            fetched_at_ms,
-            new_ids,
-            changed_ids,
-        }
-    }
-}
 
 /// The summary, scale controls, filters and table of one app. The first
 /// read comes from the server; after hydration the list is read again every
@@ -438,173 +407,6 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
     .into_sync_any()
 }
 
-/// The state of live updates, shared by the status line and the timer.
-#[derive(Clone, Copy)]
-struct LiveRefresh {
-    /// The person's choice: on unless paused.
-    on: RwSignal<bool>,
-    /// The browser's clock, ticking once a second after hydration.
-    now_ms: RwSignal<i64>,
-    /// The browser's clock when the last good read arrived. Ages and the
-    /// period are measured on one clock: the browser's and the server's
-    /// may disagree by any amount.
-    received_ms: RwSignal<i64>,
-    /// Why the last read failed, while the shown data is stale.
-    error: RwSignal<Option<ConsoleError>>,
-    /// True after hydration: the controls work.
-    running: RwSignal<bool>,
-    /// A confirmation is open: the list holds still under it.
-    held: Signal<bool>,
-}
-
-impl LiveRefresh {
-    fn start(
-        namespace: String,
-        app: String,
-        snapshot: RwSignal<Snapshot>,
-        intent: Memo<Option<Result<ScaleIntent, String>>>,
-    ) -> LiveRefresh {
-        let first = snapshot.with_untracked(|s| s.fetched_at_ms);
-        let live = LiveRefresh {
-            on: RwSignal::new(true),
-            now_ms: RwSignal::new(first),
-            received_ms: RwSignal::new(first),
-            error: RwSignal::new(None),
-            running: RwSignal::new(false),
-            held: Signal::derive(move || intent.with(Option::is_some)),
-        };
-        // Effects run in the browser only: the server renders one read.
-        Effect::new(move |_| {
-            let now = js_now_ms();
-            live.now_ms.set(now);
-            live.received_ms.set(now);
-            live.running.set(true);
-            let in_flight = StoredValue::new(false);
-            // Reads are spaced from the last attempt, so a failing upstream
-            // is asked every 5 s too, not every tick.
-            let last_attempt = StoredValue::new(now);
-            let (namespace, app) = (namespace.clone(), app.clone());
-            let tick = move || {
-                let now = js_now_ms();
-                live.now_ms.set(now);
-                let due = now - last_attempt.get_value() >= REFRESH_EVERY.as_millis() as i64;
-                let visible = !document().hidden();
-                if !due
-                    || !visible
-                    || !live.on.get_untracked()
-                    || live.held.get_untracked()
-                    || in_flight.get_value()
-                {
-                    return;
-                }
-                in_flight.set_value(true);
-                last_attempt.set_value(now);
-                let (namespace, app) = (namespace.clone(), app.clone());
-                leptos::task::spawn_local(async move {
-                    match list_workers(namespace, app, None).await {
-                        Ok(page) => {
-                            snapshot.update(|s| {
-                                *s = s.next(page.workers, page.max_workers, page.fetched_at_ms)
-                            });
-                            live.error.set(None);
-                            let now = js_now_ms();
-                            live.received_ms.set(now);
-                            live.now_ms.set(now);
-                        }
-                        Err(e) => live.error.set(Some(e)),
-                    }
-                    in_flight.set_value(false);
-                });
-            };
-            if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
-                on_cleanup(move || handle.clear());
-            }
-        });
-        live
-    }
-}
-
-fn js_now_ms() -> i64 {
-    js_sys::Date::now() as i64
-}
-
-/// "Updated 12 s ago", pause and resume, and why the data is stale.
-#[component]
-fn LiveStatus(live: LiveRefresh) -> impl IntoView {
-    let age = move || {
-        let secs = ((live.now_ms.get() - live.received_ms.get()) / 1000).max(0);
-        if secs < 2 {
-            "Updated just now".to_string()
-        } else {
-            format!("Updated {} ago", crate::format::span(secs * 1000))
-        }
-    };
-    let state = move || {
-        if !live.running.get() {
-            ""
-        } else if live.held.get() {
-            " · paused while you confirm"
-        } else if live.on.get() {
-            " · live, every 5 s"
-        } else {
-            " · paused"
-        }
-    };
-    view! {
-        <div class="live" data-testid="live">
-            <span class="live-age">{age}{state}</span>
-            <button
-                type="button"
-                class="button button-small"
-                disabled=move || !live.running.get()
-                aria-pressed=move || (!live.on.get()).to_string()
-                on:click=move |_| live.on.update(|on| *on = !*on)
-            >
-                {move || if live.on.get() { "Pause updates" } else { "Resume updates" }}
-            </button>
-            {move || {
-                live.error
-                    .get()
-                    .map(|e| {
-                        view! {
-                            <p class="banner banner-warn" role="alert" data-testid="stale">
-                                {format!(
-                                    "Could not refresh: {e} Showing the workers as they were at the last good read."
-                                )}
-                            </p>
-                        }
-                    })
-            }}
-        </div>
-    }
-    .into_sync_any()
-}
-
-/// How many workers have each value of `key`, most common first.
-fn count_by<K: Ord + Clone>(
-    workers: &[Worker],
-    key: impl Fn(&Worker) -> Option<&K>,
-) -> Vec<(K, usize)> {
-    let mut counts: BTreeMap<K, usize> = BTreeMap::new();
-    for k in workers.iter().filter_map(key) {
-        *counts.entry(k.clone()).or_default() += 1;
-    }
-    let mut counts: Vec<_> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    counts
-}
-
-/// How many workers are in each status, most common first.
-pub fn count_by_status(workers: &[Worker]) -> Vec<(WorkerStatus, usize)> {
-    count_by(workers, |w| Some(&w.status))
-}
-
-/// How many workers are in each detail status, most common first; ended
-/// workers without one are not counted.
-pub fn count_by_detail(workers: &[Worker]) -> Vec<(DetailStatus, usize)> {
-    count_by(workers, crate::history::detail_of)
-}
-
 /// Counts by status, each a link that shows only that status, and where
 /// the app stands against its `maxWorkers` when the platform gave it.
 #[component]
@@ -662,180 +464,4 @@ fn Summary(
         </div>
     }
     .into_sync_any()
-}
-
-/// The filters as a GET form: it works the same with JavaScript off, and the
-/// resulting URL reproduces the view. With `on_search`, the search box also
-/// reports every keystroke (the live view filters as you type).
-#[component]
-pub fn FilterBar(
-    query: WorkerQuery,
-    path: String,
-    #[prop(optional, into)] on_search: Option<Callback<String>>,
-) -> impl IntoView {
-    let status_boxes = WorkerStatus::KNOWN
-        .iter()
-        .map(|s| {
-            let checked = query.statuses.contains(s);
-            view! {
-                <label class="check">
-                    <input type="checkbox" name="status" value=s.wire().to_string() checked=checked />
-                    {s.label().to_string()}
-                </label>
-            }
-        })
-        .collect_view();
-    let detail_boxes = DetailStatus::KNOWN
-        .iter()
-        .map(|d| {
-            let checked = query.details.contains(d);
-            view! {
-                <label class="check">
-                    <input type="checkbox" name="detail" value=d.wire().to_string() checked=checked />
-                    {d.label().to_string()}
-                </label>
-            }
-        })
-        .collect_view();
-    // Unknown values in the URL stay selected, as hidden fields.
-    let unknown = query
-        .statuses
-        .iter()
-        .filter(|s| !s.is_known())
-        .map(|s| view! { <input type="hidden" name="status" value=s.wire().to_string() /> })
-        .collect_view();
-    let sort_options = SortKey::ALL
-        .into_iter()
-        .map(|k| {
-            view! {
-                <option value=k.param() selected={query.sort == k}>
-                    {k.label()}
-                </option>
-            }
-        })
-        .collect_view();
-    let clear_href = path.clone();
-    let status_count = query.statuses.len();
-    let detail_count = query.details.len();
-    view! {
-        <form class="filters" method="get" action=path role="search">
-            <label class="search">
-                <span class="visually-hidden">"Search worker or device id"</span>
-                <input
-                    type="search"
-                    name="q"
-                    value=query.search.clone()
-                    placeholder="Search worker or device id"
-                    maxlength="100"
-                    autocomplete="off"
-                    spellcheck="false"
-                    on:input=move |ev| {
-                        if let Some(report) = on_search {
-                            report.run(event_target_value(&ev));
-                        }
-                    }
-                />
-            </label>
-            <details class="pick">
-                <summary>
-                    {if status_count > 0 { format!("Status ({status_count})") } else { "Status".to_string() }}
-                </summary>
-                <fieldset>
-                    <legend class="visually-hidden">"Status"</legend>
-                    {status_boxes}
-                    {unknown}
-                </fieldset>
-            </details>
-            <details class="pick">
-                <summary>
-                    {if detail_count > 0 { format!("Detail ({detail_count})") } else { "Detail".to_string() }}
-                </summary>
-                <fieldset>
-                    <legend class="visually-hidden">"Detail status"</legend>
-                    {detail_boxes}
-                </fieldset>
-            </details>
-            <label class="sort">
-                "Sort by "
-                <select name="sort">{sort_options}</select>
-            </label>
-            <label class="sort">
-                <span class="visually-hidden">"Direction"</span>
-                <select name="dir">
-                    <option value="asc" selected=!query.descending>"Ascending"</option>
-                    <option value="desc" selected=query.descending>"Descending"</option>
-                </select>
-            </label>
-            <button type="submit" class="button">"Apply"</button>
-            <a class="clear" href=clear_href>"Clear"</a>
-        </form>
-    }
-    .into_sync_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn worker(status: WorkerStatus) -> Worker {
-        Worker {
-            status,
-            ..Worker::default()
-        }
-    }
-
-    #[test]
-    fn counts_are_most_common_first() {
-        let workers = [
-            worker(WorkerStatus::Pending),
-            worker(WorkerStatus::Running),
-            worker(WorkerStatus::Running),
-            worker(WorkerStatus::Unknown("STATUS_NEW".into())),
-            worker(WorkerStatus::Terminated),
-        ];
-        assert_eq!(
-            count_by_status(&workers),
-            vec![
-                (WorkerStatus::Running, 2),
-                (WorkerStatus::Pending, 1),
-                (WorkerStatus::Terminated, 1),
-                (WorkerStatus::Unknown("STATUS_NEW".into()), 1),
-            ]
-        );
-        assert!(count_by_status(&[]).is_empty());
-        // The ended worker has no detail: it is not one more "Abnormal".
-        let details = count_by_detail(&workers);
-        assert_eq!(details, vec![(DetailStatus::Unspecified, 4)]);
-    }
-
-    #[test]
-    fn a_new_read_knows_which_workers_are_new_and_which_changed() {
-        let w = |id: &str, status| Worker {
-            id: id.into(),
-            status,
-            ..Worker::default()
-        };
-        let first = Snapshot {
-            workers: vec![w("a", WorkerStatus::Running), w("b", WorkerStatus::Pending)].into(),
-            max_workers: 0,
-            fetched_at_ms: 1,
-            new_ids: BTreeSet::new(),
-            changed_ids: BTreeSet::new(),
-        };
-        let next = first.next(
-            vec![
-                w("a", WorkerStatus::Running),
-                w("b", WorkerStatus::Running),
-                w("c", WorkerStatus::Created),
-            ]
-            .into(),
-            20,
-            2,
-        );
-        assert_eq!(next.new_ids, BTreeSet::from(["c".to_string()]));
-        assert_eq!(next.changed_ids, BTreeSet::from(["b".to_string()]));
-        assert_eq!((next.max_workers, next.fetched_at_ms), (20, 2));
-        let same = next.next(next.workers.clone(), 20, 3);
-        assert!(same.new_ids.is_empty() && same.changed_ids.is_empty());
-    }
 }
