@@ -147,55 +147,82 @@ impl ActionLog {
         action: A,
     ) -> Result<Ran, StoreError>
     where
-        A: FnOnce(String) -> F,
+        A: FnOnce(String) -> F + Send + 'static,
         F: Future<Output = ActionOutcome> + Send + 'static,
     {
         if let Some(rx) = self.in_progress_here(key) {
             return Ok(Ran::Joined(wait_local(rx).await));
         }
-        let id = match store.claim(key, attempt).await? {
-            Claim::Won { id } => id,
-            Claim::Taken => return self.joined(store, key).await.map(Ran::Joined),
-        };
-        let (tx, rx) = watch::channel(None);
-        self.keep(key, rx.clone());
-        let future = action(id);
-        // In the request's span, so that what the action logs (a platform
-        // failure, say) carries the request id.
-        tokio::spawn(
-            async move {
-                let outcome = future.await;
-                let _ = tx.send(Some(outcome));
-            }
-            .in_current_span(),
-        );
-        Ok(Ran::Acted(wait_local(rx).await))
+        // The claim and the action run in a task of their own: once the
+        // claim is written the action is made, even if the request that
+        // asked for it is dropped in between (a browser that gave up, the
+        // request's time-out). In the request's span, so that what the
+        // action logs (a platform failure, say) carries the request id.
+        let (claimed_tx, claimed_rx) = tokio::sync::oneshot::channel();
+        {
+            let (this, store, key, attempt) = (
+                self.clone(),
+                store.clone(),
+                key.to_string(),
+                attempt.clone(),
+            );
+            tokio::spawn(
+                async move {
+                    let id = match store.claim(&key, &attempt).await {
+                        Ok(Claim::Won { id }) => id,
+                        Ok(Claim::Taken) => {
+                            let _ = claimed_tx.send(Ok(None));
+                            return;
+                        }
+                        Err(e) => {
+                            let _ = claimed_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let (tx, rx) = watch::channel(None);
+                    this.keep(&key, rx.clone());
+                    let _ = claimed_tx.send(Ok(Some(rx)));
+                    let outcome = action(id).await;
+                    let _ = tx.send(Some(outcome));
+                }
+                .in_current_span(),
+            );
+        }
+        match claimed_rx.await {
+            Ok(Ok(Some(rx))) => Ok(Ran::Acted(wait_local(rx).await)),
+            Ok(Ok(None)) => Ok(Ran::Joined(self.joined(store, key, attempt).await)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => panic!("the scale action's claim ended without an answer"),
+        }
     }
 
     /// The outcome of a key another post claimed: waits for it here if
     /// this replica is making it, else reads the store until it is final
-    /// or the wait is over.
-    async fn joined(&self, store: &Store, key: &str) -> Result<ActionOutcome, StoreError> {
+    /// or the wait is over. The action may have happened, so a database
+    /// that fails now is an outcome unknown, never "nothing was done".
+    async fn joined(&self, store: &Store, key: &str, attempt: &Attempt) -> ActionOutcome {
         let deadline = tokio::time::Instant::now() + self.wait;
         let mut pause = Duration::from_millis(20);
         loop {
             if let Some(rx) = self.in_progress_here(key) {
-                return Ok(wait_local(rx).await);
+                return wait_local(rx).await;
             }
-            let outcome = self.outcome(store, key).await?;
+            let outcome = match self.outcome(store, key).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the outcome of a scale action another request is making");
+                    return unknown(attempt, UNREADABLE);
+                }
+            };
             let done = outcome
                 .as_ref()
                 .is_some_and(|o| !matches!(&o.result, ScaleResult::Unknown { reason } if reason == crate::audit::IN_PROGRESS));
             let now = tokio::time::Instant::now();
             match outcome {
-                Some(o) if done || now >= deadline => return Ok(o),
+                Some(o) if done || now >= deadline => return o,
                 // A claim is written before anyone can see the key taken,
                 // so the record is there; this is only a store that lost it.
-                None if now >= deadline => {
-                    return Err(StoreError::Query(
-                        "the action's record could not be found".into(),
-                    ));
-                }
+                None if now >= deadline => return unknown(attempt, UNREADABLE),
                 _ => {}
             }
             tokio::time::sleep(pause.min(deadline - now)).await;
@@ -207,13 +234,40 @@ impl ActionLog {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key)
-            .filter(|e| e.outcome.borrow().is_none())
+            // Not one whose task ended without an outcome (it panicked):
+            // its record says what is known.
+            .filter(|e| e.outcome.borrow().is_none() && e.outcome.has_changed().is_ok())
             .map(|e| e.outcome.clone())
     }
 
     fn finished_here(&self, key: &str) -> Option<ActionOutcome> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(key).and_then(|e| e.outcome.borrow().clone())
+    }
+}
+
+/// What a post says of an action another request is making when it
+/// cannot read its outcome.
+const UNREADABLE: &str = "Another request with this form is making this action, and the console could not read its outcome. It may have happened: check the app's workers before acting again.";
+
+/// An outcome unknown for `attempt`.
+fn unknown(attempt: &Attempt, reason: &str) -> ActionOutcome {
+    use crate::actions::ScaleRequest;
+    ActionOutcome {
+        namespace: attempt.namespace.clone(),
+        app: attempt.app.clone(),
+        request: match attempt.action {
+            console_store::Action::Up => ScaleRequest::Up {
+                count: attempt.count.unwrap_or_default(),
+            },
+            console_store::Action::Down => ScaleRequest::Down {
+                worker_ids: attempt.worker_ids.clone(),
+            },
+        },
+        result: ScaleResult::Unknown {
+            reason: reason.to_string(),
+        },
+        at_ms: crate::state::now_ms(),
     }
 }
 
@@ -426,6 +480,8 @@ mod tests {
                     .is_err(),
                 "the action was still waiting"
             );
+            // The claim runs in a task of its own.
+            tokio::task::yield_now().await;
         }
         drop(started);
         gate_tx
@@ -440,6 +496,37 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(again.outcome().result, outcome(7).result);
+    }
+
+    #[tokio::test]
+    async fn a_post_dropped_as_soon_as_it_starts_still_makes_its_claimed_action() {
+        let (log, store, att) = (ActionLog::default(), store().await, attempt());
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+        let mine = store.clone();
+        let mut post = Box::pin(log.run_once(&store, "k", &att, move |id| async move {
+            let o = complete(&mine, &id, 3).await;
+            let _ = done_tx.send(());
+            o
+        }));
+        // One poll starts it (the claim is on its way); then the request
+        // goes, as a browser that gave up or a time-out would take it.
+        std::future::poll_fn(|cx| {
+            let _ = post.as_mut().poll(cx);
+            std::task::Poll::Ready(())
+        })
+        .await;
+        drop(post);
+        tokio::time::timeout(Duration::from_secs(10), done_rx)
+            .await
+            .expect("the action ran within 10 s")
+            .expect("the action ran to its end");
+        let read = log.outcome(&store, "k").await.unwrap().unwrap();
+        assert_eq!(
+            read.result,
+            ScaleResult::Added {
+                worker_ids: vec!["w3".into()]
+            }
+        );
     }
 
     #[test]

@@ -162,13 +162,29 @@ pub async fn scale(
         .map_err(database_down)?
         .is_some();
     let actor = audit.who.actor.clone();
+    // Whether this post took from the allowance (and gives it back if
+    // another post of the form made the action).
+    let mut took = false;
     if !seen {
         let taken = state
             .action_limit
             .take(&store, &actor, crate::limits::now_us())
             .await
             .map_err(database_down)?;
-        if let Err(wait) = taken {
+        // Refused, unless another post of this form has claimed it since
+        // (a double click at the last of the allowance): that post is
+        // acting, and this one joins it rather than say nothing happened.
+        let claimed_since = taken.is_err()
+            && state
+                .actions
+                .outcome(&store, &form_key)
+                .await
+                .map_err(database_down)?
+                .is_some();
+        took = taken.is_ok();
+        if let Err(wait) = taken
+            && !claimed_since
+        {
             let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             tracing::warn!(%actor, retry_after_secs, "scale actions rate limited");
             let request = parse_ask(&ask).unwrap_or_else(|(r, _)| r);
@@ -218,12 +234,12 @@ pub async fn scale(
         // Another post of this form made the action: this one took
         // nothing from the allowance after all.
         Ok(Ran::Joined(_)) => {
-            if !seen && let Err(e) = state.action_limit.give_back(&store, &actor).await {
+            if took && let Err(e) = state.action_limit.give_back(&store, &actor).await {
                 tracing::warn!(error = %e, "could not give back a scale action's allowance");
             }
         }
         Err(e) => {
-            if !seen {
+            if took {
                 let _ = state.action_limit.give_back(&store, &actor).await;
             }
             return Err(database_down(e));

@@ -734,12 +734,19 @@ impl Store {
         if done.rows_affected() == 1 {
             return Ok(Take::Taken);
         }
-        let full_at: i64 = sqlx::query("SELECT full_at_us FROM allowances WHERE bucket = $1")
+        let row = sqlx::query("SELECT full_at_us FROM allowances WHERE bucket = $1")
             .bind(bucket)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("full_at_us")
-            .map_err(|e| StoreError::Corrupt(describe(&e)))?;
+            .fetch_optional(&self.pool)
+            .await?;
+        let full_at: i64 = match row {
+            Some(row) => row
+                .try_get("full_at_us")
+                .map_err(|e| StoreError::Corrupt(describe(&e)))?,
+            // Purged in between by a replica whose clock is ahead: the
+            // bucket was spent a moment ago; the next take is one interval
+            // from now.
+            None => now_us + span,
+        };
         Ok(Take::Refused {
             wait_us: (full_at.max(now_us) + interval - now_us - span).max(1),
         })
