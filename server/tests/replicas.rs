@@ -209,12 +209,8 @@ async fn two_replicas_share_one_audit_log_and_fifty_concurrent_actions_are_all_r
         return;
     };
     let (_sim, upstream) = simulator().await;
-    let run = uuid::Uuid::new_v4().simple().to_string();
-    let a = Console::start(free_port(), &format!("a-{run}"), &upstream, &database);
-    let b = Console::start(free_port(), &format!("b-{run}"), &upstream, &database);
+    let (a, b) = two_replicas(&upstream, &database, &[]).await;
     let http = http();
-    a.ready(&http).await;
-    b.ready(&http).await;
 
     // One action through each replica.
     for console in [&a, &b] {
@@ -331,6 +327,11 @@ async fn two_replicas(
     (a, b)
 }
 
+/// Where a redirect sends the browser.
+fn location(res: &reqwest::Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
 fn scale_ups(sim: &Simulator) -> u64 {
     sim.calls().get("scale_up").copied().unwrap_or(0)
 }
@@ -380,7 +381,7 @@ async fn one_confirmation_posted_to_two_replicas_at_once_reaches_the_platform_on
         for post in posts {
             let res = post.await.unwrap().unwrap();
             assert_eq!(res.status(), 303, "round {round}");
-            locations.push(res.headers()["location"].to_str().unwrap().to_string());
+            locations.push(location(&res));
         }
         assert_eq!(scale_ups(&sim) - before, 1, "round {round}: one call");
         assert!(
@@ -411,7 +412,7 @@ async fn the_outcome_after_the_redirect_is_read_on_the_replica_that_did_not_act(
     let http = http();
     let res = a.scale_up(&http, "image-resize").await.unwrap();
     assert_eq!(res.status(), 303);
-    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let location = location(&res);
     let on_b = banner(&http, &b, &location).await;
     assert!(on_b.contains("banner-ok"), "{on_b}");
     assert_eq!(on_b, banner(&http, &a, &location).await);
@@ -489,7 +490,7 @@ async fn a_key_held_by_a_killed_replica_is_never_claimed_again() {
     a.ready(&http).await;
     let res = again.await.unwrap().unwrap();
     assert_eq!(res.status(), 303);
-    let location = res.headers()["location"].to_str().unwrap().to_string();
+    let location = location(&res);
     for console in [&a, &b] {
         let said = banner(&http, console, &location).await;
         assert!(said.contains("banner-warn"), "{}: {said}", console.replica);
@@ -567,21 +568,7 @@ async fn a_session_made_on_one_replica_works_on_the_other() {
         ("CONSOLE_AUTH", "token"),
         ("CONSOLE_SESSION_KEY", key.as_str()),
     ];
-    let run = uuid::Uuid::new_v4().simple().to_string();
-    let a = Console::start_with(
-        free_port(),
-        &format!("sa-{run}"),
-        &upstream,
-        &database,
-        &settings,
-    );
-    let b = Console::start_with(
-        free_port(),
-        &format!("sb-{run}"),
-        &upstream,
-        &database,
-        &settings,
-    );
+    let (a, b) = two_replicas(&upstream, &database, &settings).await;
     let http = http();
     let audit = |console: &Console| format!("{}/audit", console.base());
     for console in [&a, &b] {
