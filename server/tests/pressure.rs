@@ -1206,3 +1206,41 @@ async fn within_ten_seconds(done: impl Fn() -> bool, failure: impl Fn() -> Strin
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+#[tokio::test]
+async fn a_history_read_outside_1_to_30_days_is_refused_in_words_before_any_call() {
+    let w = world(GatewayOptions::default()).await;
+    for days in ["0", "31"] {
+        let before = w.list_calls();
+        let read = Request::post("/api/worker_history")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "namespace=default&app=image-resize&days={days}"
+            )))
+            .unwrap();
+        let r = send(w.router(), read).await;
+        assert!(
+            r.status.is_client_error(),
+            "{days}: {} {}",
+            r.status,
+            r.body
+        );
+        if days == "0" || days == "31" {
+            assert!(r.body.contains("from 1 to 30 days"), "{days}: {}", r.body);
+        }
+        assert_eq!(
+            w.list_calls(),
+            before,
+            "{days}: nothing asked of the platform"
+        );
+    }
+    // Within the window, the read reaches the platform.
+    let read = Request::post("/api/worker_history")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("namespace=default&app=image-resize&days=7"))
+        .unwrap();
+    let r = send(w.router(), read).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

@@ -44,7 +44,9 @@ pub async fn list_workers(
     app: String,
     action: Option<String>,
 ) -> Result<WorkerPage, ConsoleError> {
-    read_workers(namespace, app, ListWindow::Live, action).await
+    read_workers(namespace, app, ListWindow::Live, action)
+        .await
+        .inspect_err(ConsoleError::apply_to_response)
 }
 
 /// The workers of `namespace`/`app`, live ones and those that ended within
@@ -56,7 +58,9 @@ pub async fn worker_history(
     app: String,
     days: u32,
 ) -> Result<WorkerPage, ConsoleError> {
-    read_workers(namespace, app, ListWindow::History { days }, None).await
+    read_workers(namespace, app, ListWindow::History { days }, None)
+        .await
+        .inspect_err(ConsoleError::apply_to_response)
 }
 
 /// Which workers a read asks the platform for.
