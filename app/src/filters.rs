@@ -229,7 +229,7 @@ impl WorkerQuery {
                     }
                     None => notes.push(format!(
                         "There is no column {value:?} to sort by; sorted by {} instead.",
-                        SortKey::default().label().to_lowercase()
+                        SortKey::default().label().to_ascii_lowercase()
                     )),
                 },
                 "dir" => dir = Some(value),
@@ -266,7 +266,7 @@ impl WorkerQuery {
     /// search text, ignoring case. The search text is prepared once, so
     /// one matcher serves many workers.
     pub fn matcher(&self) -> impl Fn(&Worker) -> bool + '_ {
-        let needle = self.search.to_lowercase();
+        let needle = lower_case(&self.search);
         move |w| {
             self.status_matches(w)
                 && (needle.is_empty()
@@ -286,7 +286,7 @@ impl WorkerQuery {
     /// by position: the search text is looked up in the index once, here,
     /// rather than in each worker's fields.
     pub fn indexed_matcher(&self, index: &SearchIndex) -> impl Fn(usize, &Worker) -> bool + '_ {
-        let hits = (!self.search.is_empty()).then(|| index.containing(&self.search.to_lowercase()));
+        let hits = (!self.search.is_empty()).then(|| index.containing(&lower_case(&self.search)));
         move |i, w| self.status_matches(w) && hits.as_ref().is_none_or(|h| h[i])
     }
 
@@ -479,7 +479,30 @@ fn contains_folded(hay: &str, needle_lower: &str) -> bool {
                 .windows(needle.len())
                 .any(|w| w.eq_ignore_ascii_case(needle))
     } else {
-        hay.to_lowercase().contains(needle_lower)
+        lower_case(hay).contains(needle_lower)
+    }
+}
+
+/// `text` in lower case, by Unicode's rules. In the browser, by the
+/// browser's own `toLowerCase` for text that is not ASCII: the standard
+/// library's case tables would otherwise be in the browser build (7.5 KB
+/// of the worker page's brotli) for text that is almost never there (ids
+/// are ASCII). Both follow Unicode's default case mapping, and must agree:
+/// the browser redoes the server's search when it hydrates a page whose
+/// address has one (they could differ only for a letter that one side's
+/// Unicode version has and the other's lacks). Checked by the end-to-end
+/// test "the search ignores case by Unicode rules".
+pub fn lower_case(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::JsString::from(text).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        text.to_lowercase()
     }
 }
 
@@ -508,7 +531,7 @@ impl SearchIndex {
             if field.is_ascii() {
                 text.extend(field.bytes().map(|b| char::from(b.to_ascii_lowercase())));
             } else {
-                text.push_str(&field.to_lowercase());
+                text.push_str(&lower_case(field));
             }
             text.push('\n');
         }

@@ -168,6 +168,40 @@ test('a detail-status count shows only that detail status', async ({ page }) => 
   }
 });
 
+test('the search ignores case by Unicode rules, in the page and as typed', async ({ page, javaScriptEnabled }) => {
+  // The browser must find what the server found, or the page cannot hydrate.
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  const workers = new WorkersPage(page);
+  await workers.open('default', 'image-resize');
+  const ids = (await workers.rows.locator('td.worker-id').allInnerTexts()).map((t) => t.trim());
+  // An id with a k: the Kelvin sign (U+212A) is not ASCII, and is a capital k
+  // by Unicode's case rules.
+  const id = ids.find((i) => /[kK]/.test(i.slice(0, 12)));
+  expect(id, `no id with a k among ${ids.length}`).toBeTruthy();
+  const needle = id!.slice(0, 12).replace(/[kK]/g, '\u212A');
+  const matching = ids.filter((i) => i.toLowerCase().includes(needle.toLowerCase())).length;
+  expect(matching).toBeGreaterThan(0);
+  // Read from the address by the server.
+  const response = await page.goto(`${WorkersPage.path('default', 'image-resize')}?q=${encodeURIComponent(needle)}`);
+  expect(response?.status()).toBe(200);
+  await workers.expectRowCount(matching);
+  await expect(workers.rows).toHaveCount(matching);
+  await expect(workers.rows.locator('td.worker-id', { hasText: id! })).toHaveCount(1);
+  if (!javaScriptEnabled) return;
+  // And as typed, by the browser.
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  const search = page.getByPlaceholder('Search worker or device id');
+  await search.fill('');
+  await expect(page.getByTestId('showing')).toHaveText(/^Showing all \d+ workers$/);
+  await search.pressSequentially(needle);
+  await workers.expectRowCount(matching);
+  await expect(workers.rows).toHaveCount(matching);
+  await expect(workers.rows.locator('td.worker-id', { hasText: id! })).toHaveCount(1);
+  await expect(page.getByTestId('showing')).toHaveText(new RegExp(`^Showing ${matching} of \\d+ workers$`));
+  expect(errors).toEqual([]);
+});
+
 test('the table narrows while someone types, and the address keeps the search', async ({ page, javaScriptEnabled }) => {
   test.skip(!javaScriptEnabled, 'typing filters in the hydrated app; without JavaScript the form applies it');
   const workers = new WorkersPage(page);
