@@ -4,7 +4,9 @@
 //! the platform's own form is about three times as long, and most of it
 //! (empty fields, key names, RFC 3339 text) the browser never reads.
 //!
-//! [`Workers`] travels this way.
+//! [`Workers`] travels this way, always: a server function's reply carries
+//! its rows. (The worker page's first read carries them in an element of
+//! the page instead: `pages::workers::rows_element`.)
 
 use std::{ops::Deref, sync::Arc};
 
@@ -17,89 +19,55 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 #[derive(Clone, Debug, Default)]
 pub struct Workers {
     list: Arc<WorkerList>,
-    /// On the server, the rows may already be written out (see
-    /// [`Workers::write_ahead`]).
+    /// On the server, the rows as written out already (see
+    /// [`Workers::written_ahead`]).
     #[cfg(feature = "ssr")]
-    ahead: ahead::Ahead,
-    /// On the server: the rows travel in the page's HTML, not here (see
-    /// [`Workers::apart`]).
-    #[cfg(feature = "ssr")]
-    apart: bool,
+    written: Option<Arc<serde_json::value::RawValue>>,
 }
-
-/// The id of the element in which a server-rendered worker page carries its
-/// rows (see [`Workers::apart`]).
-pub const ROWS_ELEMENT: &str = "worker-rows";
 
 impl Workers {
     pub fn new(list: Arc<WorkerList>) -> Self {
         Workers {
             list,
             #[cfg(feature = "ssr")]
-            ahead: Default::default(),
-            #[cfg(feature = "ssr")]
-            apart: false,
+            written: None,
         }
     }
 
-    /// For the list a server-rendered page reads: its rows travel as the
-    /// text of an element of the page (`<script type="application/json"
-    /// id=ROWS_ELEMENT>`, drawn from [`Workers::rows_element_text`]), and
-    /// this list serializes as that element's id. Leptos writes hydration
-    /// data as one JavaScript string literal, escaping the JSON's quotes one
-    /// by one (about a tenth of the console's CPU for a 1,000-worker page);
-    /// the element's text is the JSON as written. The browser reads the
-    /// element back when it decodes the id.
-    ///
-    /// Only for a value that both goes into the page's hydration data and is
-    /// drawn by a view that draws the element; a server function's reply
-    /// must carry its rows.
+    /// The list with its rows written out as JSON on the blocking pool, for
+    /// a list long enough to be worth it; the caller awaits that (other
+    /// requests go on meanwhile), and whatever serializes the list later
+    /// (a server function's reply, the page's rows element) takes the text
+    /// instead of writing the rows itself. Outside a Tokio runtime, or if
+    /// the writer fails, the rows are written when needed.
     #[cfg(feature = "ssr")]
-    pub fn apart(mut self) -> Self {
-        self.apart = true;
-        self
-    }
-
-    /// The rows as the text of the page's rows element, for a list marked
-    /// [`Workers::apart`] (none otherwise): their JSON with every `<`
-    /// written `\u003c`, so no `</script>` or `<!--` in a worker's text
-    /// can end or change the element. (A `<` can only be inside a JSON
-    /// string, where the escape reads back as the same text.)
-    #[cfg(feature = "ssr")]
-    pub fn rows_element_text(&self) -> Option<String> {
-        if !self.apart {
-            return None;
-        }
-        let json = match self.ahead.written() {
-            Some(written) => written.get().to_owned(),
-            None => serde_json::to_string(&Rows(self)).ok()?,
-        };
-        Some(if json.contains('<') {
-            json.replace('<', "\\u003c")
-        } else {
-            json
-        })
-    }
-
-    /// Starts writing the rows out as JSON on the blocking pool, for a list
-    /// long enough to be worth it: the page renders its HTML meanwhile, and
-    /// its hydration data, written after the HTML, then takes the finished
-    /// text instead of writing 1,000 rows itself. On a machine with a core
-    /// to spare that is most of the data's cost off the page's own time.
-    ///
-    /// The written text is exact JSON and is used only by JSON serializers
-    /// (the hydration data and server function replies are both JSON).
-    #[cfg(feature = "ssr")]
-    pub fn write_ahead(mut self) -> Self {
+    pub async fn written_ahead(self) -> Self {
         /// Below this the hand-over costs about what it saves.
         const FROM_ROWS: usize = 200;
-        if self.len() >= FROM_ROWS {
-            let list = self.list.clone();
-            self.ahead = ahead::Ahead::start(move || {
-                serde_json::value::to_raw_value(&Rows(&list.workers)).ok()
-            });
+        if self.len() < FROM_ROWS || tokio::runtime::Handle::try_current().is_err() {
+            return self;
         }
-        self
+        let list = self.list.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            serde_json::value::to_raw_value(&Rows(&list.workers))
+        })
+        .await;
+        Workers {
+            written: match written {
+                Ok(Ok(text)) => Some(Arc::from(text)),
+                _ => None,
+            },
+            ..self
+        }
+    }
+
+    /// The rows as JSON text: as written ahead, or written now.
+    #[cfg(feature = "ssr")]
+    pub fn rows_json(&self) -> String {
+        match &self.written {
+            Some(written) => written.get().to_owned(),
+            None => serde_json::to_string(&Rows(self)).unwrap_or_else(|_| "[]".to_owned()),
+        }
     }
 
     /// The worker at `index` (which must be in range), as a handle on
@@ -160,11 +128,7 @@ impl From<Vec<Worker>> for Workers {
 impl Serialize for Workers {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[cfg(feature = "ssr")]
-        if self.apart {
-            return s.serialize_str(ROWS_ELEMENT);
-        }
-        #[cfg(feature = "ssr")]
-        if let Some(written) = self.ahead.written() {
+        if let Some(written) = &self.written {
             return written.serialize(s);
         }
         Rows(self).serialize(s)
@@ -176,98 +140,35 @@ struct Rows<'a>(&'a [Worker]);
 
 impl Serialize for Rows<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|w| {
-            Row(
-                w.id.as_str(),
-                w.device_id.as_str(),
-                Cell::status(WorkerStatus::KNOWN, &w.status, w.status.wire()),
-                Cell::status(
-                    DetailStatus::KNOWN,
-                    &w.detail_status,
-                    w.detail_status.wire(),
-                ),
-                millis(w.created_at),
-                millis(w.launch_at),
-                millis(w.last_serve_at),
-                millis(w.deleted_at),
-                // An odd value travels as the text the platform sent.
-                Cell::count(&w.success_count),
-                Cell::count(&w.failed_count),
-                Cell::quantity(&w.cpus),
-                Cell::count(&w.memory),
-                // Whichever of the two GPU fields the platform filled.
-                Cell::count(&w.gpu_count()),
-                w.gpu(),
-                w.app_revision.as_str(),
-            )
+        s.collect_seq(self.0.iter().map(|w| Row {
+            id: w.id.as_str(),
+            device_id: w.device_id.as_str(),
+            status: Cell::status(WorkerStatus::KNOWN, &w.status, w.status.wire()),
+            detail_status: Cell::status(
+                DetailStatus::KNOWN,
+                &w.detail_status,
+                w.detail_status.wire(),
+            ),
+            created_at: millis(w.created_at),
+            launch_at: millis(w.launch_at),
+            last_serve_at: millis(w.last_serve_at),
+            deleted_at: millis(w.deleted_at),
+            // An odd value travels as the text the platform sent.
+            success_count: Cell::count(&w.success_count),
+            failed_count: Cell::count(&w.failed_count),
+            cpus: Cell::quantity(&w.cpus),
+            memory: Cell::count(&w.memory),
+            // Whichever of the two GPU fields the platform filled.
+            gpus: Cell::count(&w.gpu_count()),
+            gpu_name: w.gpu(),
+            app_revision: w.app_revision.as_str(),
         }))
-    }
-}
-
-#[cfg(feature = "ssr")]
-mod ahead {
-    use std::sync::{Arc, Mutex, mpsc};
-
-    use serde_json::value::RawValue;
-
-    /// Rows being written out on the blocking pool, or written.
-    #[derive(Clone, Default)]
-    pub struct Ahead(Option<Arc<Mutex<State>>>);
-
-    enum State {
-        Writing(mpsc::Receiver<Arc<RawValue>>),
-        Written(Arc<RawValue>),
-        /// The writer ended without a result; the caller writes the rows.
-        Failed,
-    }
-
-    impl Ahead {
-        /// Runs `write` on the blocking pool; outside a Tokio runtime
-        /// nothing is started and the rows are written when needed.
-        pub fn start(write: impl FnOnce() -> Option<Box<RawValue>> + Send + 'static) -> Self {
-            let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-                return Ahead(None);
-            };
-            let (done, result) = mpsc::sync_channel(1);
-            runtime.spawn_blocking(move || {
-                if let Some(written) = write() {
-                    let _ = done.send(Arc::from(written));
-                }
-            });
-            Ahead(Some(Arc::new(Mutex::new(State::Writing(result)))))
-        }
-
-        /// The written rows, waiting for the writer if it is still at it
-        /// (it was started before the page's HTML, so it rarely is).
-        pub fn written(&self) -> Option<Arc<RawValue>> {
-            let mut state = self.0.as_ref()?.lock().unwrap_or_else(|e| e.into_inner());
-            if let State::Writing(result) = &*state {
-                *state = match result.recv() {
-                    Ok(written) => State::Written(written),
-                    Err(_) => State::Failed,
-                };
-            }
-            match &*state {
-                State::Written(written) => Some(written.clone()),
-                _ => None,
-            }
-        }
-    }
-
-    impl std::fmt::Debug for Ahead {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(if self.0.is_some() {
-                "Ahead(started)"
-            } else {
-                "Ahead(none)"
-            })
-        }
     }
 }
 
 impl<'de> Deserialize<'de> for Workers {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RowsVisitor)?
+        d.deserialize_seq(RowsVisitor)?
             .into_iter()
             .map(row_worker)
             .collect::<Result<Vec<_>, D::Error>>()
@@ -276,40 +177,52 @@ impl<'de> Deserialize<'de> for Workers {
 }
 
 /// A worker as a row carries it.
-fn row_worker<E: de::Error>(r: Row<String>) -> Result<Worker, E> {
+fn row_worker<E: de::Error>(row: RowRead) -> Result<Worker, E> {
+    let RowRead(
+        id,
+        device_id,
+        status,
+        detail_status,
+        created_at,
+        launch_at,
+        last_serve_at,
+        deleted_at,
+        success_count,
+        failed_count,
+        cpus,
+        memory,
+        gpus,
+        gpu_name,
+        app_revision,
+    ) = row;
     Ok(Worker {
-        id: r.0,
-        device_id: r.1,
-        status: r
-            .2
-            .into_status(WorkerStatus::KNOWN, WorkerStatus::from_wire)?,
-        detail_status: r
-            .3
-            .into_status(DetailStatus::KNOWN, DetailStatus::from_wire)?,
-        created_at: time(r.4)?,
-        launch_at: time(r.5)?,
-        last_serve_at: time(r.6)?,
-        deleted_at: time(r.7)?,
-        success_count: r.8.into_count(),
-        failed_count: r.9.into_count(),
-        cpus: r.10.into_quantity(),
-        memory: r.11.into_count(),
-        gpus: r.12.into_count(),
-        gpu_name: r.13,
-        app_revision: r.14,
+        id,
+        device_id,
+        status: status.into_status(WorkerStatus::KNOWN, WorkerStatus::from_wire)?,
+        detail_status: detail_status.into_status(DetailStatus::KNOWN, DetailStatus::from_wire)?,
+        created_at: time(created_at)?,
+        launch_at: time(launch_at)?,
+        last_serve_at: time(last_serve_at)?,
+        deleted_at: time(deleted_at)?,
+        success_count: success_count.into_count(),
+        failed_count: failed_count.into_count(),
+        cpus: cpus.into_quantity(),
+        memory: memory.into_count(),
+        gpus: gpus.into_count(),
+        gpu_name,
+        app_revision,
         ..Worker::default()
     })
 }
 
-/// Reads the rows, or the id of the element of the page that holds them
-/// (see [`Workers::apart`]).
+/// Reads the rows.
 struct RowsVisitor;
 
 impl<'de> de::Visitor<'de> for RowsVisitor {
-    type Value = Vec<Row<String>>;
+    type Value = Vec<RowRead>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a list of workers, or the id of the element that holds it")
+        f.write_str("a list of workers")
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -319,43 +232,62 @@ impl<'de> de::Visitor<'de> for RowsVisitor {
         }
         Ok(rows)
     }
+}
 
-    fn visit_str<E: de::Error>(self, id: &str) -> Result<Self::Value, E> {
-        if id != ROWS_ELEMENT {
-            return Err(E::custom(format!("no rows element named {id:?}")));
-        }
-        rows_in_element(id)
+/// One worker as a row carries it: a JSON array of these fields, in this
+/// order (read back as [`RowRead`]).
+struct Row<'a> {
+    id: &'a str,
+    device_id: &'a str,
+    status: Cell,
+    detail_status: Cell,
+    created_at: Option<i64>,
+    launch_at: Option<i64>,
+    last_serve_at: Option<i64>,
+    deleted_at: Option<i64>,
+    success_count: Cell,
+    failed_count: Cell,
+    cpus: Cell,
+    memory: Cell,
+    gpus: Cell,
+    gpu_name: &'a str,
+    app_revision: &'a str,
+}
+
+/// The number of fields of a [`Row`].
+const ROW_FIELDS: usize = 15;
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = s.serialize_tuple(ROW_FIELDS)?;
+        t.serialize_element(&self.id)?;
+        t.serialize_element(&self.device_id)?;
+        t.serialize_element(&self.status)?;
+        t.serialize_element(&self.detail_status)?;
+        t.serialize_element(&self.created_at)?;
+        t.serialize_element(&self.launch_at)?;
+        t.serialize_element(&self.last_serve_at)?;
+        t.serialize_element(&self.deleted_at)?;
+        t.serialize_element(&self.success_count)?;
+        t.serialize_element(&self.failed_count)?;
+        t.serialize_element(&self.cpus)?;
+        t.serialize_element(&self.memory)?;
+        t.serialize_element(&self.gpus)?;
+        t.serialize_element(&self.gpu_name)?;
+        t.serialize_element(&self.app_revision)?;
+        t.end()
     }
 }
 
-/// The rows a server-rendered page carries in its element `id`.
-#[cfg(feature = "hydrate")]
-fn rows_in_element<E: de::Error>(id: &str) -> Result<Vec<Row<String>>, E> {
-    let text = leptos::prelude::document()
-        .get_element_by_id(id)
-        .and_then(|element| element.text_content())
-        .ok_or_else(|| E::custom(format!("the page has no element #{id} with its workers")))?;
-    // The same reader as every other reply (see `crate::json`).
-    let mut reader = serde_json::Deserializer::from_slice(text.as_bytes());
-    let rows = de::Deserializer::deserialize_seq(&mut reader, RowsVisitor).map_err(E::custom)?;
-    reader.end().map_err(E::custom)?;
-    Ok(rows)
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn rows_in_element<E: de::Error>(id: &str) -> Result<Vec<Row<String>>, E> {
-    Err(E::custom(format!(
-        "the workers are in the page's element #{id}, which only a browser reads"
-    )))
-}
-
-/// One worker: id, device, status, detail, created, launched, last served,
-/// deleted, successes, failures, CPUs, memory, GPUs, GPU name, revision.
-/// Written from borrowed text (`&str`), read into owned (`String`).
-#[derive(Serialize, Deserialize)]
-struct Row<S>(
-    S,
-    S,
+/// A row as read: [`Row`]'s fields, in its order, named where
+/// [`row_worker`] takes it apart. A tuple, because serde's own reader of
+/// one is the smallest the browser build holds (a hand-written reader of
+/// the struct was 1.7 KB more).
+#[derive(Deserialize)]
+struct RowRead(
+    String,
+    String,
     Cell,
     Cell,
     Option<i64>,
@@ -367,8 +299,8 @@ struct Row<S>(
     Cell,
     Cell,
     Cell,
-    S,
-    S,
+    String,
+    String,
 );
 
 /// One of a row's scalars: a status (its index among the known values, or
@@ -546,76 +478,37 @@ mod tests {
             tokio::runtime::Builder::new_current_thread().build(),
         ] {
             let runtime = runtime.unwrap();
-            let ahead = runtime.block_on(async { Workers::new(list.clone()).write_ahead() });
-            assert!(format!("{:?}", ahead.ahead).contains("started"));
+            let ahead = runtime.block_on(Workers::new(list.clone()).written_ahead());
+            assert!(ahead.written.is_some());
             // Twice: the second time from the kept text.
             for _ in 0..2 {
                 assert_eq!(serde_json::to_string(&ahead).unwrap(), plain);
+                assert_eq!(ahead.rows_json(), plain);
             }
             let page: Page =
                 serde_json::from_str(&serde_json::to_string(&Page { workers: ahead }).unwrap())
                     .unwrap();
             assert_eq!(page.workers[..], many(450)[..]);
         }
-        // Outside a runtime, or for a short list, nothing starts.
-        let outside = Workers::new(list).write_ahead();
-        assert!(format!("{:?}", outside.ahead).contains("none"));
-        assert_eq!(serde_json::to_string(&outside).unwrap(), plain);
-    }
-
-    #[cfg(feature = "ssr")]
-    #[test]
-    fn rows_apart_travel_in_the_element_and_read_back() {
-        let hostile = Worker {
-            id: "w-</script><!--".into(),
-            device_id: "dev-<script>\"x\"".into(),
-            ..worker()
-        };
-        let mut workers = many(450);
-        workers.push(hostile);
-        let list = Arc::new(WorkerList {
-            workers: workers.clone(),
-            ..WorkerList::default()
-        });
-        let plain = Workers::new(list.clone());
-        assert_eq!(plain.rows_element_text(), None, "only a list marked apart");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+        // Outside a runtime, or for a short list, nothing is written ahead.
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        // Written ahead (a long list) and written when asked (a short one).
-        let long = runtime.block_on(async { Workers::new(list.clone()).write_ahead().apart() });
-        let short = Workers::from(workers[440..].to_vec()).apart();
-        for (apart, expected) in [(long, &workers[..]), (short, &workers[440..])] {
-            // The hydration data names the element instead of holding the rows.
-            let data = serde_json::to_string(&Page {
-                workers: apart.clone(),
-            })
-            .unwrap();
-            assert_eq!(data, format!(r#"{{"workers":"{ROWS_ELEMENT}"}}"#));
-            // The element's text cannot end the element, and reads back as
-            // the rows.
-            let text = apart.rows_element_text().unwrap();
-            assert!(!text.contains('<'), "{}", &text[..200]);
-            assert!(text.contains(r"w-\u003c/script>\u003c!--"));
-            let mut reader = serde_json::Deserializer::from_str(&text);
-            let rows = de::Deserializer::deserialize_seq(&mut reader, RowsVisitor).unwrap();
-            let read = Workers::from(
-                rows.into_iter()
-                    .map(|r| row_worker::<serde_json::Error>(r).unwrap())
-                    .collect::<Vec<_>>(),
-            );
-            assert_eq!(read[..], expected[..]);
-            // Outside a browser there is no element to read.
-            let err = serde_json::from_str::<Page>(&data).unwrap_err();
-            assert!(err.to_string().contains("only a browser reads"), "{err}");
-        }
-        // Another id is refused.
-        let err = serde_json::from_str::<Page>(r#"{"workers":"other"}"#).unwrap_err();
-        assert!(
-            err.to_string().contains(r#"no rows element named "other""#),
-            "{err}"
+        let short = runtime.block_on(Workers::from(many(20)).written_ahead());
+        assert!(short.written.is_none());
+        assert_eq!(
+            short.rows_json(),
+            serde_json::to_string(&Workers::from(many(20))).unwrap()
         );
+        let mut outside = std::pin::pin!(Workers::new(list).written_ahead());
+        let std::task::Poll::Ready(outside) = outside
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+        else {
+            panic!("waits outside a runtime");
+        };
+        assert!(outside.written.is_none());
+        assert_eq!(serde_json::to_string(&outside).unwrap(), plain);
     }
 
     #[test]
@@ -661,6 +554,18 @@ mod tests {
             assert!(!json.contains(absent), "{absent} in {json}");
         }
         assert!(json.len() < 150, "{} bytes: {json}", json.len());
+    }
+
+    #[test]
+    fn a_row_of_the_wrong_length_or_not_a_list_is_an_error() {
+        let short = r#"{"workers":[["w","d",0,0,null,null,null,null,0,0,0,0,0,""]]}"#;
+        let err = serde_json::from_str::<Page>(short).unwrap_err();
+        assert!(err.to_string().contains("with 15 elements"), "{err}");
+        let long = r#"{"workers":[["w","d",0,0,null,null,null,null,0,0,0,0,0,"","",1]]}"#;
+        assert!(serde_json::from_str::<Page>(long).is_err());
+        // The rows travel inline, always: text in their place is refused.
+        let err = serde_json::from_str::<Page>(r#"{"workers":"worker-rows"}"#).unwrap_err();
+        assert!(err.to_string().contains("a list of workers"), "{err}");
     }
 
     #[test]

@@ -136,21 +136,27 @@ async fn read_workers(
         || Some("the console could not tell who you are.".to_string()),
         |who| who.may_scale().err(),
     );
+    // An odd value is as good as none: the page then writes no "of at
+    // most N" note.
+    let max_workers = list.max_workers.value().unwrap_or(0);
+    // The rows are written out on the blocking pool while the audit log is
+    // read.
+    let (workers, recent_actions) = tokio::join!(Workers::new(list).written_ahead(), async {
+        if show_all {
+            recorded_actions(&state, &namespace, &app, fetched_at_ms, recent_days).await
+        } else {
+            Vec::new()
+        }
+    });
     Ok(WorkerPage {
         scale_denied,
-        // An odd value is as good as none: the page then writes no
-        // "of at most N" note.
-        max_workers: list.max_workers.value().unwrap_or(0),
-        workers: Workers::new(list).write_ahead(),
+        max_workers,
+        workers,
         fetched_at_ms,
         action_key: crate::action_log::ActionLog::new_key(),
         max_scale_step: state.max_scale_step,
         action,
-        recent_actions: if show_all {
-            recorded_actions(&state, &namespace, &app, fetched_at_ms, recent_days).await
-        } else {
-            Vec::new()
-        },
+        recent_actions,
     })
 }
 

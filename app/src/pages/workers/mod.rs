@@ -1,7 +1,8 @@
 //! The worker page of one app. This file holds its view ([`WorkersPage`],
 //! [`WorkerList`]); beside it are the view's query as the address has it
 //! ([`query`]), what is shown derived from the latest read ([`state`]), the
-//! summary line ([`summary`]) and live refresh ([`live`]). A new panel is a
+//! summary line ([`summary`]), live refresh ([`live`]) and the element
+//! that carries the first read's rows ([`rows_element`]). A new panel is a
 //! component drawn in `WorkerList`'s view, reading [`state::ListState`].
 //!
 //! Shared with other pages: the list between reads
@@ -17,11 +18,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 mod live;
 mod query;
+mod rows_element;
 mod state;
 mod summary;
 
 use live::{LiveRefresh, LiveStatus};
 use query::PageQuery;
+use rows_element::{FirstRead, RowsElement};
 use state::ListState;
 use summary::Summary;
 
@@ -41,7 +44,7 @@ use crate::{
     server_fns::workers::{ActionShown, WorkerPage, list_workers},
     snapshot::Snapshot,
     sync_view::{IntoSyncAny, SyncHydrate},
-    transport::{ROWS_ELEMENT, Workers},
+    transport::Workers,
 };
 
 /// The live view of one app's workers.
@@ -56,16 +59,11 @@ pub fn WorkersPage() -> impl IntoView {
     let workers = json::resource(
         move || (namespace(), app(), action()),
         |(namespace, app, action)| async move {
-            let page = list_workers(namespace, app, action).await;
-            // On the server this read is the page's own: its rows travel in
-            // the page's HTML (`WorkerList` draws them), not in its
-            // hydration data.
-            #[cfg(feature = "ssr")]
-            let page = page.map(|mut page| {
-                page.workers = page.workers.apart();
-                page
-            });
-            page
+            // The rows of this read travel in an element of the page, not
+            // in its hydration data (see `rows_element`).
+            list_workers(namespace, app, action)
+                .await
+                .map(FirstRead::new)
         },
     );
 
@@ -75,9 +73,11 @@ pub fn WorkersPage() -> impl IntoView {
             <AppViewHeader current=AppView::Live />
             <Transition fallback=|| view! { <WorkersSkeleton /> }>
                 {move || Suspend::new(async move {
-                    match workers.await {
-                        Ok(page) => {
-                            view! { <WorkerList page namespace=namespace() app=app() /> }.into_sync_any()
+                    let read = workers.await;
+                    match read.and_then(FirstRead::into_page) {
+                        Ok((page, workers)) => {
+                            view! { <WorkerList page workers namespace=namespace() app=app() /> }
+                                .into_sync_any()
                         }
                         Err(error) => view! { <ErrorBanner error /> }.into_sync_any(),
                     }
@@ -92,9 +92,16 @@ pub fn WorkersPage() -> impl IntoView {
 /// few seconds and only what changed is redrawn, so typing, ticked boxes,
 /// open menus and the scroll position stay as they are.
 #[component]
-fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView {
+fn WorkerList(
+    /// The read, but for its rows.
+    page: WorkerPage,
+    /// Its rows.
+    workers: Workers,
+    namespace: String,
+    app: String,
+) -> impl IntoView {
     let WorkerPage {
-        workers,
+        workers: _,
         max_workers,
         fetched_at_ms,
         action_key,
@@ -248,26 +255,4 @@ fn WorkerList(page: WorkerPage, namespace: String, app: String) -> impl IntoView
         {rows_element}
     }
     .into_sync_any()
-}
-
-/// The element in which a server-rendered page carries its first read's
-/// rows (see [`Workers::apart`]). The browser reads them before it
-/// hydrates; there the element has no text.
-#[component]
-fn RowsElement(workers: Workers) -> impl IntoView {
-    // Drawn last and read only then: the rows are written out on the
-    // blocking pool while the rest of the page renders.
-    #[cfg(feature = "ssr")]
-    return view! {
-        <script
-            type="application/json"
-            id=ROWS_ELEMENT
-            inner_html=move || workers.rows_element_text()
-        ></script>
-    };
-    #[cfg(not(feature = "ssr"))]
-    {
-        let _ = workers;
-        view! { <script type="application/json" id=ROWS_ELEMENT></script> }
-    }
 }
