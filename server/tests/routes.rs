@@ -6,11 +6,10 @@ use axum::{
     http::{Request, StatusCode, header},
 };
 use everai_api::{Client, ClientOptions};
-use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 mod support;
-use support::get;
+use support::{get, server_fn};
 
 async fn state() -> AppState {
     support::app_state(everai_api::Gateway::new(
@@ -20,13 +19,9 @@ async fn state() -> AppState {
     .await
 }
 
+/// A client of the platform at `endpoint`, with the default deadline.
 fn client(endpoint: &str, token: &str) -> Client {
-    Client::new(
-        url::Url::parse(endpoint).unwrap(),
-        secrecy::SecretString::from(token),
-        ClientOptions::default(),
-    )
-    .unwrap()
+    support::client(endpoint, token, ClientOptions::default().timeout)
 }
 
 /// State whose client talks to a freshly started built-in simulator.
@@ -48,10 +43,8 @@ async fn state_with_simulator() -> AppState {
 }
 
 async fn send_to(state: AppState, req: Request<Body>) -> (StatusCode, String) {
-    let res = server::router(state).oneshot(req).await.unwrap();
-    let status = res.status();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
+    let reply = support::send(server::router(state), req).await;
+    (reply.status, reply.body)
 }
 
 #[tokio::test]
@@ -104,10 +97,7 @@ async fn an_unreachable_platform_is_a_502_banner() {
 }
 
 async fn send(req: Request<Body>) -> (StatusCode, String) {
-    let res = server::router(state().await).oneshot(req).await.unwrap();
-    let status = res.status();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
+    send_to(state().await, req).await
 }
 
 #[tokio::test]
@@ -135,13 +125,7 @@ async fn unknown_paths_get_a_404_page() {
 
 #[tokio::test]
 async fn console_status_server_function_answers_json() {
-    let (status, body) = send(
-        Request::post("/api/console_status")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = send(server_fn("/api/console_status", &[])).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["upstream"], "Simulator");
@@ -161,19 +145,10 @@ async fn platform_token_never_reaches_the_page_or_server_function() {
         s.upstream = UpstreamKind::Platform;
         s
     };
-    for req in [
-        get("/"),
-        Request::post("/api/console_status")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::empty())
-            .unwrap(),
-    ] {
-        let res = server::router(make_state().await)
-            .oneshot(req)
+    for req in [get("/"), server_fn("/api/console_status", &[])] {
+        let body = support::send(server::router(make_state().await), req)
             .await
-            .unwrap();
-        let body = res.into_body().collect().await.unwrap().to_bytes();
-        let body = String::from_utf8_lossy(&body);
+            .body;
         assert!(
             body.contains("Platform") || body.contains("EverAI platform"),
             "{body}"
@@ -217,16 +192,7 @@ async fn the_open_form_without_an_app_is_a_400() {
 
 /// A scale form post as the console's own page sends it.
 fn scale_post(endpoint: &str, fields: &[(&str, &str)], origin: &str) -> Request<Body> {
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    Request::post(endpoint)
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ORIGIN, origin)
-        .header(header::ACCEPT, "text/html")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap()
+    support::form_post(endpoint, fields, origin)
 }
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -239,7 +205,7 @@ const UP_ONE: [(&str, &str); 5] = [
     ("key", KEY),
     ("view", ""),
 ];
-const OWN: &str = "http://127.0.0.1:3000";
+const OWN: &str = support::OWN_ORIGIN;
 
 async fn live_ids(state: &AppState, app: &str) -> Vec<String> {
     let ns = everai_api::Namespace::parse("default").unwrap();
@@ -685,17 +651,14 @@ async fn every_scale_attempt_is_in_the_audit_log_page_and_csv() {
         "the filter keeps rejected ones out: {page}"
     );
 
-    let res = server::router(state.clone())
-        .oneshot(get("/audit.csv?app=default/empty-app"))
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(
-        res.headers()[header::CONTENT_TYPE],
-        "text/csv; charset=utf-8"
-    );
-    let csv =
-        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let res = support::send(
+        server::router(state.clone()),
+        get("/audit.csv?app=default/empty-app"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let csv = res.body;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(lines[0].starts_with("id,started_utc,"), "{csv}");
@@ -716,14 +679,9 @@ async fn without_an_audit_record_there_is_no_platform_call() {
     // A database that has gone away.
     state.store.close().await;
     let up = UP_ONE;
-    let res = server::router(state.clone())
-        .oneshot(scale_post("/api/scale_up", &up, OWN))
-        .await
-        .unwrap();
+    let (status, page) = send_to(state.clone(), scale_post("/api/scale_up", &up, OWN)).await;
     // Nothing to redirect to: the answer is the refusal itself.
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let page =
-        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         page.contains("database did not answer, so nothing was done"),
         "{page}"
@@ -927,23 +885,23 @@ async fn guessed_tokens_are_checked_with_the_platform_a_few_times_a_minute_only(
     }
     // …and the next guess is not sent to the platform at all.
     let form = [("name", "eve"), ("token", "tok-ana"), ("next", "/")];
-    let res = server::router(state.clone())
-        .oneshot(scale_post("/api/sign_in", &form, OWN))
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = res.headers()[header::RETRY_AFTER]
+    let res = support::send(
+        server::router(state.clone()),
+        scale_post("/api/sign_in", &form, OWN),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers[header::RETRY_AFTER]
         .to_str()
         .unwrap()
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     assert!(
-        res.headers().get(header::SET_COOKIE).is_none(),
+        res.headers.get(header::SET_COOKIE).is_none(),
         "a right token is not checked either"
     );
-    let body =
-        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let body = res.body;
     assert!(body.contains("Too many sign-in attempts"), "{body}");
     let (_, metrics) = send_to(state.clone(), get("/metrics")).await;
     assert!(
@@ -1022,20 +980,17 @@ async fn a_sign_in_form_with_fields_missing_or_from_elsewhere_is_answered_in_wor
     let post = |form: &'static [(&'static str, &'static str)], origin: &'static str| {
         let state = state.clone();
         async move {
-            let res = server::router(state)
-                .oneshot(scale_post("/api/sign_in", form, origin))
-                .await
-                .unwrap();
-            let status = res.status();
+            let res = support::send(
+                server::router(state),
+                scale_post("/api/sign_in", form, origin),
+            )
+            .await;
             let location = res
-                .headers()
+                .headers
                 .get(header::LOCATION)
                 .map(|v| v.to_str().unwrap().to_string())
                 .unwrap_or_default();
-            let body =
-                String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
-                    .unwrap();
-            (status, location, body)
+            (res.status, location, res.body)
         }
     };
     // Without `next`, the start page; without a token, the sign-in page
@@ -1083,14 +1038,7 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
         res.headers()[header::LOCATION],
         "/login?next=%2Fnamespaces%2Fdefault%2Fapps%2Fempty-app%2Fworkers"
     );
-    let (status, _) = send_to(
-        state.clone(),
-        Request::post("/api/list_apps")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = send_to(state.clone(), server_fn("/api/list_apps", &[])).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, body) = send_to(state.clone(), get("/login")).await;
     assert_eq!(status, StatusCode::OK);
@@ -1125,13 +1073,7 @@ async fn token_sign_in_keeps_the_token_on_the_server_and_acts_with_it() {
     );
     let (_, status_json) = send_to(
         state.clone(),
-        with_cookie(
-            Request::post("/api/console_status")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::empty())
-                .unwrap(),
-            &cookie,
-        ),
+        with_cookie(server_fn("/api/console_status", &[]), &cookie),
     )
     .await;
     assert!(status_json.contains("Ana (token "), "{status_json}");
@@ -1336,16 +1278,12 @@ async fn every_response_forbids_framing_and_sniffing_and_pages_are_not_cached() 
     // Pages: scripts only with this response's nonce, no inline styles.
     let mut nonces = Vec::new();
     for _ in 0..2 {
-        let res = server::router(state().await)
-            .oneshot(get("/"))
-            .await
-            .unwrap();
-        let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+        let res = support::send(server::router(state().await), get("/")).await;
+        let csp = res.headers[header::CONTENT_SECURITY_POLICY]
             .to_str()
             .unwrap()
             .to_string();
-        let body = res.into_body().collect().await.unwrap().to_bytes();
-        let body = String::from_utf8(body.to_vec()).unwrap();
+        let body = res.body;
         let nonce = csp
             .split("'nonce-")
             .nth(1)
