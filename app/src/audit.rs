@@ -2,6 +2,7 @@
 //! filters as they live in the URL
 //! (`/audit?app=default/llm-chat&actor=ana&outcome=failed&from=2026-11-01&to=2026-11-27`).
 
+pub use console_store::{Action, Outcome};
 use everai_api::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -30,12 +31,10 @@ pub struct AuditRecord {
     pub client_addr: String,
     pub namespace: String,
     pub app: String,
-    /// `up` or `down`.
-    pub action: String,
+    pub action: Action,
     pub count: Option<u32>,
     pub worker_ids: Vec<String>,
-    /// `pending`, `done`, `rejected`, `failed` or `unknown`.
-    pub outcome: String,
+    pub outcome: Outcome,
     pub detail: String,
     pub new_ids: Vec<String>,
     pub upstream_status: Option<u16>,
@@ -46,10 +45,10 @@ impl AuditRecord {
     /// What was asked, in words: "add 2 workers", "remove 3 chosen workers".
     pub fn asked(&self) -> String {
         let plural = |n: usize| if n == 1 { "" } else { "s" };
-        match (self.action.as_str(), self.count) {
-            ("up", Some(n)) => format!("add {n} worker{}", plural(n as usize)),
-            ("up", None) => "add workers".to_string(),
-            (_, _) => {
+        match (self.action, self.count) {
+            (Action::Up, Some(n)) => format!("add {n} worker{}", plural(n as usize)),
+            (Action::Up, None) => "add workers".to_string(),
+            (Action::Down, _) => {
                 let n = self.worker_ids.len();
                 format!("remove {n} chosen worker{}", plural(n))
             }
@@ -58,32 +57,32 @@ impl AuditRecord {
 
     /// The outcome as a person reads it.
     pub fn outcome_label(&self) -> &'static str {
-        outcome_label(&self.outcome)
+        outcome_label(self.outcome)
     }
 
     /// The record as the outcome the worker pages show (for the history
     /// timeline's marks).
     pub fn to_outcome(&self) -> ActionOutcome {
-        let request = match self.action.as_str() {
-            "up" => ScaleRequest::Up {
+        let request = match self.action {
+            Action::Up => ScaleRequest::Up {
                 count: self.count.unwrap_or_default(),
             },
-            _ => ScaleRequest::Down {
+            Action::Down => ScaleRequest::Down {
                 worker_ids: self.worker_ids.clone(),
             },
         };
         let reason = self.detail.clone();
-        let result = match (self.outcome.as_str(), &request) {
-            ("done", ScaleRequest::Up { .. }) => ScaleResult::Added {
+        let result = match (self.outcome, &request) {
+            (Outcome::Done, ScaleRequest::Up { .. }) => ScaleResult::Added {
                 worker_ids: self.new_ids.clone(),
             },
-            ("done", ScaleRequest::Down { .. }) => ScaleResult::Removed,
-            ("rejected", _) => ScaleResult::Rejected { reason },
-            ("failed", _) => ScaleResult::Failed { reason },
-            ("pending", _) => ScaleResult::Unknown {
+            (Outcome::Done, ScaleRequest::Down { .. }) => ScaleResult::Removed,
+            (Outcome::Rejected, _) => ScaleResult::Rejected { reason },
+            (Outcome::Failed, _) => ScaleResult::Failed { reason },
+            (Outcome::Pending, _) => ScaleResult::Unknown {
                 reason: IN_PROGRESS.into(),
             },
-            _ => ScaleResult::Unknown { reason },
+            (Outcome::Unknown, _) => ScaleResult::Unknown { reason },
         };
         ActionOutcome {
             namespace: self.namespace.clone(),
@@ -108,10 +107,10 @@ impl From<console_store::Entry> for AuditRecord {
             client_addr: e.client_addr,
             namespace: e.namespace,
             app: e.app,
-            action: e.action.as_str().to_string(),
+            action: e.action,
             count: e.count,
             worker_ids: e.worker_ids,
-            outcome: e.outcome.as_str().to_string(),
+            outcome: e.outcome,
             detail: e.detail,
             new_ids: e.new_ids,
             upstream_status: e.upstream_status,
@@ -128,10 +127,7 @@ impl AuditBounds {
             namespace: self.namespace.clone(),
             app: self.app.clone(),
             actor: self.actor.clone(),
-            outcome: self
-                .outcome
-                .as_deref()
-                .and_then(console_store::Outcome::parse),
+            outcome: self.outcome,
             from_ms: self.from_ms,
             to_ms: self.to_ms,
             limit,
@@ -139,20 +135,24 @@ impl AuditBounds {
     }
 }
 
-/// The values of `outcome=`, and their labels.
-pub const OUTCOMES: [(&str, &str); 5] = [
-    ("done", "Done"),
-    ("rejected", "Rejected"),
-    ("failed", "Failed"),
-    ("unknown", "Outcome unknown"),
-    ("pending", "In progress"),
+/// The outcomes in the order the view's filter offers them.
+pub const OUTCOMES: [Outcome; 5] = [
+    Outcome::Done,
+    Outcome::Rejected,
+    Outcome::Failed,
+    Outcome::Unknown,
+    Outcome::Pending,
 ];
 
-pub fn outcome_label(outcome: &str) -> &'static str {
-    OUTCOMES
-        .iter()
-        .find(|(v, _)| *v == outcome)
-        .map_or("Unrecognised", |(_, l)| l)
+/// An outcome as a person reads it.
+pub fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Done => "Done",
+        Outcome::Rejected => "Rejected",
+        Outcome::Failed => "Failed",
+        Outcome::Unknown => "Outcome unknown",
+        Outcome::Pending => "In progress",
+    }
 }
 
 /// The audit view's filters. Dates are whole UTC days, both ends included.
@@ -173,7 +173,7 @@ pub struct AuditBounds {
     pub namespace: Option<String>,
     pub app: Option<String>,
     pub actor: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
 }
@@ -233,13 +233,13 @@ impl AuditQuery {
             b.actor = Some(self.actor.clone());
         }
         if !self.outcome.is_empty() {
-            if !OUTCOMES.iter().any(|(v, _)| *v == self.outcome) {
-                return Err(format!(
-                    "There is no outcome {:?}; use one of done, rejected, failed, unknown, pending.",
-                    self.outcome
-                ));
-            }
-            b.outcome = Some(self.outcome.clone());
+            b.outcome = Some(Outcome::parse(&self.outcome).ok_or_else(|| {
+                format!(
+                    "There is no outcome {:?}; use one of {}.",
+                    self.outcome,
+                    OUTCOMES.map(Outcome::as_str).join(", ")
+                )
+            })?);
         }
         let date = |name: &str, v: &str| {
             day_start_ms(v).ok_or_else(|| {
@@ -311,10 +311,10 @@ pub fn csv_line(r: &AuditRecord) -> String {
         r.client_addr.clone(),
         r.namespace.clone(),
         r.app.clone(),
-        r.action.clone(),
+        r.action.as_str().to_string(),
         r.count.map(|c| c.to_string()).unwrap_or_default(),
         r.worker_ids.join(" "),
-        r.outcome.clone(),
+        r.outcome.as_str().to_string(),
         r.detail.clone(),
         r.new_ids.join(" "),
         r.upstream_status.map(|s| s.to_string()).unwrap_or_default(),
@@ -391,10 +391,10 @@ mod tests {
             client_addr: "127.0.0.1".into(),
             namespace: "default".into(),
             app: "a".into(),
-            action: "down".into(),
+            action: Action::Down,
             count: None,
             worker_ids: vec!["w1".into(), "w2".into()],
-            outcome: "done".into(),
+            outcome: Outcome::Done,
             detail: String::new(),
             new_ids: vec![],
             upstream_status: Some(200),

@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    audit::{AuditQuery, AuditRecord, OUTCOMES, PAGE_LIMIT},
+    audit::{Action, AuditQuery, AuditRecord, OUTCOMES, Outcome, PAGE_LIMIT, outcome_label},
     components::{error_banner::ErrorBanner, skeleton::SkeletonTable},
     filters::{with_query, workers_path},
     format, json,
@@ -58,11 +58,11 @@ pub fn AuditLogPage() -> impl IntoView {
 fn AuditFilters(query: AuditQuery) -> impl IntoView {
     let csv = with_query("/audit.csv", &query.to_query_string());
     let outcomes = OUTCOMES
-        .iter()
-        .map(|(value, label)| {
+        .into_iter()
+        .map(|outcome| {
             view! {
-                <option value=*value selected=query.outcome == *value>
-                    {*label}
+                <option value=outcome.as_str() selected=query.outcome == outcome.as_str()>
+                    {outcome_label(outcome)}
                 </option>
             }
         })
@@ -170,17 +170,19 @@ fn AuditRow(r: AuditRecord) -> impl IntoView {
     let started = everai_api::Timestamp::from_unix_nanos(i128::from(r.started_ms) * 1_000_000)
         .map(format::exact)
         .unwrap_or_default();
-    let badge = match r.outcome.as_str() {
-        "done" => "badge badge-ok",
-        "rejected" => "badge badge-ended",
-        "failed" => "badge badge-bad",
-        "pending" => "badge badge-starting",
-        _ => "badge badge-going",
+    let badge = match r.outcome {
+        Outcome::Done => "badge badge-ok",
+        Outcome::Rejected => "badge badge-ended",
+        Outcome::Failed => "badge badge-bad",
+        Outcome::Pending => "badge badge-starting",
+        Outcome::Unknown => "badge badge-going",
     };
-    let detail = match r.outcome.as_str() {
-        "done" if !r.new_ids.is_empty() => format!("New: {}", r.new_ids.join(", ")),
-        "done" if !r.worker_ids.is_empty() => format!("Removed: {}", r.worker_ids.join(", ")),
-        _ if !r.worker_ids.is_empty() && r.action == "down" => {
+    let detail = match r.outcome {
+        Outcome::Done if !r.new_ids.is_empty() => format!("New: {}", r.new_ids.join(", ")),
+        Outcome::Done if !r.worker_ids.is_empty() => {
+            format!("Removed: {}", r.worker_ids.join(", "))
+        }
+        _ if !r.worker_ids.is_empty() && r.action == Action::Down => {
             format!("{} Asked to remove: {}", r.detail, r.worker_ids.join(", "))
         }
         _ => r.detail.clone(),
@@ -195,7 +197,7 @@ fn AuditRow(r: AuditRecord) -> impl IntoView {
     let asked = r.asked();
     let outcome = r.outcome_label();
     view! {
-        <tr data-audit-id=r.id.clone() data-outcome=r.outcome.clone()>
+        <tr data-audit-id=r.id.clone() data-outcome=r.outcome.as_str()>
             <td class="mono">{started}</td>
             <td>
                 {r.actor.clone()}
