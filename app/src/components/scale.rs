@@ -7,10 +7,12 @@
 //! (`confirm=`, `action=`), so their code is split off the worker page's
 //! wasm file in release builds (`cargo leptos --split`): [`confirm_view`]
 //! and [`action_banner_view`] load it the first time they are drawn, and
-//! [`load_shown_parts`] before hydration when the server drew them.
+//! [`load_shown_parts`] before hydration when the server drew them (which
+//! [`shown_parts`] tells from the address, by the page's own readers).
 
 use everai_api::{Timestamp, Worker};
 use leptos::prelude::*;
+use leptos_router::params::ParamsMap;
 
 use crate::{
     actions::{
@@ -172,24 +174,38 @@ pub fn action_banner_view(shown: ActionShown) -> AnyView {
     view! { <ActionBanner shown /> }.into_sync_any()
 }
 
+/// The split-off parts the worker page draws for the address `query`: the
+/// confirmation when [`ScaleIntent::parse`] reads an intent from it (a bad
+/// one too: it is drawn as a problem), and the outcome banner when it names
+/// an action ([`action_key`]). The page draws by the same two readers, and
+/// [`load_shown_parts`] loads by this.
+pub fn shown_parts(query: &ParamsMap) -> (bool, bool) {
+    let confirm = ScaleIntent::parse(query.into_iter().map(|(k, v)| (k.as_ref(), v))).is_some();
+    (confirm, action_key(query).is_some())
+}
+
+/// The key of the scale action whose outcome the address asks to show
+/// (`action=<key>`), if any.
+pub fn action_key(query: &ParamsMap) -> Option<String> {
+    query.get("action").filter(|key| !key.is_empty())
+}
+
 /// Loads, before the page hydrates, the split-off code of the parts the
-/// server drew into it: the address says which (`confirm=` the
-/// confirmation, `action=` the outcome banner). Hydration then finds their
-/// code in place and takes over the server's HTML in one step; without it,
-/// a part still loading would be hydrated as absent.
+/// server drew into it ([`shown_parts`] of the address, read as the router
+/// reads it). Hydration then finds their code in place and takes over the
+/// server's HTML in one step; without it, a part still loading would be
+/// hydrated as absent.
 #[cfg(feature = "hydrate")]
 pub async fn load_shown_parts() {
-    // Read as the router reads it (keys percent-decoded), so a panel the
-    // server drew is never missed here.
-    let params = window()
-        .location()
-        .search()
-        .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search));
-    let has = |key: &str| params.as_ref().is_ok_and(|p| p.has(key));
-    if has("confirm") {
+    use leptos_router::location::{BrowserUrl, LocationProvider};
+    let Ok(url) = BrowserUrl::current() else {
+        return;
+    };
+    let (confirm, banner) = shown_parts(url.search_params());
+    if confirm {
         __preload_confirm_view().await;
     }
-    if has("action") {
+    if banner {
         __preload_action_banner_view().await;
     }
 }
@@ -431,4 +447,43 @@ fn at(outcome: &ActionOutcome) -> String {
     Timestamp::from_unix_nanos(i128::from(outcome.at_ms) * 1_000_000)
         .map(|t| format!("At {}.", format::exact(t)))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&'static str, &str)]) -> ParamsMap {
+        let mut map = ParamsMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, v.to_string());
+        }
+        map
+    }
+
+    #[test]
+    fn the_parts_to_load_are_the_parts_the_page_draws() {
+        assert_eq!(shown_parts(&query(&[])), (false, false));
+        assert_eq!(
+            shown_parts(&query(&[("confirm", "up"), ("count", "2")])),
+            (true, false)
+        );
+        // A bad intent is drawn too, as the problem it is.
+        assert!(ScaleIntent::parse([("confirm", "sideways")]).is_some());
+        assert_eq!(
+            shown_parts(&query(&[("confirm", "sideways")])),
+            (true, false)
+        );
+        // An empty action key names no action: no banner, nothing to load.
+        assert_eq!(shown_parts(&query(&[("action", "")])), (false, false));
+        assert_eq!(action_key(&query(&[("action", "")])), None);
+        assert_eq!(
+            shown_parts(&query(&[("action", "k1"), ("q", "x")])),
+            (false, true)
+        );
+        assert_eq!(
+            action_key(&query(&[("action", "k1")])).as_deref(),
+            Some("k1")
+        );
+    }
 }

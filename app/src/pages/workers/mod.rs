@@ -35,7 +35,7 @@ use crate::{
         error_banner::ErrorBanner,
         filter_bar::FilterBar,
         pager::Pager,
-        scale::{ConfirmArgs, ScalePanel, action_banner_view, confirm_view},
+        scale::{ConfirmArgs, ScalePanel, action_banner_view, action_key, confirm_view},
         skeleton::WorkersSkeleton,
         worker_table::{WorkerTable, selection},
     },
@@ -55,7 +55,7 @@ pub fn WorkersPage() -> impl IntoView {
     let app = move || params.read().get("app").unwrap_or_default();
     let query = use_query_map();
     // The outcome of a scale action comes with the list it changed.
-    let action = move || query.read().get("action");
+    let action = move || action_key(&query.read());
     let workers = json::resource(
         move || (namespace(), app(), action()),
         |(namespace, app, action)| async move {
