@@ -137,6 +137,7 @@ lines += [
 browser = json.loads((out / "browser.json").read_text())
 fv = browser["firstView"]
 ks = browser["keystroke"]
+sl = browser["slowLink"]
 hydrated = median([r["hydratedMs"] for r in fv["runs"]])
 fcp = median([r["fcpMs"] for r in fv["runs"]])
 key_median = median(ks["runs"])
@@ -147,6 +148,11 @@ lines += [
     f"**{fcp:.0f} ms**, navigation → hydrated **{hydrated:.0f} ms** (each: "
     + ", ".join(f"{r['fcpMs']:.0f}/{r['hydratedMs']:.0f}" for r in fv["runs"])
     + f" ms). Rows readable before hydration (JavaScript off): {fv['rowsWithoutScript']}.",
+    "",
+    f"The same page on an emulated slow link ({sl['downloadKbps'] / 1000:.1f} Mbit/s down, "
+    f"{sl['latencyMs']} ms latency, nothing cached): first contentful paint **{sl['fcpMs']:.0f} ms**, "
+    f"hydrated **{sl['hydratedMs']:.0f} ms**, **{sl['wireBytes'] / 1000:.1f} KB** on the wire in "
+    f"{sl['requests']} requests (reported, no target).",
     "",
     f"10,000 workers, {len(ks['runs'])} keystrokes in the search box: keystroke → updated table "
     f"median **{key_median:.1f} ms** (max {max(ks['runs']):.1f} ms; of which the page's own code "

@@ -52,6 +52,49 @@ test('first view of 1,000 workers', async ({ browser }) => {
   results.firstView = { runs, rowsWithoutScript };
 });
 
+test('first view of 1,000 workers on a slow link', async ({ browser }) => {
+  // A hotel or phone link: 1.6 Mbit/s down, 750 kbit/s up, 150 ms latency,
+  // by Chromium's own network emulation; a fresh context, nothing cached.
+  const link = { downloadKbps: 1600, uploadKbps: 750, latencyMs: 150 };
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: link.latencyMs,
+    downloadThroughput: (link.downloadKbps * 1000) / 8,
+    uploadThroughput: (link.uploadKbps * 1000) / 8,
+  });
+  // Bytes on the wire, as received (compressed where the server compressed).
+  let wireBytes = 0;
+  const requests: string[] = [];
+  cdp.on('Network.requestWillBeSent', (e) => requests.push(e.request.url));
+  cdp.on('Network.loadingFinished', (e) => {
+    wireBytes += e.encodedDataLength;
+  });
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('[data-hydrated="true"]')) {
+        (window as any).__hydratedAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
+  });
+  await page.goto(big);
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1, { timeout: 120_000 });
+  const timing = await page.evaluate(() => ({
+    hydratedMs: (window as any).__hydratedAt as number,
+    fcpMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+  }));
+  expect(timing.hydratedMs).toBeGreaterThan(0);
+  expect(timing.fcpMs).toBeGreaterThan(0);
+  expect(wireBytes).toBeGreaterThan(0);
+  await context.close();
+  results.slowLink = { ...link, ...timing, wireBytes, requests: requests.length };
+});
+
 test('keystroke to table with 10,000 workers', async ({ page }) => {
   await page.goto(huge);
   await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1, { timeout: 120_000 });
