@@ -260,11 +260,27 @@ impl ConsoleError {
     }
 }
 
+/// How a [`ConsoleError::BadForm`] for a call whose arguments could not
+/// be read begins (the form-post layer words those its own way).
+pub const UNREADABLE_FIELDS: &str = "The request's fields could not be read";
+
 impl FromServerFnError for ConsoleError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        ConsoleError::Transport(value.to_string())
+        match value {
+            // The call's arguments could not be read (`days=-1`, a field
+            // missing): the caller's mistake, answered 400 in words. This
+            // runs on the server before the function's body, inside the
+            // request's context, so the status is set here.
+            ServerFnErrorErr::Args(why) | ServerFnErrorErr::MissingArg(why) => {
+                let error = ConsoleError::BadForm(format!("{UNREADABLE_FIELDS}: {why}."));
+                #[cfg(feature = "ssr")]
+                error.apply_to_response();
+                error
+            }
+            other => ConsoleError::Transport(other.to_string()),
+        }
     }
 }
 

@@ -86,9 +86,9 @@ pub async fn form_posts(request: Request, next: Next) -> Response {
         return Response::from_parts(head, Body::from(bytes));
     };
     let (error, status) = match error {
-        // Only the framework makes these on the server: the form's fields
-        // could not be read as the function's arguments.
-        ConsoleError::Transport(_) => {
+        // The form's fields could not be read as the function's arguments
+        // (see `ConsoleError::from_server_fn_error`).
+        ConsoleError::BadForm(why) if why.starts_with(app::error::UNREADABLE_FIELDS) => {
             let text = if signing_in {
                 "The sign-in form could not be read; nothing was done."
             } else {

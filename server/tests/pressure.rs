@@ -1204,6 +1204,33 @@ async fn a_history_read_outside_1_to_30_days_is_refused_in_words_before_any_call
             "{days}: nothing asked of the platform"
         );
     }
+    // Arguments that are not a number of days at all, or missing: a 400
+    // in words too, not a 500.
+    for days in ["-1", "x", ""] {
+        let before = w.list_calls();
+        let read = server_fn(
+            "/api/worker_history",
+            &[
+                ("namespace", "default"),
+                ("app", "image-resize"),
+                ("days", days),
+            ],
+        );
+        let r = send(w.router(), read).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{days}: {}", r.body);
+        assert!(r.body.contains("could not be read"), "{days}: {}", r.body);
+        assert_eq!(
+            w.list_calls(),
+            before,
+            "{days}: nothing asked of the platform"
+        );
+    }
+    let r = send(
+        w.router(),
+        server_fn("/api/worker_history", &[("namespace", "default")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     // Within the window, the read reaches the platform.
     let read = server_fn(
         "/api/worker_history",
