@@ -136,10 +136,14 @@ pub(super) fn RowsElement(workers: Workers) -> impl IntoView {
 /// The rows as the element's text: their JSON with every `<` written
 /// `\u003c`, so no `</script>` or `<!--` in a worker's text can end or
 /// change the element. (A `<` can only be inside a JSON string, where the
-/// escape reads back as the same text.)
+/// escape reads back as the same text.) Rows that cannot be written leave
+/// the element empty, which the browser reports as unreadable rather than
+/// showing no workers.
 #[cfg(feature = "ssr")]
 fn element_text(workers: &Workers) -> String {
-    let json = workers.rows_json();
+    let Some(json) = workers.rows_json() else {
+        return String::new();
+    };
     if json.contains('<') {
         json.replace('<', "\\u003c")
     } else {
