@@ -30,6 +30,9 @@ from generated.apps import (
     AppServiceScaleUpWorkersBody,
     Appsv1ListResponse,
     Configuration,
+    V1App,
+    V1ListAppEventsResponse,
+    V1ListRequestQueuesResponse,
     V1ListWorkersResponse,
     V1ScaleUpWorkersResponse,
 )
@@ -156,14 +159,13 @@ class ReferenceClientAgainstSimulator(unittest.TestCase):
         except OSError:
             return False
 
-    def raw(self, path, body=None):
-        """The simulator's reply to one call, as JSON, checked against the
-        generated model of that call's reply."""
+    def raw(self, path, body=None, method=None):
+        """The simulator's reply to one call, as JSON."""
         request = urllib.request.Request(
             f"{self.endpoint}{path}",
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
             data=None if body is None else json.dumps(body).encode(),
-            method="GET" if body is None else "POST",
+            method=method or ("GET" if body is None else "POST"),
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
@@ -296,6 +298,97 @@ class ReferenceClientAgainstSimulator(unittest.TestCase):
         self.assertNotIn(victim, live_ids)
         if states[other] == "STATUS_RUNNING":
             self.assertIn(other, live_ids)
+
+    def raw_app(self, namespace, app):
+        reply = self.raw(f"/api/apps/v1/namespaces/{namespace}/apps/{app}")
+        self.assert_fits(V1App, reply, f"the app {namespace}/{app}")
+        return reply["appV1alpha1"]
+
+    def test_the_app_queue_and_events_of_every_app_validate_against_the_platforms_models(self):
+        apps = [a["appV1alpha1"]["metadata"] for a in self.raw("/api/apps/v1/apps")["apps"]]
+        reasons = set()
+        for app in apps:
+            ns, name = app["namespace"], app["name"]
+            self.raw_app(ns, name)
+            queue = self.raw(f"/api/apps/v1/namespaces/{ns}/apps/{name}/request_queues")
+            self.assert_fits(V1ListRequestQueuesResponse, queue, f"the queue of {ns}/{name}")
+            reasons |= {q["reason"] for q in queue.get("queues", [])}
+            for query in ["", "?pageSize=1000&orderBy=OrderByDesc", "?pageSize=3&orderBy=OrderByAsc"]:
+                events = self.raw(f"/api/apps/v1/namespaces/{ns}/apps/{name}/events{query}")
+                self.assert_fits(V1ListAppEventsResponse, events, f"the events of {ns}/{name}{query}")
+        # The demo world has a busy app and a paused one: both kinds of wait.
+        self.assertIn("QueueReasonWorkerBusy", reasons)
+        self.assertIn("QueueReasonNotDispatch", reasons)
+
+    def test_cli_gets_an_app_with_its_state_and_autoscaler(self):
+        result = self.cli("app", "get", "autoscaled-api", "-n", "staging", "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn("validation error", result.stdout + result.stderr)
+        got = json.loads(result.stdout)
+        raw = self.raw_app("staging", "autoscaled-api")
+        self.assertEqual(got["metadata"]["name"], "autoscaled-api")
+        self.assertEqual(got["metadata"]["namespace"], "staging")
+        self.assertEqual(got["status"]["status"], raw["status"]["status"].removeprefix("STATUS_"), got)
+        # The CLI rebuilds the builtin autoscaler and its time-match
+        # decorator from the spec; what it prints names them.
+        printed = json.dumps(got)
+        for word in ["simple", "max_queue_size", "time-match", "Asia/Shanghai"]:
+            self.assertIn(word, printed)
+        table = self.cli("app", "get", "batch-nightly", "-n", "staging")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertIn("PAUSED", table.stdout)
+
+    def test_cli_lists_the_queue_as_the_simulator_holds_it(self):
+        # The paused app's queue only grows with arrivals: every request
+        # waits undispatched, first index 0 (left out on the wire).
+        result = self.cli("app", "queue", "batch-nightly", "-n", "staging", "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        listed = json.loads(result.stdout)
+        self.assertTrue(listed, result.stdout)
+        self.assertEqual([q["queue_index"] for q in listed], list(range(len(listed))))
+        self.assertEqual({q["queue_reason"] for q in listed}, {"NotDispatch"})
+        raw = self.raw("/api/apps/v1/namespaces/staging/apps/batch-nightly/request_queues")["queues"]
+        self.assertNotIn("index", raw[0])
+        first = datetime.datetime.fromisoformat(raw[0]["createAt"].replace("Z", "+00:00"))
+        # The oldest request the CLI saw is still waiting or has given up
+        # since; the simulator's clock runs 50x.
+        self.assertLessEqual(abs(len(raw) - len(listed)), 3)
+        self.assertLess(datetime.datetime.now(datetime.timezone.utc) - first, datetime.timedelta(days=1))
+
+    def test_cli_lists_events_newest_first_as_the_simulator_records_them(self):
+        result = self.cli("app", "events", "batch-nightly", "-n", "staging", "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        listed = json.loads(result.stdout)
+        raw = self.raw("/api/apps/v1/namespaces/staging/apps/batch-nightly/events")["events"]
+        # The paused app makes no new events: both reads are the same page,
+        # of at most the platform's default size.
+        self.assertTrue(0 < len(listed) <= 50, len(listed))
+        self.assertEqual([e["message"] for e in listed], [e["message"] for e in raw])
+        self.assertEqual([e["type"] for e in listed], [e["type"].removeprefix("EVENT_TYPE_") for e in raw])
+        self.assertEqual(listed[0]["type"], "APP_PAUSED")
+        self.assertEqual(listed[0]["from"], "ops-oncall")
+
+    def test_cli_pauses_and_resumes_an_app(self):
+        ns, app = "research", "tokenizer"
+        self.assertEqual(self.raw_app(ns, app)["status"]["status"], "STATUS_DEPLOYED")
+        result = self.cli("app", "pause", app, "-n", ns)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "")
+        self.assertEqual(self.raw_app(ns, app)["status"]["status"], "STATUS_PAUSED")
+        wait_until("the paused app's workers to go", lambda: not self.raw_list(app, False, 2, ns))
+        events = self.raw(f"/api/apps/v1/namespaces/{ns}/apps/{app}/events?pageSize=5")["events"]
+        self.assertIn("EVENT_TYPE_APP_PAUSED", [e["type"] for e in events])
+        result = self.cli("app", "resume", app, "-n", ns)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.raw_app(ns, app)["status"]["status"], "STATUS_DEPLOYED")
+        wait_until("the resumed app's worker to run", lambda: any(
+            w.get("status") == "STATUS_RUNNING" for w in self.raw_list(app, False, 2, ns)))
+        # Through the generated client too, which reads both replies as a
+        # bare object; the raw reply is `{}`.
+        self.assertEqual(self.api.pause_app(ns, app), {})
+        self.assertEqual(self.raw_app(ns, app)["status"]["status"], "STATUS_PAUSED")
+        self.assertEqual(self.raw(f"/api/apps/v1/namespaces/{ns}/apps/{app}:resume", method="POST"), {})
+        self.assertEqual(self.raw_app(ns, app)["status"]["status"], "STATUS_DEPLOYED")
 
     def test_a_wrong_token_is_refused(self):
         bad = AppServiceApi(

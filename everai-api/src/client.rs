@@ -20,10 +20,15 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::{
+    app::{self, AppDetail, EventOrder, EventPage, QueuedRequest},
     error::ApiError,
     model::{AppSummary, WorkerList, wire},
     names::{AppName, Namespace},
 };
+
+/// The most events one request may ask for: the platform coerces larger
+/// page sizes to this.
+pub const MAX_EVENTS_PAGE: u32 = 1_000;
 
 /// The largest count one scale request may carry; anything bigger is
 /// certainly a typing mistake.
@@ -149,6 +154,79 @@ impl Client {
         Ok(list.apps.into_iter().map(Into::into).collect())
     }
 
+    /// `GET …/namespaces/{ns}/apps/{app}`: the app's state and autoscaler.
+    pub async fn get_app(
+        &self,
+        namespace: &Namespace,
+        app: &AppName,
+    ) -> Result<AppDetail, ApiError> {
+        let url = self.url(namespace, &["apps", app.as_str()]);
+        let reply: app::wire::App = self.get(url).await?;
+        Ok(reply.into())
+    }
+
+    /// `GET …/apps/{app}/request_queues`: the requests waiting, in the
+    /// platform's order.
+    pub async fn list_queue(
+        &self,
+        namespace: &Namespace,
+        app: &AppName,
+    ) -> Result<Vec<QueuedRequest>, ApiError> {
+        let url = self.url(namespace, &["apps", app.as_str(), "request_queues"]);
+        let reply: app::wire::Queues = self.get(url).await?;
+        let mut queue = reply.queues;
+        // The first one's index is left out (zero); the CLI fills it back
+        // in the same way.
+        for (i, q) in queue.iter_mut().enumerate() {
+            if i > 0 && q.index == 0 {
+                q.index = i as u64;
+            }
+        }
+        Ok(queue)
+    }
+
+    /// `GET …/apps/{app}/events?pageSize=…&orderBy=…`: one page of events
+    /// (the platform's reply has no page token), newest first.
+    pub async fn list_events(
+        &self,
+        namespace: &Namespace,
+        app: &AppName,
+        page_size: u32,
+        order: EventOrder,
+    ) -> Result<EventPage, ApiError> {
+        if page_size == 0 || page_size > MAX_EVENTS_PAGE {
+            return Err(ApiError::InvalidRequest(format!(
+                "ask for 1 to {MAX_EVENTS_PAGE} events"
+            )));
+        }
+        let mut url = self.url(namespace, &["apps", app.as_str(), "events"]);
+        url.query_pairs_mut()
+            .append_pair("pageSize", &page_size.to_string())
+            .append_pair("orderBy", order.wire());
+        let reply: app::wire::Events = self.get(url).await?;
+        let cut = reply.events.len() >= page_size as usize;
+        let mut events = reply.events;
+        // Newest first whatever order came: a platform that ignores
+        // `orderBy` is read right too. Events without a time go last.
+        events.sort_by_key(|e| std::cmp::Reverse(e.created_at));
+        Ok(EventPage { events, cut })
+    }
+
+    /// `POST …/apps/{app}:pause`, no body: every worker stops. Sent once,
+    /// never retried.
+    pub async fn pause(&self, namespace: &Namespace, app: &AppName) -> Result<(), ApiError> {
+        let url = self.url(namespace, &["apps", &format!("{}:pause", app.as_str())]);
+        let _: serde::de::IgnoredAny = self.post_empty(url).await?;
+        Ok(())
+    }
+
+    /// `POST …/apps/{app}:resume`, no body. Sent once, never retried.
+    pub async fn resume(&self, namespace: &Namespace, app: &AppName) -> Result<(), ApiError> {
+        let url = self.url(namespace, &["apps", &format!("{}:resume", app.as_str())]);
+        let _: serde::de::IgnoredAny = self.post_empty(url).await?;
+        Ok(())
+    }
+
     /// `POST …/workers:scale-up` with `{"scaleUpWorkersNum": "<count>"}`;
     /// returns the new workers' ids. Sent once, never retried.
     pub async fn scale_up(
@@ -233,6 +311,16 @@ impl Client {
         let response = self
             .request(Method::POST, url)?
             .json(body)
+            .send()
+            .await
+            .map_err(send_error)?;
+        self.read(response).await
+    }
+
+    /// A POST without a body, as the platform's client sends `:pause`.
+    async fn post_empty<T: DeserializeOwned>(&self, url: Url) -> Result<T, ApiError> {
+        let response = self
+            .request(Method::POST, url)?
             .send()
             .await
             .map_err(send_error)?;

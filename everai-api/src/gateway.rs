@@ -1,15 +1,20 @@
 //! What stands between the console and the EverAI API when many people use
 //! it at once and the platform is having a bad day:
 //!
-//! - **Shared reads.** Identical list calls (same token, app, window) that
-//!   overlap are made once and the answer is given to everyone waiting; a
-//!   good answer is then kept for a short time ([`GatewayOptions::list_cache`])
-//!   and handed out with the time it was read, so "updated N s ago" stays
-//!   true. A scale action forgets the app's kept answers.
-//! - **A circuit breaker per app.** After several outage-like failures in a
-//!   row (no answer, a broken or unreadable one, a 5xx), calls for that app
-//!   fail at once for a while, then one trial call decides whether to
-//!   resume. 4xx answers do not count: the platform answered.
+//! - **Shared reads.** Identical reads (same token, app, endpoint and
+//!   parameters: the worker list and its window, the app, its queue, its
+//!   events) that overlap are made once and the answer is given to everyone
+//!   waiting; a good answer is then kept for a short time
+//!   ([`GatewayOptions::list_cache`]) and handed out with the time it was
+//!   read, so "updated N s ago" stays true. An action on the app (scale,
+//!   pause, resume) forgets the app's kept answers.
+//! - **A circuit breaker per app and endpoint.** After several outage-like
+//!   failures in a row (no answer, a broken or unreadable one, a 5xx),
+//!   calls to that endpoint for that app fail at once for a while, then one
+//!   trial call decides whether to resume. 4xx answers do not count: the
+//!   platform answered. The worker list and the actions share one breaker;
+//!   the app, queue and events reads each have their own, so a failing
+//!   queue does not pause the worker list.
 //! - **Bounded concurrency.** At most [`GatewayOptions::max_in_flight`] calls
 //!   at a time, a bounded queue behind them, and a fast [`ApiError::Busy`]
 //!   past it.
@@ -30,7 +35,10 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use tokio::sync::{OnceCell, Semaphore};
 
-use crate::{ApiError, AppName, AppSummary, Client, Namespace, ScaleDown, WorkerList};
+use crate::{
+    ApiError, AppDetail, AppName, AppSummary, Client, EventOrder, EventPage, Namespace,
+    QueuedRequest, ScaleDown, WorkerList,
+};
 
 /// The gateway's limits.
 #[derive(Debug, Clone)]
@@ -102,6 +110,15 @@ pub struct Listed {
     pub sharing: Sharing,
 }
 
+/// A shared read's answer and when the platform gave it (see [`Listed`]).
+#[derive(Debug, Clone)]
+pub struct Shared<T> {
+    /// Shared with every caller handed the same answer: not copied.
+    pub value: Arc<T>,
+    pub read_at: SystemTime,
+    pub sharing: Sharing,
+}
+
 /// How a list answer came to this caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sharing {
@@ -144,7 +161,10 @@ struct Inner {
     slots: Semaphore,
     waiting: AtomicUsize,
     breakers: Mutex<HashMap<String, Breaker>>,
-    lists: Mutex<HashMap<ListKey, Arc<Slot>>>,
+    lists: Reads<WorkerList>,
+    apps: Reads<AppDetail>,
+    queues: Reads<Vec<QueuedRequest>>,
+    events: Reads<EventPage>,
     calls: Mutex<CallCounts>,
     joined: AtomicU64,
     kept: AtomicU64,
@@ -162,24 +182,31 @@ impl std::fmt::Debug for Gateway {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct ListKey {
+struct ReadKey {
     /// SHA-256 of the token the call is made with: people with different
     /// tokens never share answers.
     who: [u8; 32],
     namespace: String,
     app: String,
-    show_all: bool,
-    recent_days: u32,
+    /// The endpoint's own parameters, e.g. `showAll` and `recentDays`.
+    what: String,
 }
 
-type Answer = Result<(Arc<WorkerList>, SystemTime, Instant), ApiError>;
+type Answer<T> = Result<(Arc<T>, SystemTime, Instant), ApiError>;
 
-#[derive(Default)]
-struct Slot {
-    answer: OnceCell<Answer>,
+struct Slot<T> {
+    answer: OnceCell<Answer<T>>,
 }
 
-impl Slot {
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot {
+            answer: OnceCell::new(),
+        }
+    }
+}
+
+impl<T> Slot<T> {
     /// Whether a new caller may take this slot: the call is under way, or
     /// its good answer is young enough.
     fn usable(&self, keep: Duration, now: Instant) -> bool {
@@ -188,6 +215,21 @@ impl Slot {
             Some(Ok((_, _, at))) => now.saturating_duration_since(*at) < keep,
             Some(Err(_)) => false,
         }
+    }
+}
+
+/// The reads of one endpoint under way or kept.
+struct Reads<T>(Mutex<HashMap<ReadKey, Arc<Slot<T>>>>);
+
+impl<T> Default for Reads<T> {
+    fn default() -> Self {
+        Reads(Mutex::default())
+    }
+}
+
+impl<T> Reads<T> {
+    fn forget(&self, namespace: &Namespace, app: &AppName) {
+        lock(&self.0).retain(|k, _| !(k.namespace == namespace.as_str() && k.app == app.as_str()));
     }
 }
 
@@ -200,7 +242,10 @@ impl Gateway {
                 options,
                 waiting: AtomicUsize::new(0),
                 breakers: Mutex::default(),
-                lists: Mutex::default(),
+                lists: Reads::default(),
+                apps: Reads::default(),
+                queues: Reads::default(),
+                events: Reads::default(),
                 calls: Mutex::default(),
                 joined: AtomicU64::new(0),
                 kept: AtomicU64::new(0),
@@ -232,23 +277,130 @@ impl Gateway {
         show_all: bool,
         recent_days: u32,
     ) -> Result<Listed, ApiError> {
-        let key = ListKey {
+        let what = format!("showAll={show_all}&recentDays={recent_days}");
+        let read = self
+            .shared(
+                &self.inner.lists,
+                token,
+                namespace,
+                app,
+                what,
+                "list_workers",
+                breaker_key(namespace, app),
+                |client| async move {
+                    client
+                        .list_workers(namespace, app, show_all, recent_days)
+                        .await
+                },
+            )
+            .await?;
+        Ok(Listed {
+            list: read.value,
+            read_at: read.read_at,
+            sharing: read.sharing,
+        })
+    }
+
+    /// [`Client::get_app`], shared and kept like the worker list.
+    pub async fn get_app(
+        &self,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+    ) -> Result<Shared<AppDetail>, ApiError> {
+        let breaker = endpoint_breaker_key(namespace, app, "get_app");
+        self.shared(
+            &self.inner.apps,
+            token,
+            namespace,
+            app,
+            String::new(),
+            "get_app",
+            breaker,
+            |client| async move { client.get_app(namespace, app).await },
+        )
+        .await
+    }
+
+    /// [`Client::list_queue`], shared and kept like the worker list.
+    pub async fn list_queue(
+        &self,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+    ) -> Result<Shared<Vec<QueuedRequest>>, ApiError> {
+        let breaker = endpoint_breaker_key(namespace, app, "list_queue");
+        self.shared(
+            &self.inner.queues,
+            token,
+            namespace,
+            app,
+            String::new(),
+            "list_queue",
+            breaker,
+            |client| async move { client.list_queue(namespace, app).await },
+        )
+        .await
+    }
+
+    /// [`Client::list_events`], shared and kept like the worker list.
+    pub async fn list_events(
+        &self,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+        page_size: u32,
+        order: EventOrder,
+    ) -> Result<Shared<EventPage>, ApiError> {
+        let what = format!("pageSize={page_size}&orderBy={}", order.wire());
+        let breaker = endpoint_breaker_key(namespace, app, "list_events");
+        self.shared(
+            &self.inner.events,
+            token,
+            namespace,
+            app,
+            what,
+            "list_events",
+            breaker,
+            |client| async move { client.list_events(namespace, app, page_size, order).await },
+        )
+        .await
+    }
+
+    /// One read of `reads`' endpoint: joined when an identical one is under
+    /// way, kept while young, made (guarded) otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn shared<T, F, Fut>(
+        &self,
+        reads: &Reads<T>,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+        what: String,
+        endpoint: &'static str,
+        breaker: String,
+        call: F,
+    ) -> Result<Shared<T>, ApiError>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let key = ReadKey {
             who: digest(token),
             namespace: namespace.as_str().to_string(),
             app: app.as_str().to_string(),
-            show_all,
-            recent_days,
+            what,
         };
         let keep = self.inner.options.list_cache;
         let (slot, was_ready) = {
-            let mut lists = lock(&self.inner.lists);
+            let mut map = lock(&reads.0);
             let now = self.inner.options.clock.now();
-            lists.retain(|_, s| s.usable(keep, now));
-            match lists.get(&key) {
+            map.retain(|_, s| s.usable(keep, now));
+            match map.get(&key) {
                 Some(slot) => (slot.clone(), slot.answer.initialized()),
                 None => {
                     let slot = Arc::new(Slot::default());
-                    lists.insert(key.clone(), slot.clone());
+                    map.insert(key.clone(), slot.clone());
                     (slot, false)
                 }
             }
@@ -258,18 +410,13 @@ impl Gateway {
             .answer
             .get_or_init(|| {
                 called = true;
-                let breaker = breaker_key(namespace, app);
                 async move {
                     // Only the caller that calls needs a client: joined and
                     // kept reads cost no token formatting.
                     let client = self.client_for(token)?;
-                    let list = self
-                        .guarded("list_workers", &breaker, || {
-                            client.list_workers(namespace, app, show_all, recent_days)
-                        })
-                        .await?;
+                    let value = self.guarded(endpoint, &breaker, || call(client)).await?;
                     Ok((
-                        Arc::new(list),
+                        Arc::new(value),
                         SystemTime::now(),
                         self.inner.options.clock.now(),
                     ))
@@ -279,9 +426,9 @@ impl Gateway {
             .clone();
         if answer.is_err() {
             // Failures are shared with whoever waited, never kept.
-            let mut lists = lock(&self.inner.lists);
-            if lists.get(&key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
-                lists.remove(&key);
+            let mut map = lock(&reads.0);
+            if map.get(&key).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                map.remove(&key);
             }
         }
         let sharing = if called {
@@ -293,8 +440,8 @@ impl Gateway {
             self.inner.joined.fetch_add(1, Ordering::Relaxed);
             Sharing::Joined
         };
-        answer.map(|(list, read_at, _)| Listed {
-            list,
+        answer.map(|(value, read_at, _)| Shared {
+            value,
             read_at,
             sharing,
         })
@@ -347,11 +494,47 @@ impl Gateway {
         result
     }
 
-    /// Drops every kept list of `namespace`/`app` (for every token), so
-    /// the next read shows what a scale action changed.
+    /// [`Client::pause`], guarded; the app's kept answers are forgotten.
+    pub async fn pause(
+        &self,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+    ) -> Result<(), ApiError> {
+        let client = self.client_for(token)?;
+        let result = self
+            .guarded("pause", &breaker_key(namespace, app), || {
+                client.pause(namespace, app)
+            })
+            .await;
+        self.forget(namespace, app);
+        result
+    }
+
+    /// [`Client::resume`], guarded; the app's kept answers are forgotten.
+    pub async fn resume(
+        &self,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+    ) -> Result<(), ApiError> {
+        let client = self.client_for(token)?;
+        let result = self
+            .guarded("resume", &breaker_key(namespace, app), || {
+                client.resume(namespace, app)
+            })
+            .await;
+        self.forget(namespace, app);
+        result
+    }
+
+    /// Drops every kept answer about `namespace`/`app` (for every token),
+    /// so the next read shows what an action changed.
     pub fn forget(&self, namespace: &Namespace, app: &AppName) {
-        lock(&self.inner.lists)
-            .retain(|k, _| !(k.namespace == namespace.as_str() && k.app == app.as_str()));
+        self.inner.lists.forget(namespace, app);
+        self.inner.apps.forget(namespace, app);
+        self.inner.queues.forget(namespace, app);
+        self.inner.events.forget(namespace, app);
     }
 
     pub fn stats(&self) -> GatewayStats {
@@ -536,6 +719,12 @@ impl Drop for Ticket<'_> {
 
 fn breaker_key(namespace: &Namespace, app: &AppName) -> String {
     format!("{}/{}", namespace.as_str(), app.as_str())
+}
+
+/// The breaker of one of the app's other reads: their failures pause only
+/// that read.
+fn endpoint_breaker_key(namespace: &Namespace, app: &AppName, endpoint: &str) -> String {
+    format!("{}/{} {endpoint}", namespace.as_str(), app.as_str())
 }
 
 fn digest(token: Option<&SecretString>) -> [u8; 32] {

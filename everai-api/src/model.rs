@@ -150,7 +150,7 @@ impl WorkerStatus {
 /// decoding a big list several times slower. Text is borrowed from the
 /// reply where it can be, and numbers stay numbers: most fields are read
 /// without an allocation.
-enum RawScalar<'de> {
+pub(crate) enum RawScalar<'de> {
     Null,
     Text(Cow<'de, str>),
     Number(serde_json::Number),
@@ -388,7 +388,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// A missing, null, empty or unparseable time is "not known": one odd value
 /// must not hide a whole list of workers.
-fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+pub(crate) fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
     Ok(match RawScalar::deserialize(d)? {
         RawScalar::Text(s) => Timestamp::parse(&s),
         RawScalar::Null | RawScalar::Number(_) | RawScalar::Other(_) => None,
@@ -398,7 +398,7 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D:
 /// A count: a JSON number or a numeric string; null is zero (the apps
 /// list's counts, which only the server reads).
 #[cfg(any(feature = "client", test))]
-fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+pub(crate) fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     let text = match RawScalar::deserialize(d)? {
         RawScalar::Null => return Ok(0),
         RawScalar::Number(n) => match n.as_u64() {
@@ -437,7 +437,7 @@ pub enum Reading<T> {
 /// What is kept of an odd value: its first 63 characters and "…" when it
 /// is longer (an object can be any size). Cutting a cut value changes
 /// nothing, so it still writes back as it was read.
-fn kept_odd(raw: impl Into<String>) -> String {
+pub(crate) fn kept_odd(raw: impl Into<String>) -> String {
     const KEEP: usize = 64;
     let raw = raw.into();
     if raw.chars().count() <= KEEP {
@@ -525,7 +525,7 @@ impl<'de> Deserialize<'de> for Reading<f64> {
 }
 
 /// Text; null is empty, and a number is kept as its digits.
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match RawScalar::deserialize(d)? {
         RawScalar::Null => String::new(),
         RawScalar::Text(s) => s.into_owned(),

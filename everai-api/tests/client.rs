@@ -496,3 +496,100 @@ async fn the_token_is_never_in_debug_output_or_errors() {
         .unwrap_err();
     assert!(!format!("{err:?} {err}").contains(TOKEN));
 }
+
+const APP_PATH: &str = "/api/apps/v1/namespaces/default/apps/my-app";
+
+#[tokio::test]
+async fn app_queue_and_events_are_read_from_the_platform_clients_paths() {
+    let server = MockServer::start().await;
+    let auth = format!("Bearer {TOKEN}");
+    Mock::given(method("GET"))
+        .and(path(APP_PATH))
+        .and(header("authorization", auth.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"appV1alpha1":{"metadata":{"name":"my-app","namespace":"default"},
+               "spec":{"autoscaler":{"manual":{"defaultWorkerNum":"2"}}},
+               "status":{"status":"STATUS_DEPLOYED","readyWorker":1}}}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{APP_PATH}/request_queues")))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"queues":[{"reason":"QueueReasonNotDispatch","createAt":"2026-12-01T00:00:00Z"},
+               {"reason":"QueueReasonWorkerBusy"}]}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{APP_PATH}/events")))
+        .and(query_param("pageSize", "2"))
+        .and(query_param("orderBy", "OrderByDesc"))
+        // Oldest first, as a platform that ignores `orderBy` might send.
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"events":[{"type":"EVENT_TYPE_A","createdAt":"2026-12-01T00:00:00Z"},
+               {"type":"EVENT_TYPE_B","createdAt":"2026-12-01T00:01:00Z"}]}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server.uri());
+    let detail = client.get_app(&ns(), &app()).await.unwrap();
+    assert_eq!(detail.status, AppStatus::Deployed);
+    assert_eq!((detail.ready_workers, detail.desired_workers), (1, 0));
+    assert_eq!(
+        detail.autoscaler,
+        everai_api::ScalerSpec::Manual { default_workers: 2 }
+    );
+    let queue = client.list_queue(&ns(), &app()).await.unwrap();
+    // The left-out first index is 0; a later one left out is its place.
+    assert_eq!(queue.iter().map(|q| q.index).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(queue[0].reason, everai_api::QueueReason::NotDispatch);
+    let page = client
+        .list_events(&ns(), &app(), 2, everai_api::EventOrder::NewestFirst)
+        .await
+        .unwrap();
+    assert!(page.cut, "a full page may have been cut");
+    assert_eq!(page.events[0].short_kind(), "B");
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(sent[2].url.query(), Some("pageSize=2&orderBy=OrderByDesc"));
+    // Out-of-range page sizes never leave the console.
+    for size in [0, everai_api::MAX_EVENTS_PAGE + 1] {
+        assert!(matches!(
+            client
+                .list_events(&ns(), &app(), size, everai_api::EventOrder::NewestFirst)
+                .await,
+            Err(ApiError::InvalidRequest(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn pause_and_resume_post_no_body_to_the_colon_paths_once() {
+    let server = MockServer::start().await;
+    for verb in ["pause", "resume"] {
+        Mock::given(method("POST"))
+            .and(path(format!("{APP_PATH}:{verb}")))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = client_for(&server.uri());
+    client.pause(&ns(), &app()).await.unwrap();
+    client.resume(&ns(), &app()).await.unwrap();
+    for sent in server.received_requests().await.unwrap() {
+        assert!(sent.body.is_empty(), "{sent:?}");
+        assert!(
+            sent.url.path().contains(":"),
+            "the colon is literal: {}",
+            sent.url
+        );
+    }
+}

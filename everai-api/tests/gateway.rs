@@ -356,3 +356,119 @@ async fn past_the_bound_and_its_queue_a_call_fails_at_once() {
     assert!(both.iter().all(Result::is_ok));
     assert_eq!(gw.stats().in_flight, 0);
 }
+
+/// The mock platform's answer for each endpoint, by path.
+async fn every_endpoint(queue_status: u16) -> MockServer {
+    use wiremock::matchers::{method, path};
+    let server = MockServer::start().await;
+    let base = "/api/apps/v1/namespaces/default/apps/my-app";
+    for (p, status, body) in [
+        (format!("{base}/workers"), 200, LIST.to_string()),
+        (
+            base.to_string(),
+            200,
+            r#"{"appV1alpha1":{"metadata":{"name":"my-app"},"status":{"status":"STATUS_PAUSED"}}}"#
+                .to_string(),
+        ),
+        (
+            format!("{base}/request_queues"),
+            queue_status,
+            r#"{"queues":[{"reason":"QueueReasonWorkerBusy"},{"index":1}]}"#.to_string(),
+        ),
+        (
+            format!("{base}/events"),
+            200,
+            r#"{"events":[{"type":"EVENT_TYPE_SCALE_UP"}]}"#.to_string(),
+        ),
+        (format!("{base}:pause"), 200, "{}".to_string()),
+    ] {
+        let verb = if p.ends_with(":pause") { "POST" } else { "GET" };
+        Mock::given(path(p))
+            .and(method(verb))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+async fn calls_to(server: &MockServer, tail: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path().ends_with(tail))
+        .count()
+}
+
+#[tokio::test]
+async fn app_queue_and_event_reads_are_shared_and_kept_each_on_its_own() {
+    let server = every_endpoint(200).await;
+    let gw = gateway(&server, GatewayOptions::default());
+    let (ns, app) = (ns(), app("my-app"));
+    for _ in 0..3 {
+        let reads = (0..20).map(|_| async {
+            let (a, q, e) = tokio::join!(
+                gw.get_app(None, &ns, &app),
+                gw.list_queue(None, &ns, &app),
+                gw.list_events(None, &ns, &app, 1000, everai_api::EventOrder::NewestFirst),
+            );
+            (a.unwrap(), q.unwrap(), e.unwrap())
+        });
+        for (a, q, e) in join_all(reads).await {
+            assert_eq!(a.value.status, everai_api::AppStatus::Paused);
+            assert_eq!(q.value.len(), 2);
+            assert_eq!(q.value[1].index, 1);
+            assert_eq!(e.value.events[0].short_kind(), "SCALE_UP");
+            assert!(!e.value.cut);
+        }
+    }
+    // Sixty viewers, three rounds: one call per endpoint.
+    assert_eq!(calls_to(&server, "/my-app").await, 1);
+    assert_eq!(calls_to(&server, "/request_queues").await, 1);
+    assert_eq!(calls_to(&server, "/events").await, 1);
+    // Another page size is another read.
+    gw.list_events(None, &ns, &app, 10, everai_api::EventOrder::NewestFirst)
+        .await
+        .unwrap();
+    assert_eq!(calls_to(&server, "/events").await, 2);
+    // An action on the app forgets every kept answer about it.
+    gw.pause(None, &ns, &app).await.unwrap();
+    gw.get_app(None, &ns, &app).await.unwrap();
+    gw.list_queue(None, &ns, &app).await.unwrap();
+    assert_eq!(calls_to(&server, "/my-app").await, 2);
+    assert_eq!(calls_to(&server, "/request_queues").await, 2);
+}
+
+#[tokio::test]
+async fn a_failing_queue_pauses_only_the_queue() {
+    let server = every_endpoint(503).await;
+    let gw = gateway(
+        &server,
+        GatewayOptions {
+            list_cache: Duration::ZERO,
+            breaker_failures: 2,
+            ..Default::default()
+        },
+    );
+    let (ns, app) = (ns(), app("my-app"));
+    for _ in 0..2 {
+        assert!(matches!(
+            gw.list_queue(None, &ns, &app).await,
+            Err(ApiError::Upstream { status: 503, .. })
+        ));
+    }
+    assert!(matches!(
+        gw.list_queue(None, &ns, &app).await,
+        Err(ApiError::CircuitOpen { .. })
+    ));
+    assert_eq!(calls_to(&server, "/request_queues").await, 2);
+    // The worker list, the app and its events still answer.
+    gw.list_workers(None, &ns, &app, false, 2).await.unwrap();
+    gw.get_app(None, &ns, &app).await.unwrap();
+    gw.list_events(None, &ns, &app, 50, everai_api::EventOrder::NewestFirst)
+        .await
+        .unwrap();
+    assert_eq!(gw.stats().open_circuits, 1);
+}

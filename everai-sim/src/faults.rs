@@ -23,6 +23,11 @@ pub struct Faults {
     /// empty, every API request is. Lets one app misbehave while the others
     /// stay healthy.
     pub apps: Vec<String>,
+    /// Only these kinds of call (as `GET /_sim/calls` names them:
+    /// `list_workers`, `get_app`, `list_queue`, `list_events`, `pause`, …);
+    /// when empty, every kind. Lets one endpoint fail while the others
+    /// answer.
+    pub calls: Vec<String>,
 }
 
 impl Default for Faults {
@@ -35,6 +40,7 @@ impl Default for Faults {
             truncate_rate: 0.0,
             html_rate: 0.0,
             apps: Vec::new(),
+            calls: Vec::new(),
         }
     }
 }
@@ -67,18 +73,31 @@ impl Faults {
                 return Err(format!("apps: {app:?} is not of the form namespace/app"));
             }
         }
+        for call in &self.calls {
+            if !crate::http::CALL_KINDS.contains(&call.as_str()) {
+                return Err(format!(
+                    "calls: {call:?} is not one of {}",
+                    crate::http::CALL_KINDS.join(", ")
+                ));
+            }
+        }
         Ok(())
     }
 
-    /// Whether a request for `path` is subject to these faults.
-    pub fn applies_to(&self, path: &str) -> bool {
+    /// Whether a request for `path`, a call of `kind`, is subject to these
+    /// faults.
+    pub fn applies_to(&self, path: &str, kind: &str) -> bool {
+        if !self.calls.is_empty() && !self.calls.iter().any(|c| c == kind) {
+            return false;
+        }
         if self.apps.is_empty() {
             return true;
         }
-        // /api/apps/v1/namespaces/{ns}/apps/{app}/…
+        // /api/apps/v1/namespaces/{ns}/apps/{app}/… and …/{app}:pause
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match segments.as_slice() {
             ["api", "apps", "v1", "namespaces", ns, "apps", app, ..] => {
+                let app = app.split_once(':').map_or(*app, |(name, _)| name);
                 self.apps.iter().any(|a| *a == format!("{ns}/{app}"))
             }
             _ => false,
@@ -97,12 +116,53 @@ mod tests {
             ..Faults::default()
         };
         assert!(faults.validate().is_ok());
-        assert!(faults.applies_to("/api/apps/v1/namespaces/staging/apps/canary/workers"));
-        assert!(faults.applies_to("/api/apps/v1/namespaces/staging/apps/canary/workers:scale-up"));
-        assert!(!faults.applies_to("/api/apps/v1/namespaces/staging/apps/other/workers"));
-        assert!(!faults.applies_to("/api/apps/v1/namespaces/staging/apps"));
-        assert!(!faults.applies_to("/api/apps/v1/apps"));
-        assert!(Faults::default().applies_to("/api/apps/v1/apps"));
+        let applies = |f: &Faults, path: &str| f.applies_to(path, crate::http::call_kind(path));
+        assert!(applies(
+            &faults,
+            "/api/apps/v1/namespaces/staging/apps/canary/workers"
+        ));
+        assert!(applies(
+            &faults,
+            "/api/apps/v1/namespaces/staging/apps/canary/workers:scale-up"
+        ));
+        assert!(applies(
+            &faults,
+            "/api/apps/v1/namespaces/staging/apps/canary:pause"
+        ));
+        assert!(applies(
+            &faults,
+            "/api/apps/v1/namespaces/staging/apps/canary"
+        ));
+        assert!(!applies(
+            &faults,
+            "/api/apps/v1/namespaces/staging/apps/other/workers"
+        ));
+        assert!(!applies(
+            &faults,
+            "/api/apps/v1/namespaces/staging/apps/other:pause"
+        ));
+        assert!(!applies(&faults, "/api/apps/v1/namespaces/staging/apps"));
+        assert!(!applies(&faults, "/api/apps/v1/apps"));
+        assert!(applies(&Faults::default(), "/api/apps/v1/apps"));
+    }
+
+    #[test]
+    fn faults_aimed_at_one_kind_of_call_leave_the_others_alone() {
+        let faults = Faults {
+            calls: vec!["list_queue".into()],
+            ..Faults::default()
+        };
+        assert!(faults.validate().is_ok());
+        let applies = |path: &str| faults.applies_to(path, crate::http::call_kind(path));
+        assert!(applies("/api/apps/v1/namespaces/ns/apps/a/request_queues"));
+        assert!(!applies("/api/apps/v1/namespaces/ns/apps/a/workers"));
+        assert!(!applies("/api/apps/v1/namespaces/ns/apps/a/events"));
+        assert!(!applies("/api/apps/v1/namespaces/ns/apps/a"));
+        let bad = Faults {
+            calls: vec!["list_everything".into()],
+            ..Faults::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("list_everything"));
     }
 
     #[test]

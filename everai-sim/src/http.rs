@@ -4,7 +4,7 @@
 use std::{collections::HashMap, time::Duration};
 
 use axum::{
-    Json, Router,
+    Extension, Json, Router,
     body::{Body, Bytes},
     extract::{DefaultBodyLimit, Path, Query, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -19,7 +19,8 @@ use crate::{
     Simulator,
     clock::Nanos,
     faults::Faults,
-    world::{SimApp, SimError, WorkerView},
+    scaler::Autoscaler,
+    world::{AppState, SimApp, SimError, WorkerView},
 };
 
 /// The largest count one scale request may ask for.
@@ -29,9 +30,14 @@ pub fn router(sim: Simulator) -> Router {
     let api = Router::new()
         .route("/api/apps/v1/apps", get(list_all_apps))
         .route("/api/apps/v1/namespaces/{ns}/apps", get(list_apps))
+        // `{app}` is also `{app}:pause` and `{app}:resume`.
+        .route(
+            "/api/apps/v1/namespaces/{ns}/apps/{app}",
+            get(get_app).post(pause_or_resume),
+        )
         .route(
             "/api/apps/v1/namespaces/{ns}/apps/{app}/{verb}",
-            get(list_workers).post(scale),
+            get(app_read).post(scale),
         )
         .route_layer(middleware::from_fn_with_state(sim.clone(), inject_faults))
         .route_layer(middleware::from_fn_with_state(sim.clone(), count_calls));
@@ -48,18 +54,47 @@ pub fn router(sim: Simulator) -> Router {
         .with_state(sim)
 }
 
+/// The kinds of API call, as counted (`GET /_sim/calls`) and as faults
+/// may be aimed (`Faults::calls`).
+pub const CALL_KINDS: [&str; 9] = [
+    "list_apps",
+    "get_app",
+    "list_workers",
+    "list_queue",
+    "list_events",
+    "scale_up",
+    "scale_down",
+    "pause",
+    "resume",
+];
+
+/// Which kind of API call a path is.
+pub fn call_kind(path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["api", "apps", "v1", "apps"] | ["api", "apps", "v1", "namespaces", _, "apps"] => {
+            "list_apps"
+        }
+        ["api", "apps", "v1", "namespaces", _, "apps", app] => {
+            if app.ends_with(":pause") {
+                "pause"
+            } else if app.ends_with(":resume") {
+                "resume"
+            } else {
+                "get_app"
+            }
+        }
+        [.., "workers:scale-up"] => "scale_up",
+        [.., "workers:scale-down"] => "scale_down",
+        [.., "request_queues"] => "list_queue",
+        [.., "events"] => "list_events",
+        _ => "list_workers",
+    }
+}
+
 /// Counts every API call that passed the token check, faulty or not.
 async fn count_calls(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let kind = if path == "/api/apps/v1/apps" || path.ends_with("/apps") {
-        "list_apps"
-    } else if path.ends_with(":scale-up") {
-        "scale_up"
-    } else if path.ends_with(":scale-down") {
-        "scale_down"
-    } else {
-        "list_workers"
-    };
+    let kind = call_kind(request.uri().path());
     let user = request
         .extensions()
         .get::<Caller>()
@@ -100,6 +135,7 @@ fn sim_error(err: SimError) -> Response {
         SimError::NoSuchApp => grpc_error(StatusCode::NOT_FOUND, 5, "app not found"),
         SimError::NoSuchNamespace => grpc_error(StatusCode::NOT_FOUND, 5, "namespace not found"),
         SimError::BadRequest(m) => bad_request(&m),
+        SimError::FailedPrecondition(m) => grpc_error(StatusCode::BAD_REQUEST, 9, &m),
     }
 }
 
@@ -130,7 +166,8 @@ async fn inject_faults(State(sim): State<Simulator>, request: Request, next: Nex
     let decided = {
         let mut guard = sim.inner.faults.lock().expect("faults lock");
         let (faults, rng) = &mut *guard;
-        if !faults.applies_to(request.uri().path()) {
+        let path = request.uri().path();
+        if !faults.applies_to(path, call_kind(path)) {
             None
         } else {
             let error = rng.chance(faults.error_rate);
@@ -400,7 +437,6 @@ fn app_json(app: &SimApp, now: Nanos) -> Value {
         resource.insert("gpu".into(), json!(count));
         resource.insert("filters".into(), json!({ "gpu": [model] }));
     }
-    let argument = |v: u64| json!({ "value": v.to_string() });
     // Zero counts are left out, as protobuf-JSON does.
     let mut status = Map::new();
     for (key, n) in [
@@ -411,7 +447,11 @@ fn app_json(app: &SimApp, now: Nanos) -> Value {
             status.insert(key.into(), json!(n));
         }
     }
-    status.insert("status".into(), json!("STATUS_DEPLOYED"));
+    let state = match app.state {
+        AppState::Deployed => "STATUS_DEPLOYED",
+        AppState::Paused => "STATUS_PAUSED",
+    };
+    status.insert("status".into(), json!(state));
     json!({
         "appV1alpha1": {
             "metadata": {
@@ -424,23 +464,63 @@ fn app_json(app: &SimApp, now: Nanos) -> Value {
                 "image": format!("registry.sim.invalid/{}/{}:{}", spec.namespace, spec.name, spec.revision),
                 "port": 80,
                 "resource": resource,
-                "autoscaler": {
-                    "scheduler": "queue",
-                    "builtin": {
-                        "name": "simple",
-                        "arguments": {
-                            "min_workers": argument(0),
-                            "max_workers": argument(spec.max_workers),
-                            "max_queue_size": argument(1),
-                            "max_idle_time": argument(120),
-                            "scale_up_step": argument(1),
-                        },
-                    },
-                },
+                "autoscaler": autoscaler_json(&spec.autoscaler),
             },
             "status": status,
         }
     })
+}
+
+/// The spec's `autoscaler` (`V1Autoscaler`). Arguments are strings, as the
+/// platform's `Commonv1Value` carries them; a time-match decorator's rules
+/// are arguments named `match(<cron>)` whose value is the prefix.
+fn autoscaler_json(scaler: &Autoscaler) -> Value {
+    let value = |v: &str| json!({ "value": v });
+    match scaler {
+        Autoscaler::Manual { default_workers } => {
+            let mut manual = Map::new();
+            if *default_workers != 0 {
+                manual.insert("defaultWorkerNum".into(), json!(default_workers));
+            }
+            json!({ "manual": manual })
+        }
+        Autoscaler::Builtin {
+            kind,
+            arguments,
+            time_match,
+        } => {
+            let values = [
+                arguments.min_workers,
+                arguments.max_workers,
+                arguments.key,
+                arguments.max_idle_time,
+                arguments.scale_up_step,
+            ];
+            let args: Map<String, Value> = kind
+                .argument_names()
+                .iter()
+                .zip(values)
+                .map(|(name, v)| (name.to_string(), value(&v.to_string())))
+                .collect();
+            let mut builtin = json!({ "name": kind.name(), "arguments": args });
+            if let Some(tm) = time_match {
+                let mut decorator = Map::new();
+                if let Some(zone) = &tm.timezone {
+                    decorator.insert("timezone".into(), value(zone));
+                }
+                for (cron, prefix) in &tm.rules {
+                    decorator.insert(format!("match({cron})"), value(prefix));
+                }
+                for (k, v) in &tm.data {
+                    decorator.insert(k.clone(), value(v));
+                }
+                builtin["decorators"] = json!({
+                    "arguments": [{ "name": "time-match", "arguments": decorator }],
+                });
+            }
+            json!({ "scheduler": "queue", "builtin": builtin })
+        }
+    }
 }
 
 fn apps_reply(sim: &Simulator, namespace: Option<&str>) -> Response {
@@ -471,14 +551,55 @@ fn parse_bool(name: &str, raw: Option<&String>) -> Result<bool, String> {
     }
 }
 
-async fn list_workers(
+/// `GET …/apps/{app}`: the app (`V1App`).
+async fn get_app(
+    State(sim): State<Simulator>,
+    Path((ns, app)): Path<(String, String)>,
+) -> Response {
+    let now = sim.inner.clock.now();
+    let mut world = sim.inner.world.lock().expect("world lock");
+    match world.app_at(&ns, &app, now) {
+        Ok(app) => Json(app_json(app, now)).into_response(),
+        Err(e) => sim_error(e),
+    }
+}
+
+/// `POST …/apps/{app}:pause` and `…:resume`, with an empty body; answer `{}`.
+async fn pause_or_resume(
+    State(sim): State<Simulator>,
+    Path((ns, target)): Path<(String, String)>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    let now = sim.inner.clock.now();
+    let mut world = sim.inner.world.lock().expect("world lock");
+    let done = if let Some(app) = target.strip_suffix(":pause") {
+        world.pause(&ns, app, &caller.0, now)
+    } else if let Some(app) = target.strip_suffix(":resume") {
+        world.resume(&ns, app, &caller.0, now)
+    } else {
+        return grpc_error(StatusCode::NOT_IMPLEMENTED, 12, "Method Not Allowed");
+    };
+    match done {
+        Ok(_) => Json(json!({})).into_response(),
+        Err(e) => sim_error(e),
+    }
+}
+
+/// `GET …/apps/{app}/workers`, `…/request_queues` and `…/events`.
+async fn app_read(
     State(sim): State<Simulator>,
     Path((ns, app, verb)): Path<(String, String, String)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if verb != "workers" {
-        return grpc_error(StatusCode::NOT_FOUND, 5, "Not Found");
+    match verb.as_str() {
+        "workers" => list_workers(&sim, &ns, &app, &query),
+        "request_queues" => list_queue(&sim, &ns, &app),
+        "events" => list_events(&sim, &ns, &app, &query),
+        _ => grpc_error(StatusCode::NOT_FOUND, 5, "Not Found"),
     }
+}
+
+fn list_workers(sim: &Simulator, ns: &str, app: &str, query: &HashMap<String, String>) -> Response {
     let show_all = match parse_bool("showAll", query.get("showAll")) {
         Ok(b) => b,
         Err(m) => return bad_request(&m),
@@ -490,13 +611,110 @@ async fn list_workers(
     };
     let now = sim.inner.clock.now();
     let mut world = sim.inner.world.lock().expect("world lock");
-    match world.list(&ns, &app, show_all, recent_days, now) {
+    match world.list(ns, app, show_all, recent_days, now) {
         Ok((workers, app)) => {
             let workers: Vec<Value> = workers.iter().map(worker_json).collect();
-            Json(json!({ "workers": workers, "maxWorkers": app.spec.max_workers })).into_response()
+            let mut reply = Map::new();
+            reply.insert("workers".into(), Value::Array(workers));
+            let queued = app.queue_at(now).len();
+            if queued > 0 {
+                reply.insert("queueSize".into(), json!(queued));
+            }
+            for (key, at) in [
+                ("lastScaleUpTime", app.last_scale_up),
+                ("lastScaleDownDeleteTime", app.last_scale_down),
+            ] {
+                if let Some(at) = at {
+                    reply.insert(key.into(), time(at));
+                }
+            }
+            reply.insert("maxWorkers".into(), json!(app.max_workers_at(now)));
+            Json(Value::Object(reply)).into_response()
         }
         Err(e) => sim_error(e),
     }
+}
+
+/// `{"queues": [{"index", "reason", "createAt"}]}`, oldest first. Index 0
+/// is left out like every zero (the platform's CLI fills it back in), and
+/// an empty queue is `{}`.
+fn list_queue(sim: &Simulator, ns: &str, app: &str) -> Response {
+    let now = sim.inner.clock.now();
+    let mut world = sim.inner.world.lock().expect("world lock");
+    let app = match world.app_at(ns, app, now) {
+        Ok(app) => app,
+        Err(e) => return sim_error(e),
+    };
+    let queues: Vec<Value> = app
+        .queue_at(now)
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let mut item = Map::new();
+            if i > 0 {
+                item.insert("index".into(), json!(i));
+            }
+            item.insert("reason".into(), json!(q.reason.wire()));
+            item.insert("createAt".into(), time(q.since));
+            Value::Object(item)
+        })
+        .collect();
+    if queues.is_empty() {
+        return Json(json!({})).into_response();
+    }
+    Json(json!({ "queues": queues })).into_response()
+}
+
+/// The most events one page holds, and the page size when none is asked
+/// for (the platform's models: "at most 50 … values above 1000 will be
+/// coerced to 1000").
+const EVENTS_MAX: i64 = 1_000;
+const EVENTS_DEFAULT: i64 = 50;
+
+/// `{"events": [{"type", "message", "from", "createdAt"}]}`: one page, of
+/// `pageSize`, newest first unless `orderBy=OrderByAsc`. There is no next
+/// page: the reply's model has no page token, so a `pageToken` is ignored.
+fn list_events(sim: &Simulator, ns: &str, app: &str, query: &HashMap<String, String>) -> Response {
+    let size = match query.get("pageSize").map(|s| s.trim().parse::<i64>()) {
+        None | Some(Ok(0)) => EVENTS_DEFAULT,
+        Some(Ok(n)) if n > 0 => n.min(EVENTS_MAX),
+        Some(_) => return bad_request("pageSize must be a whole number, 0 or more"),
+    };
+    let ascending = match query.get("orderBy").map(String::as_str) {
+        None | Some("") | Some("OrderByUnspecified") | Some("OrderByDesc") => false,
+        Some("OrderByAsc") => true,
+        Some(other) => {
+            return bad_request(&format!(
+                "orderBy: {other:?} is not OrderByUnspecified, OrderByAsc or OrderByDesc"
+            ));
+        }
+    };
+    let now = sim.inner.clock.now();
+    let mut world = sim.inner.world.lock().expect("world lock");
+    let app = match world.app_at(ns, app, now) {
+        Ok(app) => app,
+        Err(e) => return sim_error(e),
+    };
+    let mut events = app.events_at(now);
+    if !ascending {
+        events.reverse();
+    }
+    let events: Vec<Value> = events
+        .iter()
+        .take(size as usize)
+        .map(|e| {
+            json!({
+                "type": e.kind.wire(),
+                "message": e.message,
+                "from": e.from,
+                "createdAt": time(e.at),
+            })
+        })
+        .collect();
+    if events.is_empty() {
+        return Json(json!({})).into_response();
+    }
+    Json(json!({ "events": events })).into_response()
 }
 
 /// A count from a request body: a string (as protobuf int64 is written) or
@@ -519,6 +737,7 @@ fn count(body: &Value, field: &str) -> Result<Option<u64>, String> {
 async fn scale(
     State(sim): State<Simulator>,
     Path((ns, app, verb)): Path<(String, String, String)>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -548,7 +767,7 @@ async fn scale(
             Err(m) => return bad_request(&m),
         };
         let mut world = sim.inner.world.lock().expect("world lock");
-        return match world.scale_up(&ns, &app, n, now) {
+        return match world.scale_up(&ns, &app, n, &caller.0, now) {
             Ok(ids) => Json(json!({ "workerIds": ids })).into_response(),
             Err(e) => sim_error(e),
         };
@@ -572,7 +791,7 @@ async fn scale(
         Some(_) => return bad_request("workerIds must be a list of strings"),
     };
     let mut world = sim.inner.world.lock().expect("world lock");
-    match world.scale_down(&ns, &app, n, &ids, now) {
+    match world.scale_down(&ns, &app, n, &ids, &caller.0, now) {
         Ok(_) => Json(json!({})).into_response(),
         Err(e) => sim_error(e),
     }

@@ -8,8 +8,9 @@
 
 pub mod clock;
 pub mod faults;
-mod http;
+pub(crate) mod http;
 pub mod rng;
+pub mod scaler;
 pub mod world;
 
 use std::{

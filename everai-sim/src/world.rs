@@ -13,14 +13,105 @@
 //! started. Removed workers go `TERMINATING` (`REMOVE`) → `TERMINATED`,
 //! with `deletedAt`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use everai_api::{DetailStatus, WorkerStatus};
 
 use crate::{
     clock::{DAY, HOUR, MINUTE, Nanos, SECOND},
     rng::Rng,
+    scaler::{self, Autoscaler, Decision, Seen},
 };
+
+/// How long a request waits in the queue before it gives up (and counts as
+/// failed). The platform does not publish its own; this bounds the queue.
+pub const QUEUE_TIMEOUT: Nanos = 60 * SECOND;
+/// The most requests waiting for one worker; more fail at once.
+const MAX_WAITING: usize = 200;
+/// How often the builtin autoscaler decides.
+pub const AUTOSCALE_EVERY: Nanos = 15 * SECOND;
+/// How far back the autoscaler is replayed when the world is read after a
+/// long pause: what it did before then would have settled long ago.
+const AUTOSCALE_HORIZON: Nanos = HOUR;
+/// The most events an app keeps of its own (scale actions, pause, resume);
+/// the workers' own events are read from the workers.
+const MAX_EVENTS: usize = 10_000;
+
+/// Why a request waits, as the platform's `ListRequestQueuesResponseQueueReason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueueReason {
+    /// No worker can take it: none running, or the app paused.
+    NotDispatch,
+    /// Every worker is busy.
+    WorkerBusy,
+    /// Its session's worker is busy.
+    SessionWorkerBusy,
+}
+
+impl QueueReason {
+    pub fn wire(self) -> &'static str {
+        match self {
+            QueueReason::NotDispatch => "QueueReasonNotDispatch",
+            QueueReason::WorkerBusy => "QueueReasonWorkerBusy",
+            QueueReason::SessionWorkerBusy => "QueueReasonSessionWorkerBusy",
+        }
+    }
+}
+
+/// One request waiting in an app's queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Queued {
+    pub since: Nanos,
+    pub reason: QueueReason,
+}
+
+/// What an event is about. The platform's models leave `type` a free
+/// string, and its CLI strips an `EVENT_TYPE_` prefix; the names after it
+/// are the simulator's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    ScaleUp,
+    ScaleDown,
+    WorkerRunning,
+    WorkerLaunchFailed,
+    WorkerReplaced,
+    WorkerTerminated,
+    AppPaused,
+    AppResumed,
+}
+
+impl EventKind {
+    pub fn wire(self) -> &'static str {
+        match self {
+            EventKind::ScaleUp => "EVENT_TYPE_SCALE_UP",
+            EventKind::ScaleDown => "EVENT_TYPE_SCALE_DOWN",
+            EventKind::WorkerRunning => "EVENT_TYPE_WORKER_RUNNING",
+            EventKind::WorkerLaunchFailed => "EVENT_TYPE_WORKER_LAUNCH_FAILED",
+            EventKind::WorkerReplaced => "EVENT_TYPE_WORKER_REPLACED",
+            EventKind::WorkerTerminated => "EVENT_TYPE_WORKER_TERMINATED",
+            EventKind::AppPaused => "EVENT_TYPE_APP_PAUSED",
+            EventKind::AppResumed => "EVENT_TYPE_APP_RESUMED",
+        }
+    }
+}
+
+/// One entry of an app's event feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimEvent {
+    pub at: Nanos,
+    pub kind: EventKind,
+    /// Who acted: the user whose token asked, `autoscaler` or `scheduler`.
+    pub from: String,
+    pub message: String,
+}
+
+/// The app's lifecycle state, as `V1AppStatusV1Alpha1Status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppState {
+    #[default]
+    Deployed,
+    Paused,
+}
 
 /// How an app's workers behave.
 #[derive(Debug, Clone)]
@@ -45,6 +136,10 @@ pub struct AppSpec {
     pub service_secs: (f64, f64),
     /// Share of requests that fail.
     pub request_failure: f64,
+    /// Share of requests bound to a session: waiting, they wait for their
+    /// session's worker.
+    pub session_share: f64,
+    pub autoscaler: Autoscaler,
 }
 
 /// Why a request to the simulated platform was refused (becomes a 4xx).
@@ -53,6 +148,8 @@ pub enum SimError {
     NoSuchApp,
     NoSuchNamespace,
     BadRequest(String),
+    /// The app is not in a state that allows it (gRPC `FAILED_PRECONDITION`).
+    FailedPrecondition(String),
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +182,8 @@ pub struct SimWorker {
     pub last_serve_at: Option<Nanos>,
     busy_until: Nanos,
     next_request: Nanos,
+    /// Requests that arrived while it was busy, oldest first.
+    waiting: VecDeque<Queued>,
     rng: Rng,
     pub revision: String,
 }
@@ -197,24 +296,75 @@ impl SimWorker {
             self.success_count += served - failed;
             self.failed_count += failed;
             self.next_request = end - horizon;
+            // Whatever waited then was served or gave up long ago.
+            self.waiting.clear();
             if served > 0 {
                 self.last_serve_at = Some(self.next_request);
             }
         }
-        while self.next_request <= end {
-            let arrival = self.next_request;
-            if arrival >= self.busy_until {
-                let service = self.rng.range(spec.service_secs.0, spec.service_secs.1);
-                self.busy_until = arrival + secs(service);
-                self.last_serve_at = Some(arrival);
-                if self.rng.chance(spec.request_failure) {
+        loop {
+            // The worker frees up before the next arrival: it takes the
+            // oldest waiting request, unless that one has given up.
+            if let Some(head) = self.waiting.front().copied()
+                && self.busy_until <= self.next_request
+                && self.busy_until <= end
+            {
+                self.waiting.pop_front();
+                let start = self.busy_until.max(head.since);
+                if start - head.since > QUEUE_TIMEOUT {
                     self.failed_count += 1;
                 } else {
-                    self.success_count += 1;
+                    self.serve(spec, start);
                 }
+                continue;
+            }
+            if self.next_request > end {
+                break;
+            }
+            let arrival = self.next_request;
+            if arrival >= self.busy_until && self.waiting.is_empty() {
+                self.serve(spec, arrival);
+            } else if self.waiting.len() < MAX_WAITING {
+                let reason = if self.rng.chance(spec.session_share) {
+                    QueueReason::SessionWorkerBusy
+                } else {
+                    QueueReason::WorkerBusy
+                };
+                self.waiting.push_back(Queued {
+                    since: arrival,
+                    reason,
+                });
+            } else {
+                self.failed_count += 1;
             }
             self.next_request = arrival + secs(self.rng.exp(mean)).max(1);
         }
+        // A worker asked to go takes nothing more: what waited for it fails.
+        if self.removal.as_ref().is_some_and(|r| r.requested_at <= t) {
+            self.failed_count += self.waiting.len() as u64;
+            self.waiting.clear();
+        }
+    }
+
+    /// Serves one request starting at `start`.
+    fn serve(&mut self, spec: &AppSpec, start: Nanos) {
+        let service = self.rng.range(spec.service_secs.0, spec.service_secs.1);
+        self.busy_until = start + secs(service);
+        self.last_serve_at = Some(start);
+        if self.rng.chance(spec.request_failure) {
+            self.failed_count += 1;
+        } else {
+            self.success_count += 1;
+        }
+    }
+
+    /// The requests waiting for it at `t` (to which it has been moved
+    /// forward) that have not given up.
+    fn waiting_at(&self, t: Nanos) -> impl Iterator<Item = Queued> + '_ {
+        self.waiting
+            .iter()
+            .copied()
+            .filter(move |q| t - q.since <= QUEUE_TIMEOUT)
     }
 
     /// When the worker last did anything: for choosing the longest idle.
@@ -254,10 +404,19 @@ pub struct SimApp {
     pub past_max: PastMax,
     pub app_id: String,
     pub created_at: Nanos,
+    pub state: AppState,
     workers: Vec<SimWorker>,
     by_id: HashMap<String, usize>,
     rng: Rng,
     serial: u64,
+    /// Scale actions, pause and resume, oldest first.
+    events: VecDeque<SimEvent>,
+    pub last_scale_up: Option<Nanos>,
+    pub last_scale_down: Option<Nanos>,
+    /// The time of the builtin autoscaler's last decision.
+    autoscaled_to: Nanos,
+    /// Seeds the requests that arrive while no worker can take them.
+    arrivals_seed: u64,
 }
 
 impl SimApp {
@@ -265,13 +424,20 @@ impl SimApp {
         let mut rng = rng;
         SimApp {
             app_id: rng.id(),
+            // A fork, so the app's own draws stay as they were.
+            arrivals_seed: rng.fork(u64::MAX).next_u64(),
             spec,
             past_max: PastMax::default(),
             created_at,
+            state: AppState::Deployed,
             workers: Vec::new(),
             by_id: HashMap::new(),
             rng,
             serial: 0,
+            events: VecDeque::new(),
+            last_scale_up: None,
+            last_scale_down: None,
+            autoscaled_to: created_at,
         }
     }
 
@@ -307,6 +473,7 @@ impl SimApp {
             last_serve_at: None,
             busy_until: 0,
             next_request: 0,
+            waiting: VecDeque::new(),
             rng,
             revision: self.spec.revision.clone(),
         }
@@ -319,9 +486,26 @@ impl SimApp {
         id
     }
 
-    /// Steps the app forward to `t`: requests served, failed launches
-    /// replaced (a replacement may fail in turn).
+    /// Steps the app forward to `t`: the builtin autoscaler's decisions,
+    /// requests served, failed launches replaced (a replacement may fail in
+    /// turn).
     fn advance(&mut self, t: Nanos) {
+        if matches!(self.spec.autoscaler, Autoscaler::Builtin { .. })
+            && self.state == AppState::Deployed
+        {
+            let from = self.autoscaled_to.max(t - AUTOSCALE_HORIZON);
+            let mut tick = (from / AUTOSCALE_EVERY + 1) * AUTOSCALE_EVERY;
+            while tick <= t {
+                self.step_workers(tick);
+                self.autoscale(tick);
+                self.autoscaled_to = tick;
+                tick += AUTOSCALE_EVERY;
+            }
+        }
+        self.step_workers(t);
+    }
+
+    fn step_workers(&mut self, t: Nanos) {
         let spec = self.spec.clone();
         let mut i = 0;
         while i < self.workers.len() {
@@ -338,6 +522,221 @@ impl SimApp {
             }
             i += 1;
         }
+    }
+
+    /// One decision of the builtin autoscaler at `t`, acted on.
+    fn autoscale(&mut self, t: Nanos) {
+        let Autoscaler::Builtin { kind, .. } = self.spec.autoscaler else {
+            return;
+        };
+        let Some(args) = self.spec.autoscaler.arguments_at(t) else {
+            return;
+        };
+        let mut seen = Vec::new();
+        let mut busy_queue = 0;
+        for (index, w) in self.workers.iter().enumerate() {
+            if !w.is_active_at(t) {
+                continue;
+            }
+            let (status, detail) = w.status_at(t);
+            busy_queue += w
+                .waiting_at(t)
+                .filter(|q| q.reason == QueueReason::WorkerBusy)
+                .count() as u64;
+            seen.push(Seen {
+                index,
+                starting: status != WorkerStatus::Running,
+                free: status == WorkerStatus::Running && detail == DetailStatus::Free,
+                busy: status == WorkerStatus::Running && detail == DetailStatus::Busy,
+                last_service: w.idle_since(),
+                created_at: w.created_at,
+            });
+        }
+        match scaler::decide(kind, args, &seen, busy_queue, t) {
+            Decision::Nothing => {}
+            Decision::Up(count) => {
+                let why = if (seen.len() as u64) < args.min_workers {
+                    format!(
+                        "{} workers, below min_workers {}",
+                        seen.len(),
+                        args.min_workers
+                    )
+                } else if kind == scaler::Builtin::Simple {
+                    format!(
+                        "{busy_queue} requests waiting for busy workers, over max_queue_size {}",
+                        args.key
+                    )
+                } else {
+                    format!("fewer free workers than min_free_workers {}", args.key)
+                };
+                let ids = self.start_workers(count, t);
+                self.record(
+                    t,
+                    EventKind::ScaleUp,
+                    "autoscaler",
+                    format!("started {} (+{count}): {why}", ids.join(", ")),
+                );
+            }
+            Decision::Down(indices) => {
+                let ids: Vec<String> = indices
+                    .iter()
+                    .map(|&i| self.workers[i].id.clone())
+                    .collect();
+                for &i in &indices {
+                    self.remove(i, t);
+                }
+                self.last_scale_down = Some(t);
+                self.record(
+                    t,
+                    EventKind::ScaleDown,
+                    "autoscaler",
+                    format!(
+                        "removed {} (-{}): idle for max_idle_time {} s",
+                        ids.join(", "),
+                        ids.len(),
+                        args.max_idle_time
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Starts `count` new workers at `t`; returns their ids.
+    fn start_workers(&mut self, count: u64, t: Nanos) -> Vec<String> {
+        if count > 0 {
+            self.last_scale_up = Some(t);
+        }
+        (0..count)
+            .map(|_| {
+                let w = self.new_worker(t, None);
+                self.push(w)
+            })
+            .collect()
+    }
+
+    fn record(&mut self, at: Nanos, kind: EventKind, from: &str, message: String) {
+        if self.events.len() == MAX_EVENTS {
+            self.events.pop_front();
+        }
+        self.events.push_back(SimEvent {
+            at,
+            kind,
+            from: from.to_string(),
+            message,
+        });
+    }
+
+    /// The `maxWorkers` in force at `t`: the builtin autoscaler's (after
+    /// any time-match override), or the app's own.
+    pub fn max_workers_at(&self, t: Nanos) -> u64 {
+        self.spec
+            .autoscaler
+            .arguments_at(t)
+            .map_or(self.spec.max_workers, |a| a.max_workers)
+    }
+
+    /// The requests waiting at `t` (to which the app has been moved
+    /// forward), oldest first.
+    pub fn queue_at(&self, t: Nanos) -> Vec<Queued> {
+        let mut queue: Vec<Queued> = self
+            .workers
+            .iter()
+            .filter(|w| w.is_active_at(t))
+            .flat_map(|w| w.waiting_at(t))
+            .collect();
+        queue.extend(self.undispatched_at(t));
+        queue.sort_by_key(|q| q.since);
+        queue
+    }
+
+    /// Requests that reached the app while no worker was running (none
+    /// started yet, all gone, or the app paused): they wait, undispatched,
+    /// until a worker runs or they give up. They arrive at the app's
+    /// request rate, at times drawn from the app's seed, so a read at any
+    /// moment sees the same ones.
+    fn undispatched_at(&self, t: Nanos) -> Vec<Queued> {
+        // An app that never had a worker has had no traffic either.
+        if self.workers.is_empty() {
+            return Vec::new();
+        }
+        let mut last_running = self.created_at;
+        for w in &self.workers {
+            let Some(launch) = w.launch_at().filter(|&l| l <= t) else {
+                continue;
+            };
+            match &w.removal {
+                Some(r) if r.requested_at <= t => {
+                    if r.requested_at > launch {
+                        last_running = last_running.max(r.requested_at);
+                    }
+                }
+                _ => return Vec::new(),
+            }
+        }
+        let since = last_running.max(t - QUEUE_TIMEOUT);
+        let every = secs(self.spec.request_every_secs.max(0.5));
+        let mut queue = Vec::new();
+        let mut slot = since / every;
+        while slot * every <= t {
+            let mut rng = Rng::new(self.arrivals_seed ^ slot as u64);
+            let at = slot * every + (rng.unit() * every as f64) as Nanos;
+            if at > since && at <= t {
+                queue.push(Queued {
+                    since: at,
+                    reason: QueueReason::NotDispatch,
+                });
+            }
+            slot += 1;
+        }
+        queue
+    }
+
+    /// The app's events up to `t`: its own (scale actions, pause, resume)
+    /// and its workers' (running, failed launches, replacements,
+    /// terminations), oldest first.
+    pub fn events_at(&self, t: Nanos) -> Vec<SimEvent> {
+        let mut all: Vec<SimEvent> = self.events.iter().filter(|e| e.at <= t).cloned().collect();
+        let scheduler = |at, kind, message: String| SimEvent {
+            at,
+            kind,
+            from: "scheduler".into(),
+            message,
+        };
+        for w in &self.workers {
+            match w.outcome {
+                Outcome::Runs { launch_at } if launch_at <= t => all.push(scheduler(
+                    launch_at,
+                    EventKind::WorkerRunning,
+                    format!("worker {} is running", w.id),
+                )),
+                Outcome::Fails { at } if at <= t => all.push(scheduler(
+                    at,
+                    EventKind::WorkerLaunchFailed,
+                    format!("worker {} failed to launch", w.id),
+                )),
+                _ => {}
+            }
+            if let Some(old) = &w.replace_worker_id
+                && w.created_at <= t
+            {
+                all.push(scheduler(
+                    w.created_at,
+                    EventKind::WorkerReplaced,
+                    format!("worker {} replaces failed worker {old}", w.id),
+                ));
+            }
+            if let Some(r) = &w.removal
+                && r.deleted_at <= t
+            {
+                all.push(scheduler(
+                    r.deleted_at,
+                    EventKind::WorkerTerminated,
+                    format!("worker {} was terminated", w.id),
+                ));
+            }
+        }
+        all.sort_by_key(|e| e.at);
+        all
     }
 
     fn view(&self, w: &SimWorker, t: Nanos) -> WorkerView {
@@ -411,6 +810,13 @@ impl World {
         self.apps
             .get_mut(&(namespace.to_string(), name.to_string()))
             .ok_or(SimError::NoSuchApp)
+    }
+
+    /// One app, moved forward to `t`.
+    pub fn app_at(&mut self, namespace: &str, name: &str, t: Nanos) -> Result<&SimApp, SimError> {
+        let app = self.app_mut(namespace, name)?;
+        app.advance(t);
+        Ok(app)
     }
 
     pub fn has_namespace(&self, namespace: &str) -> bool {
@@ -492,6 +898,7 @@ impl World {
         namespace: &str,
         name: &str,
         count: u64,
+        by: &str,
         t: Nanos,
     ) -> Result<Vec<String>, SimError> {
         let app = self.app_mut(namespace, name)?;
@@ -501,25 +908,102 @@ impl World {
                 "scaleUpWorkersNum must be at least 1".into(),
             ));
         }
+        if app.state == AppState::Paused {
+            return Err(SimError::FailedPrecondition(
+                "the app is paused: resume it before scaling up".into(),
+            ));
+        }
         let active = app.active_count(t);
-        let room = app.spec.max_workers.saturating_sub(active);
+        let max = app.max_workers_at(t);
+        let room = max.saturating_sub(active);
         let count = match app.past_max {
             PastMax::Refuse if count > room => {
                 return Err(SimError::BadRequest(format!(
-                    "scaleUpWorkersNum {count} exceeds the app's capacity: {active} of maxWorkers {} in use, room for {room}",
-                    app.spec.max_workers
+                    "scaleUpWorkersNum {count} exceeds the app's capacity: {active} of maxWorkers {max} in use, room for {room}"
                 )));
             }
             PastMax::Cap => count.min(room),
             _ => count,
         };
-        let ids = (0..count)
-            .map(|_| {
-                let w = app.new_worker(t, None);
-                app.push(w)
-            })
-            .collect();
+        let ids = app.start_workers(count, t);
+        if !ids.is_empty() {
+            app.record(
+                t,
+                EventKind::ScaleUp,
+                by,
+                format!("started {} (+{count})", ids.join(", ")),
+            );
+        }
         Ok(ids)
+    }
+
+    /// Pauses the app: every worker is asked to go, and none starts until
+    /// it is resumed.
+    pub fn pause(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        by: &str,
+        t: Nanos,
+    ) -> Result<u64, SimError> {
+        let app = self.app_mut(namespace, name)?;
+        app.advance(t);
+        if app.state == AppState::Paused {
+            return Err(SimError::FailedPrecondition(
+                "the app is already paused".into(),
+            ));
+        }
+        let going: Vec<usize> = (0..app.workers.len())
+            .filter(|&i| app.workers[i].is_active_at(t))
+            .collect();
+        for &i in &going {
+            app.remove(i, t);
+        }
+        if !going.is_empty() {
+            app.last_scale_down = Some(t);
+        }
+        app.state = AppState::Paused;
+        app.record(
+            t,
+            EventKind::AppPaused,
+            by,
+            format!("app paused: {} workers stopping", going.len()),
+        );
+        Ok(going.len() as u64)
+    }
+
+    /// Resumes a paused app: its autoscaler's `min_workers` (or a manual
+    /// app's default worker count) start again.
+    pub fn resume(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        by: &str,
+        t: Nanos,
+    ) -> Result<u64, SimError> {
+        let app = self.app_mut(namespace, name)?;
+        app.advance(t);
+        if app.state != AppState::Paused {
+            return Err(SimError::FailedPrecondition("the app is not paused".into()));
+        }
+        app.state = AppState::Deployed;
+        app.autoscaled_to = t;
+        let count = match &app.spec.autoscaler {
+            Autoscaler::Manual { default_workers } => *default_workers,
+            Autoscaler::Builtin { .. } => app
+                .spec
+                .autoscaler
+                .arguments_at(t)
+                .map_or(0, |a| a.min_workers),
+        };
+        let ids = app.start_workers(count, t);
+        app.record(
+            t,
+            EventKind::AppResumed,
+            by,
+            format!("app resumed: {} workers starting", ids.len()),
+        );
+        Ok(count)
     }
 
     /// Removes the workers named in `ids`, then more chosen by the platform
@@ -532,6 +1016,7 @@ impl World {
         name: &str,
         count: Option<u64>,
         ids: &[String],
+        by: &str,
         t: Nanos,
     ) -> Result<Vec<String>, SimError> {
         let app = self.app_mut(namespace, name)?;
@@ -586,7 +1071,15 @@ impl World {
         for &i in &chosen {
             app.remove(i, t);
         }
-        Ok(chosen.iter().map(|&i| app.workers[i].id.clone()).collect())
+        let removed: Vec<String> = chosen.iter().map(|&i| app.workers[i].id.clone()).collect();
+        app.last_scale_down = Some(t);
+        app.record(
+            t,
+            EventKind::ScaleDown,
+            by,
+            format!("removed {} (-{})", removed.join(", "), removed.len()),
+        );
+        Ok(removed)
     }
 }
 
@@ -609,6 +1102,9 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
         request_every_secs: 20.0,
         service_secs: (0.3, 2.0),
         request_failure: 0.02,
+        session_share: 0.0,
+        // Set to the live count below.
+        autoscaler: Autoscaler::Manual { default_workers: 0 },
     };
     // (spec, live workers now, workers in the last three weeks' history)
     let apps = [
@@ -698,14 +1194,73 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
             2,
             40,
         ),
+        // Busier than its workers can keep up with, so requests queue and
+        // the builtin autoscaler acts; more workers on weekday daytime in
+        // Shanghai.
+        (
+            AppSpec {
+                cpus: 2,
+                memory: 4096,
+                revision: "v9".into(),
+                max_workers: 6,
+                request_every_secs: 3.0,
+                service_secs: (1.0, 6.0),
+                session_share: 0.3,
+                autoscaler: Autoscaler::Builtin {
+                    kind: scaler::Builtin::Simple,
+                    arguments: scaler::Arguments {
+                        min_workers: 1,
+                        max_workers: 6,
+                        key: 2,
+                        max_idle_time: 120,
+                        scale_up_step: 2,
+                    },
+                    time_match: Some(scaler::TimeMatch {
+                        timezone: Some("Asia/Shanghai".into()),
+                        rules: vec![("* 9-22 * * 1-5".into(), "weekday_day_".into())],
+                        data: [
+                            ("weekday_day_min_workers".to_string(), "2".to_string()),
+                            ("weekday_day_max_workers".to_string(), "8".to_string()),
+                        ]
+                        .into(),
+                    }),
+                },
+                ..spec("staging", "autoscaled-api")
+            },
+            2,
+            30,
+        ),
+        // Paused three hours ago; requests keep arriving.
+        (
+            AppSpec {
+                revision: "v4".into(),
+                max_workers: 4,
+                ..spec("staging", "batch-nightly")
+            },
+            0,
+            20,
+        ),
     ];
-    for (n, (spec, live, past)) in apps.into_iter().enumerate() {
+    for (n, (mut spec, live, past)) in apps.into_iter().enumerate() {
         let mut rng = root.fork(1_000 + n as u64);
         let created = now - 30 * DAY - (rng.below(5 * DAY as u64) as Nanos);
         let app_seed = rng.next_u64();
+        let paused = spec.name == "batch-nightly";
+        if let Autoscaler::Manual { default_workers } = &mut spec.autoscaler {
+            *default_workers = if paused { 2 } else { live };
+        }
         let app = world.add_app(spec, created, app_seed);
         seed_history(app, past, now, &mut rng);
         seed_live(app, live, now, &mut rng);
+        if paused {
+            app.state = AppState::Paused;
+            app.record(
+                now - 3 * HOUR,
+                EventKind::AppPaused,
+                "ops-oncall",
+                "app paused: 0 workers stopping".into(),
+            );
+        }
         app.advance(now);
     }
     world
@@ -748,6 +1303,10 @@ impl World {
             request_every_secs: 30.0,
             service_secs: (0.1, 1.0),
             request_failure: 0.01,
+            session_share: 0.0,
+            autoscaler: Autoscaler::Manual {
+                default_workers: live,
+            },
         };
         self.apps.remove(&(namespace.to_string(), name.to_string()));
         let mut rng = Rng::new(live ^ max_workers.rotate_left(32));
@@ -824,6 +1383,8 @@ mod tests {
             // Fixed, so "longest idle" is also "served longest ago".
             service_secs: (2.0, 2.0),
             request_failure: 0.0,
+            session_share: 0.0,
+            autoscaler: Autoscaler::Manual { default_workers: 0 },
         }
     }
 
@@ -842,7 +1403,7 @@ mod tests {
     #[test]
     fn a_scaled_up_worker_starts_and_runs() {
         let mut w = world(0.0);
-        let ids = w.scale_up("ns", "app", 1, T0).unwrap();
+        let ids = w.scale_up("ns", "app", 1, "tester", T0).unwrap();
         let id = &ids[0];
         assert_eq!(
             status_of(&mut w, id, T0),
@@ -865,7 +1426,7 @@ mod tests {
     #[test]
     fn running_workers_serve_requests_and_turn_busy_and_free() {
         let mut w = world(0.0);
-        let id = w.scale_up("ns", "app", 1, T0).unwrap().remove(0);
+        let id = w.scale_up("ns", "app", 1, "tester", T0).unwrap().remove(0);
         let mut seen_busy = false;
         let mut seen_free = false;
         for s in 11..400 {
@@ -884,39 +1445,42 @@ mod tests {
     #[test]
     fn max_workers_caps_scale_up() {
         let mut w = world(0.0);
-        w.scale_up("ns", "app", 4, T0).unwrap();
-        let err = w.scale_up("ns", "app", 2, T0).unwrap_err();
+        w.scale_up("ns", "app", 4, "tester", T0).unwrap();
+        let err = w.scale_up("ns", "app", 2, "tester", T0).unwrap_err();
         assert!(
             matches!(err, SimError::BadRequest(ref m) if m.contains("room for 1")),
             "{err:?}"
         );
-        assert_eq!(w.scale_up("ns", "app", 1, T0).unwrap().len(), 1);
+        assert_eq!(w.scale_up("ns", "app", 1, "tester", T0).unwrap().len(), 1);
         assert!(matches!(
-            w.scale_up("ns", "app", 0, T0),
+            w.scale_up("ns", "app", 0, "tester", T0),
             Err(SimError::BadRequest(_))
         ));
-        assert_eq!(w.scale_up("ns", "nope", 1, T0), Err(SimError::NoSuchApp));
+        assert_eq!(
+            w.scale_up("ns", "nope", 1, "tester", T0),
+            Err(SimError::NoSuchApp)
+        );
     }
 
     #[test]
     fn past_max_workers_the_app_refuses_caps_or_accepts_as_told() {
         let mut w = world(0.0);
-        w.scale_up("ns", "app", 4, T0).unwrap();
+        w.scale_up("ns", "app", 4, "tester", T0).unwrap();
         w.app_mut("ns", "app").unwrap().past_max = PastMax::Cap;
-        assert_eq!(w.scale_up("ns", "app", 3, T0).unwrap().len(), 1);
+        assert_eq!(w.scale_up("ns", "app", 3, "tester", T0).unwrap().len(), 1);
         assert_eq!(
-            w.scale_up("ns", "app", 3, T0).unwrap(),
+            w.scale_up("ns", "app", 3, "tester", T0).unwrap(),
             Vec::<String>::new()
         );
         w.app_mut("ns", "app").unwrap().past_max = PastMax::Accept;
-        assert_eq!(w.scale_up("ns", "app", 3, T0).unwrap().len(), 3);
+        assert_eq!(w.scale_up("ns", "app", 3, "tester", T0).unwrap().len(), 3);
         assert_eq!(w.app_mut("ns", "app").unwrap().active_count(T0), 8);
     }
 
     #[test]
     fn scale_down_by_count_takes_the_longest_idle_free_workers() {
         let mut w = world(0.0);
-        let ids = w.scale_up("ns", "app", 3, T0).unwrap();
+        let ids = w.scale_up("ns", "app", 3, "tester", T0).unwrap();
         let t = T0 + 600 * SECOND;
         let (views, _) = w.list("ns", "app", false, 2, t).unwrap();
         let mut free: Vec<_> = views
@@ -925,7 +1489,9 @@ mod tests {
             .map(|v| (v.last_serve_at, v.id.clone()))
             .collect();
         free.sort();
-        let removed = w.scale_down("ns", "app", Some(1), &[], t).unwrap();
+        let removed = w
+            .scale_down("ns", "app", Some(1), &[], "tester", t)
+            .unwrap();
         assert_eq!(removed.len(), 1);
         if let Some((_, longest_idle)) = free.first() {
             assert_eq!(&removed[0], longest_idle);
@@ -950,27 +1516,35 @@ mod tests {
     #[test]
     fn scale_down_by_ids_takes_exactly_those() {
         let mut w = world(0.0);
-        let ids = w.scale_up("ns", "app", 4, T0).unwrap();
+        let ids = w.scale_up("ns", "app", 4, "tester", T0).unwrap();
         let t = T0 + 60 * SECOND;
         let pick = vec![ids[1].clone(), ids[3].clone()];
-        let removed = w.scale_down("ns", "app", None, &pick, t).unwrap();
+        let removed = w.scale_down("ns", "app", None, &pick, "tester", t).unwrap();
         assert_eq!(removed, pick);
         let err = w
-            .scale_down("ns", "app", None, &["nope".into()], t)
+            .scale_down("ns", "app", None, &["nope".into()], "tester", t)
             .unwrap_err();
         assert!(matches!(err, SimError::BadRequest(ref m) if m.contains("nope")));
         // Already going: refused, like an unknown id.
-        assert!(w.scale_down("ns", "app", None, &pick[..1], t).is_err());
-        let err = w.scale_down("ns", "app", Some(3), &[], t).unwrap_err();
+        assert!(
+            w.scale_down("ns", "app", None, &pick[..1], "tester", t)
+                .is_err()
+        );
+        let err = w
+            .scale_down("ns", "app", Some(3), &[], "tester", t)
+            .unwrap_err();
         assert!(matches!(err, SimError::BadRequest(ref m) if m.contains("exceeds")));
-        assert!(w.scale_down("ns", "app", None, &[], t).is_err());
-        assert!(w.scale_down("ns", "app", Some(0), &[], t).is_err());
+        assert!(w.scale_down("ns", "app", None, &[], "tester", t).is_err());
+        assert!(
+            w.scale_down("ns", "app", Some(0), &[], "tester", t)
+                .is_err()
+        );
     }
 
     #[test]
     fn failed_launches_end_in_error_and_are_replaced_rolling_in() {
         let mut w = world(1.0);
-        let id = w.scale_up("ns", "app", 1, T0).unwrap().remove(0);
+        let id = w.scale_up("ns", "app", 1, "tester", T0).unwrap().remove(0);
         let t = T0 + 20 * SECOND;
         assert_eq!(status_of(&mut w, &id, t).0, WorkerStatus::Error);
         let (live, _) = w.list("ns", "app", false, 2, t).unwrap();
@@ -988,36 +1562,48 @@ mod tests {
     #[test]
     fn history_depends_on_show_all_and_recent_days() {
         let mut w = world(0.0);
-        let old = w.scale_up("ns", "app", 1, T0 - 5 * DAY).unwrap().remove(0);
+        let old = w
+            .scale_up("ns", "app", 1, "tester", T0 - 5 * DAY)
+            .unwrap()
+            .remove(0);
         w.scale_down(
             "ns",
             "app",
             None,
             std::slice::from_ref(&old),
+            "tester",
             T0 - 5 * DAY + HOUR,
         )
         .unwrap();
         // Created before a two-day window, ended inside it: it existed
         // within the window, so the window lists it.
-        let spanning = w.scale_up("ns", "app", 1, T0 - 3 * DAY).unwrap().remove(0);
+        let spanning = w
+            .scale_up("ns", "app", 1, "tester", T0 - 3 * DAY)
+            .unwrap()
+            .remove(0);
         w.scale_down(
             "ns",
             "app",
             None,
             std::slice::from_ref(&spanning),
+            "tester",
             T0 - DAY - HOUR,
         )
         .unwrap();
-        let recent = w.scale_up("ns", "app", 1, T0 - DAY).unwrap().remove(0);
+        let recent = w
+            .scale_up("ns", "app", 1, "tester", T0 - DAY)
+            .unwrap()
+            .remove(0);
         w.scale_down(
             "ns",
             "app",
             None,
             std::slice::from_ref(&recent),
+            "tester",
             T0 - DAY + HOUR,
         )
         .unwrap();
-        let live = w.scale_up("ns", "app", 1, T0).unwrap().remove(0);
+        let live = w.scale_up("ns", "app", 1, "tester", T0).unwrap().remove(0);
         let ids = |v: Vec<WorkerView>| v.into_iter().map(|v| v.id).collect::<Vec<_>>();
         assert_eq!(
             ids(w.list("ns", "app", false, 30, T0).unwrap().0),
@@ -1036,6 +1622,82 @@ mod tests {
             ids(w.list("ns", "app", true, 7, T0).unwrap().0),
             [old, spanning, recent, live]
         );
+    }
+
+    #[test]
+    fn requests_wait_behind_a_busy_worker_and_give_up_after_the_timeout() {
+        let mut w = World::empty();
+        let spec = AppSpec {
+            request_every_secs: 1.0,
+            service_secs: (30.0, 30.0),
+            ..app_spec(0.0)
+        };
+        w.add_app(spec, T0 - DAY, 5);
+        w.scale_up("ns", "app", 1, "tester", T0).unwrap();
+        let at = |w: &mut World, t| {
+            let app = w.app_at("ns", "app", t).unwrap();
+            (
+                app.queue_at(t),
+                app.workers[0].success_count,
+                app.workers[0].failed_count,
+            )
+        };
+        // Launched at +10 s; by +40 s it has served one and ~29 wait.
+        let (queue, served, failed) = at(&mut w, T0 + 40 * SECOND);
+        assert_eq!((served, failed), (1, 0));
+        assert!(queue.len() > 20, "{}", queue.len());
+        assert!(queue.iter().all(|q| q.reason == QueueReason::WorkerBusy));
+        assert!(queue.windows(2).all(|p| p[0].since <= p[1].since));
+        // Later, those that waited over the timeout have given up: none
+        // listed is older than it, and they count as failed.
+        let t = T0 + 10 * MINUTE;
+        let (queue, _, failed) = at(&mut w, t);
+        assert!(queue.iter().all(|q| t - q.since <= QUEUE_TIMEOUT));
+        assert!(failed > 100, "{failed}");
+        // Removing the worker fails what waited for it.
+        let app = w.app_mut("ns", "app").unwrap();
+        let before = app.workers[0].failed_count + app.workers[0].waiting.len() as u64;
+        w.scale_down("ns", "app", Some(1), &[], "tester", t)
+            .unwrap();
+        let (queue, _, failed) = at(&mut w, t + SECOND);
+        assert!(queue.iter().all(|q| q.reason == QueueReason::NotDispatch));
+        assert!(failed >= before);
+    }
+
+    #[test]
+    fn a_paused_app_queues_undispatched_requests_the_same_at_every_read() {
+        let mut w = world(0.0);
+        w.scale_up("ns", "app", 2, "tester", T0).unwrap();
+        assert_eq!(w.pause("ns", "app", "tester", T0 + MINUTE).unwrap(), 2);
+        assert!(w.pause("ns", "app", "tester", T0 + MINUTE).is_err());
+        let t = T0 + 10 * MINUTE;
+        let first = w.app_at("ns", "app", t).unwrap().queue_at(t);
+        let again = w.app_at("ns", "app", t).unwrap().queue_at(t);
+        assert_eq!(first, again);
+        // At one request every 5 s, about 12 in the last minute.
+        assert!((6..=18).contains(&first.len()), "{}", first.len());
+        assert!(
+            first
+                .iter()
+                .all(|q| q.reason == QueueReason::NotDispatch && t - q.since <= QUEUE_TIMEOUT)
+        );
+        let err = w.scale_up("ns", "app", 1, "tester", t).unwrap_err();
+        assert!(matches!(err, SimError::FailedPrecondition(_)));
+        // A manual app resumes with its default worker count.
+        w.app_mut("ns", "app").unwrap().spec.autoscaler = Autoscaler::Manual { default_workers: 3 };
+        assert_eq!(w.resume("ns", "app", "tester", t).unwrap(), 3);
+        assert!(w.resume("ns", "app", "tester", t).is_err());
+        assert_eq!(
+            w.app_at("ns", "app", t + MINUTE)
+                .unwrap()
+                .ready_count(t + MINUTE),
+            3
+        );
+        let queue = w
+            .app_at("ns", "app", t + MINUTE)
+            .unwrap()
+            .queue_at(t + MINUTE);
+        assert!(queue.iter().all(|q| q.reason != QueueReason::NotDispatch));
     }
 
     #[test]
@@ -1065,12 +1727,28 @@ mod tests {
             .list("default", "image-resize", true, 30, now)
             .unwrap();
         assert_ne!(va[0].id, other[0].id);
+        // A busy autoscaled app and a paused one, each with requests waiting.
+        let busy = a.app_at("staging", "autoscaled-api", now).unwrap();
+        assert!(
+            busy.queue_at(now)
+                .iter()
+                .any(|q| q.reason == QueueReason::WorkerBusy)
+        );
+        assert!(matches!(busy.spec.autoscaler, Autoscaler::Builtin { .. }));
+        let paused = a.app_at("staging", "batch-nightly", now).unwrap();
+        assert_eq!(paused.state, AppState::Paused);
+        assert_eq!(paused.active_count(now), 0);
+        assert!(!paused.queue_at(now).is_empty());
+        assert_eq!(
+            paused.events_at(now).last().unwrap().kind,
+            EventKind::AppPaused
+        );
     }
 
     #[test]
     fn a_jump_of_days_is_cheap_and_keeps_counting() {
         let mut w = world(0.0);
-        let id = w.scale_up("ns", "app", 1, T0).unwrap().remove(0);
+        let id = w.scale_up("ns", "app", 1, "tester", T0).unwrap().remove(0);
         let t = T0 + 10 * DAY;
         let (views, _) = w.list("ns", "app", false, 2, t).unwrap();
         let v = views.iter().find(|v| v.id == id).unwrap();

@@ -10,6 +10,7 @@ use everai_sim::{
     Simulator,
     clock::{DAY, ManualClock, Nanos, SECOND},
     faults::Faults,
+    scaler::Autoscaler,
     world::{AppSpec, World},
 };
 use secrecy::SecretString;
@@ -41,6 +42,8 @@ async fn start() -> Harness {
             request_every_secs: 5.0,
             service_secs: (2.0, 2.0),
             request_failure: 0.0,
+            session_share: 0.0,
+            autoscaler: Autoscaler::Manual { default_workers: 0 },
         },
         T0 - 10 * DAY,
         9,
@@ -404,6 +407,8 @@ async fn faults_scoped_to_an_app_leave_the_others_alone() {
                 request_every_secs: 5.0,
                 service_secs: (1.0, 1.0),
                 request_failure: 0.0,
+                session_share: 0.0,
+                autoscaler: Autoscaler::Manual { default_workers: 0 },
             },
             T0 - DAY,
             3,
