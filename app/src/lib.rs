@@ -18,6 +18,8 @@ pub mod error;
 pub mod filters;
 pub mod format;
 pub mod history;
+#[cfg(feature = "ssr")]
+pub mod insight;
 pub mod json;
 #[cfg(feature = "ssr")]
 pub mod limits;

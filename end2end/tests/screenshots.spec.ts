@@ -9,6 +9,8 @@ const views: [string, string][] = [
   ['workers-many', '/namespaces/default/apps/image-resize/workers'],
   ['workers-filtered', '/namespaces/default/apps/image-resize/workers?detail=DETAIL_STATUS_BUSY&sort=success'],
   ['workers-empty', '/namespaces/default/apps/empty-app/workers'],
+  ['workers-queue-autoscaler', '/namespaces/staging/apps/autoscaled-api/workers'],
+  ['workers-paused', '/namespaces/staging/apps/batch-nightly/workers?events=APP_PAUSED'],
   ['workers-no-match', '/namespaces/default/apps/stable-diffusion/workers?q=no-such-worker'],
   ['workers-unknown-app', '/namespaces/default/apps/no-such-app/workers'],
   ['workers-bad-name', '/namespaces/default/apps/bad%20name/workers'],

@@ -131,16 +131,21 @@ async fn a_hundred_viewers_of_one_app_cost_the_platform_one_list_call() {
     assert_eq!(w.list_calls(), 1);
     // And the metrics say so.
     let metrics = send(router.clone(), get("/metrics")).await.body;
-    assert!(
-        metrics.contains(r#"console_upstream_calls_total{endpoint="list_workers",outcome="ok"} 1"#),
-        "{metrics}"
-    );
+    // One call per endpoint: the list, and the app, queue and events read
+    // beside it.
+    for endpoint in ["list_workers", "get_app", "list_queue", "list_events"] {
+        let line =
+            format!(r#"console_upstream_calls_total{{endpoint="{endpoint}",outcome="ok"}} 1"#);
+        assert!(metrics.contains(&line), "{line} in {metrics}");
+        assert_eq!(w.sim.calls().get(endpoint).copied(), Some(1), "{endpoint}");
+    }
     let shared: u64 = metrics
         .lines()
         .filter(|l| l.starts_with("console_upstream_shared_reads_total{"))
         .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
         .sum();
-    assert_eq!(shared, 100);
+    // 100 later viewers, each sharing four reads.
+    assert_eq!(shared, 400);
     assert!(
         metrics.contains(
             r#"console_http_requests_total{method="GET",route="/namespaces/{ns}/apps/{app}/workers",status="200"} 101"#
@@ -213,8 +218,9 @@ async fn an_app_failing_again_and_again_is_paused_with_a_banner_and_recovers() {
     .await;
     assert_eq!(other.status, StatusCode::OK);
     let metrics = send(w.router(), get("/metrics")).await.body;
+    // The list's breaker and those of the three reads beside it.
     assert!(
-        metrics.contains("console_upstream_open_circuits 1"),
+        metrics.contains("console_upstream_open_circuits 4"),
         "{metrics}"
     );
 

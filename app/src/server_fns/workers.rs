@@ -25,6 +25,11 @@ pub struct WorkerPage {
     /// With `show_all`: the scale actions on the app in the window, from
     /// the audit log, for the history timeline.
     pub recent_actions: Vec<ActionOutcome>,
+    /// The live read: the app's state, queue and events panels, rendered
+    /// on the server (see `crate::insight`); empty for a history read.
+    pub insight_html: String,
+    /// The platform says the app is paused.
+    pub paused: bool,
 }
 
 /// What the page can say about the action its URL names.
@@ -37,17 +42,23 @@ pub enum ActionShown {
 }
 
 /// The live workers of `namespace`/`app`, with the outcome of the scale
-/// action `action` names, if any (the worker page and its refreshes).
+/// action `action` names, if any, and the app's state, queue and events
+/// (the worker page and its refreshes). `view` is the page's query string,
+/// for the event type it asks for and the links that keep the rest.
 #[server(prefix = "/api", endpoint = "list_workers")]
 pub async fn list_workers(
     namespace: String,
     app: String,
     action: Option<String>,
+    view: Option<String>,
 ) -> Result<WorkerPage, ConsoleError> {
-    read_workers(namespace, app, ListWindow::Live, action)
+    read_workers(namespace, app, ListWindow::Live, action, view)
         .await
         .inspect_err(ConsoleError::apply_to_response)
 }
+
+/// The longest page query string the panels' links keep.
+pub const MAX_VIEW_QUERY: usize = 4_096;
 
 /// The workers of `namespace`/`app`, live ones and those that ended within
 /// `days` (1 to 30), with the scale actions of that window (the history
@@ -58,7 +69,7 @@ pub async fn worker_history(
     app: String,
     days: u32,
 ) -> Result<WorkerPage, ConsoleError> {
-    read_workers(namespace, app, ListWindow::History { days }, None)
+    read_workers(namespace, app, ListWindow::History { days }, None, None)
         .await
         .inspect_err(ConsoleError::apply_to_response)
 }
@@ -79,6 +90,7 @@ async fn read_workers(
     app: String,
     window: ListWindow,
     action: Option<String>,
+    view: Option<String>,
 ) -> Result<WorkerPage, ConsoleError> {
     use everai_api::{AppName, Namespace};
 
@@ -96,21 +108,35 @@ async fn read_workers(
             ));
         }
     };
-    let listed = state
-        .gateway
-        .list_workers(
-            state.request_token().as_ref(),
-            &ns,
-            &name,
-            show_all,
-            recent_days,
-        )
-        .await
-        .map_err(|e| {
-            let request_id = crate::error::RequestId::current().unwrap_or_default();
-            tracing::warn!(%request_id, %namespace, %app, error = %e, "listing workers failed");
-            ConsoleError::from_api(e, &namespace, &app)
-        })?;
+    let view = view.unwrap_or_default();
+    if view.len() > MAX_VIEW_QUERY {
+        return Err(ConsoleError::InvalidInput(format!(
+            "The page's address is longer than {MAX_VIEW_QUERY} characters."
+        )));
+    }
+    let view: Vec<(String, String)> = url::form_urlencoded::parse(view.as_bytes())
+        .into_owned()
+        .collect();
+    let token = state.request_token();
+    // The panels are read beside the list, not after it.
+    let (listed, panels) = tokio::join!(
+        state
+            .gateway
+            .list_workers(token.as_ref(), &ns, &name, show_all, recent_days),
+        async {
+            match window {
+                ListWindow::Live => Some(
+                    crate::insight::Reads::fetch(&state.gateway, token.as_ref(), &ns, &name).await,
+                ),
+                ListWindow::History { .. } => None,
+            }
+        }
+    );
+    let listed = listed.map_err(|e| {
+        let request_id = crate::error::RequestId::current().unwrap_or_default();
+        tracing::warn!(%request_id, %namespace, %app, error = %e, "listing workers failed");
+        ConsoleError::from_api(e, &namespace, &app)
+    })?;
     let list = listed.list;
     // A kept answer is shown with the time it was read, not handed out.
     let fetched_at_ms = listed
@@ -136,6 +162,20 @@ async fn read_workers(
         || Some("the console could not tell who you are.".to_string()),
         |who| who.may_scale().err(),
     );
+    let insight = panels.map(|reads| {
+        let events = view
+            .iter()
+            .find(|(k, _)| k == "events")
+            .map(|(_, v)| v.as_str());
+        reads.insight(&list, events, &namespace, &app, fetched_at_ms)
+    });
+    let paused = insight
+        .as_ref()
+        .is_some_and(crate::insight::model::Insight::paused);
+    let insight_html = insight.map_or_else(String::new, |insight| {
+        let path = format!("/namespaces/{namespace}/apps/{app}/workers");
+        crate::insight::render::html(&insight, &path, &view, fetched_at_ms)
+    });
     // An odd value is as good as none: the page then writes no "of at
     // most N" note.
     let max_workers = list.max_workers.value().unwrap_or(0);
@@ -157,6 +197,8 @@ async fn read_workers(
         max_scale_step: state.max_scale_step,
         action,
         recent_actions,
+        insight_html,
+        paused,
     })
 }
 

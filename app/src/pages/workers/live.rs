@@ -36,6 +36,7 @@ impl LiveRefresh {
         namespace: String,
         app: String,
         snapshot: RwSignal<Snapshot>,
+        insight: RwSignal<String>,
         intent: Memo<Option<Result<ScaleIntent, String>>>,
     ) -> LiveRefresh {
         let first = snapshot.with_untracked(|s| s.fetched_at_ms);
@@ -75,11 +76,21 @@ impl LiveRefresh {
                 last_attempt.set_value(now);
                 let (namespace, app) = (namespace.clone(), app.clone());
                 leptos::task::spawn_local(async move {
-                    match list_workers(namespace, app, None).await {
+                    // The address as it is now: the panels' links keep it.
+                    let view = window()
+                        .location()
+                        .search()
+                        .map(|s| s.trim_start_matches('?').to_string())
+                        .ok();
+                    match list_workers(namespace, app, None, view).await {
                         Ok(page) => {
                             snapshot.update(|s| {
                                 *s = s.next(page.workers, page.max_workers, page.fetched_at_ms)
                             });
+                            // Redrawn only when it says something new.
+                            if insight.with_untracked(|h| *h != page.insight_html) {
+                                insight.set(page.insight_html);
+                            }
                             live.error.set(None);
                             let now = js_now_ms();
                             live.received_ms.set(now);

@@ -54,16 +54,21 @@ pub fn WorkersPage() -> impl IntoView {
     let namespace = move || params.read().get("ns").unwrap_or_default();
     let app = move || params.read().get("app").unwrap_or_default();
     let query = use_query_map();
-    // The outcome of a scale action comes with the list it changed.
+    // The outcome of a scale action comes with the list it changed, and
+    // the events panel with the event type asked for.
     let action = move || action_key(&query.read());
+    let events = move || query.read().get("events");
     let workers = json::resource(
-        move || (namespace(), app(), action()),
-        |(namespace, app, action)| async move {
-            // The rows of this read travel in an element of the page, not
-            // in its hydration data (see `rows_element`).
-            list_workers(namespace, app, action)
-                .await
-                .map(FirstRead::new)
+        move || (namespace(), app(), action(), events()),
+        move |(namespace, app, action, _)| {
+            let view = query::view_query(&query.read_untracked());
+            async move {
+                // The rows of this read travel in an element of the page,
+                // not in its hydration data (see `rows_element`).
+                list_workers(namespace, app, action, Some(view))
+                    .await
+                    .map(FirstRead::new)
+            }
         },
     );
 
@@ -109,7 +114,12 @@ fn WorkerList(
         scale_denied,
         action,
         recent_actions: _,
+        insight_html,
+        paused,
     } = page;
+    // The app's state, queue and events, as the server drew them (see
+    // `crate::insight`); each live read brings them anew.
+    let insight = RwSignal::new(insight_html);
     let viewer = scale_denied.is_some();
     let rows_element = view! { <RowsElement workers=workers.clone() /> };
     let (denied_confirm, denied_panel) = (scale_denied.clone(), scale_denied);
@@ -138,7 +148,7 @@ fn WorkerList(
         Some(Ok(ScaleIntent::DownWorkers { ids })) => ids,
         _ => Vec::new(),
     });
-    let live = LiveRefresh::start(namespace.clone(), app.clone(), snapshot, intent);
+    let live = LiveRefresh::start(namespace.clone(), app.clone(), snapshot, insight, intent);
     {
         // Remembered in this browser for the start page (browser only).
         let (namespace, app) = (namespace.clone(), app.clone());
@@ -182,6 +192,7 @@ fn WorkerList(
                 .then(|| view! { <Summary stats=stats.get() query=query.get() path=path.get() /> })
         }}
         <LiveStatus live />
+        <section class="insight" aria-label="Queue, state and events" data-testid="insight" inner_html=move || insight.get()></section>
         {move || {
             view! {
                 <ScalePanel
@@ -198,7 +209,11 @@ fn WorkerList(
             if empty.get() {
                 return view! {
                     <p class="empty" data-testid="no-workers">
-                        "This app has no live workers. Scale it up to start some."
+                        {if paused {
+                            "The app is paused, so it has no live workers; none will start until it is resumed."
+                        } else {
+                            "This app has no live workers. Scale it up to start some."
+                        }}
                     </p>
                 }
                     .into_sync_any();

@@ -7,8 +7,17 @@ use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::{
     actions::ScaleIntent,
-    filters::{WorkerQuery, with_query},
+    filters::{WorkerQuery, encode, with_query},
 };
+
+/// The address's query string (without `?`), as the server reads it for
+/// the links it draws.
+pub(super) fn view_query(map: &leptos_router::params::ParamsMap) -> String {
+    map.into_iter()
+        .map(|(k, v)| format!("{}={}", encode(k.as_ref()), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
 
 /// How long typing pauses before the address takes the search text.
 const ADDRESS_AFTER: std::time::Duration = std::time::Duration::from_millis(250);

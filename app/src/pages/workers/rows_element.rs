@@ -167,6 +167,8 @@ mod tests {
             scale_denied: None,
             action: None,
             recent_actions: Vec::new(),
+            insight_html: String::new(),
+            paused: false,
         }
     }
 
