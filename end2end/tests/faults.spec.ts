@@ -100,3 +100,39 @@ test('each kind of failure gets its own banner and status, and the page stays us
   await expect(page.getByRole('alert')).toHaveCount(0);
   await context.close();
 });
+
+test('a failing or missing endpoint degrades only its own panel', async ({ page, browser, request, baseURL }) => {
+  const noJs = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const cases: [Parameters<typeof setFaults>[1], string, string][] = [
+    [
+      { calls: ['list_queue'], error_rate: 1, error_status: 503 },
+      'queue-failed',
+      'The request queue could not be read: The EverAI API failed on its side (503).',
+    ],
+    [
+      { calls: ['get_app'], truncate_rate: 1 },
+      'app-state-failed',
+      "The app's state could not be read: The EverAI API sent an answer the console cannot read",
+    ],
+    [
+      { calls: ['list_events'], error_rate: 1, error_status: 404 },
+      'events-not-served',
+      'The platform does not serve the events for this app (404), so it is not shown.',
+    ],
+  ];
+  for (const [faults, id, text] of cases) {
+    await setFaults(request, { ...scope, ...faults });
+    for (const p of [page, await noJs.newPage()]) {
+      const response = await p.goto(WorkersPage.path(NS, APP));
+      expect(response?.status(), JSON.stringify(faults)).toBe(200);
+      await expect(p.getByTestId(id)).toContainText(text);
+      // The table and the other panels are there as usual.
+      await expect(p.locator('table.workers tbody tr[data-worker-id]').first()).toBeVisible();
+      for (const other of ['queue-panel', 'app-state-panel', 'events-panel']) {
+        await expect(p.getByTestId(other)).toBeVisible();
+      }
+      expect(await p.getByRole('alert').count(), JSON.stringify(faults)).toBeLessThanOrEqual(1);
+    }
+  }
+  await noJs.close();
+});

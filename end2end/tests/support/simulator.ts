@@ -17,6 +17,8 @@ export type Faults = {
   html_rate?: number;
   /** `namespace/app` names; empty or absent: every API request. */
   apps?: string[];
+  /** Kinds of call (`list_queue`, `list_events`, `get_app`, …); empty or absent: every kind. */
+  calls?: string[];
 };
 
 /** Replaces the simulator's fault injection (`{}` switches it off). */
