@@ -14,7 +14,7 @@
 #  1. page weight: the wasm, JS and CSS a worker page loads, brotli-compressed
 #  2. server render: wrk on the 1,000-worker page vs wrk on the simulator's
 #     raw JSON of that list, alternating, ROUNDS times each
-#  3. viewers: 100 connections for 30 s on one page; platform list calls
+#  3. viewers: 100 connections for 30 s on one page; platform calls per endpoint
 #     and the console's memory after it
 #  4. the browser (Playwright, Debian's Chromium): first view of 1,000
 #     workers, keystroke to table with 10,000 workers
@@ -91,7 +91,8 @@ sim_pid=${pids[0]}
 off_pid=${pids[1]}
 on_pid=${pids[2]}
 rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
-list_calls() { sim_call "http://$SIM/_sim/calls" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("list_workers", 0))'; }
+# The platform calls so far of each endpoint a worker page reads, as JSON.
+page_calls() { sim_call "http://$SIM/_sim/calls" | python3 -c 'import json,sys; c=json.load(sys.stdin); print(json.dumps({k: c.get(k, 0) for k in ["list_workers", "get_app", "list_queue", "list_events"]}))'; }
 
 # 1. Page weight.
 echo "bench: page weight"
@@ -173,10 +174,10 @@ raw_bytes=$(sim_call "http://$SIM$RAW" | wc -c)
 
 # 3. Viewers of one app, on the console with kept lists.
 echo "bench: $VIEWERS viewers for $VIEWERS_SECONDS s"
-before=$(list_calls)
+before=$(page_calls)
 wrk -t2 -c"$VIEWERS" -d"${VIEWERS_SECONDS}s" --latency "http://$ON$PAGE" >"$OUT/wrk-viewers.txt"
 check_wrk "$OUT/wrk-viewers.txt"
-viewer_calls=$(( $(list_calls) - before ))
+viewer_calls=$(python3 -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(json.dumps({k: b[k]-a[k] for k in a}))' "$before" "$(page_calls)")
 rss_end=$(rss_mib "$on_pid")
 sleep 15 # the console hands unused memory back every 10 s
 rss_settled=$(rss_mib "$on_pid")
