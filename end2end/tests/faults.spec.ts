@@ -134,5 +134,11 @@ test('a failing or missing endpoint degrades only its own panel', async ({ page,
       expect(await p.getByRole('alert').count(), JSON.stringify(faults)).toBeLessThanOrEqual(1);
     }
   }
+  // The history page reads the same events: it says so there too, and
+  // shows the rest of the window.
+  const history = await page.goto(`/namespaces/${NS}/apps/${APP}/history?days=2`);
+  expect(history?.status()).toBe(200);
+  await expect(page.getByTestId('history-events-not-served')).toContainText('does not serve the events');
+  await expect(page.getByTestId('timeline')).toBeVisible();
   await noJs.close();
 });

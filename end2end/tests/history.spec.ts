@@ -106,3 +106,30 @@ test('a long list comes in pages of 100, the page in the URL', async ({ page }) 
   await expect(page).not.toHaveURL(/page=/);
   await expect(pager.locator('.pager-where')).toHaveText(/^Rows 1–100 of /);
 });
+
+test("the window's events are listed newest first and marked on the timeline", async ({ page, javaScriptEnabled }) => {
+  // The paused demo app: its feed does not move while the suite runs.
+  await page.goto('/namespaces/staging/apps/batch-nightly/history?days=30');
+  if (javaScriptEnabled) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  const section = page.getByTestId('history-events');
+  const items = section.locator('li.event');
+  await expect(items.first()).toContainText('APP_PAUSED');
+  await expect(items.first()).toContainText('from ops-oncall');
+  const count = await items.count();
+  await expect(section.getByTestId('history-events-count')).toHaveText(`${count} events in this window, newest first.`);
+  const times = await items.locator('time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime') ?? ''));
+  expect([...times].sort().reverse()).toEqual(times);
+  // Each event inside the timeline's span is a mark with its line as title.
+  const marks = page.locator('svg.timeline .event-mark');
+  expect(await marks.count()).toBeGreaterThan(0);
+  expect(await marks.count()).toBeLessThanOrEqual(count);
+  await expect(marks.first().locator('title')).toContainText('APP_PAUSED from ops-oncall');
+  await expect(page.locator('.legend')).toContainText('event (from the platform)');
+});
+
+test('an app without events says so on its history page', async ({ page, request, javaScriptEnabled }, info) => {
+  const { namespace, app } = await ownApp(request, info, { live: 0, maxWorkers: 1 });
+  await page.goto(`/namespaces/${namespace}/apps/${app}/history?days=1`);
+  if (javaScriptEnabled) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  await expect(page.getByTestId('history-events-empty')).toHaveText('No events in this window.');
+});

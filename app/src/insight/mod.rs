@@ -37,6 +37,24 @@ async fn bounded<T>(
     }
 }
 
+/// The history page's events: the same read as the worker page's panel
+/// (one page, newest first), so one platform call serves both.
+pub async fn history_events(
+    gateway: &everai_api::Gateway,
+    token: Option<&SecretString>,
+    namespace: &Namespace,
+    app: &AppName,
+) -> Result<std::sync::Arc<EventPage>, everai_api::ApiError> {
+    bounded(gateway.list_events(
+        token,
+        namespace,
+        app,
+        model::EVENTS_READ,
+        EventOrder::NewestFirst,
+    ))
+    .await
+}
+
 impl Reads {
     /// Reads the app, its queue and its events at once.
     pub async fn fetch(

@@ -389,6 +389,56 @@ pub fn events_view(page: &EventPage, filter: Result<Option<String>, String>) -> 
     }
 }
 
+/// The events of a history window, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowEvents {
+    pub events: Vec<AppEvent>,
+    /// The platform's one page was full and reaches back no further than
+    /// the window's start: older events of the window may be missing.
+    pub cut_at: Option<u32>,
+}
+
+/// The events of the read that fall in the window since `since_ms`.
+pub fn window_events(
+    read: Result<std::sync::Arc<EventPage>, ApiError>,
+    since_ms: i64,
+    namespace: &str,
+    app: &str,
+) -> Part<WindowEvents> {
+    match read {
+        Ok(page) => {
+            let events: Vec<AppEvent> = page
+                .events
+                .iter()
+                .filter(|e| e.created_at.is_none_or(|t| t.unix_millis() >= since_ms))
+                .cloned()
+                .collect();
+            // Cut within the window: the page's oldest is still inside it.
+            let cut = page.cut && events.len() == page.events.len();
+            Part::Shown(WindowEvents {
+                events,
+                cut_at: cut.then_some(page.events.len() as u32),
+            })
+        }
+        Err(e) => {
+            let request_id = crate::error::RequestId::current().unwrap_or_default();
+            tracing::warn!(%request_id, %namespace, %app, error = %e, "reading the events failed");
+            failed("the events", e, namespace, app)
+        }
+    }
+}
+
+/// One event in one line: type, source and message (for a mark's title).
+pub fn event_line(e: &AppEvent) -> String {
+    let at = e.created_at.map(format::exact).unwrap_or_default();
+    let from = if e.from.is_empty() {
+        String::new()
+    } else {
+        format!(" from {}", e.from)
+    };
+    format!("{at} {}{from}: {}", e.short_kind(), e.message)
+}
+
 /// Plain sentences about what follows from the app's state, limits and
 /// queue.
 pub fn notes(
@@ -658,6 +708,36 @@ mod tests {
             assert_eq!(v.matching, 12);
         }
         assert_eq!(parse_event_filter(Some("  ")), Ok(None));
+    }
+
+    #[test]
+    fn a_history_window_keeps_its_events_and_says_when_the_page_stops_inside_it() {
+        let at = |s: i64| AppEvent {
+            kind: "EVENT_TYPE_X".into(),
+            created_at: Timestamp::from_unix_nanos(i128::from(s) * 1_000_000_000),
+            ..Default::default()
+        };
+        let page = |secs: &[i64], cut| {
+            Ok(std::sync::Arc::new(EventPage {
+                events: secs.iter().map(|&s| at(s)).collect(),
+                cut,
+            }))
+        };
+        // A full page that reaches back before the window: nothing missing.
+        let Part::Shown(w) = window_events(page(&[300, 200, 100], true), 150_000, "ns", "a") else {
+            panic!()
+        };
+        assert_eq!((w.events.len(), w.cut_at), (2, None));
+        // A full page whose oldest is inside the window: older ones missing.
+        let Part::Shown(w) = window_events(page(&[300, 200], true), 150_000, "ns", "a") else {
+            panic!()
+        };
+        assert_eq!((w.events.len(), w.cut_at), (2, Some(2)));
+        let Part::Shown(w) = window_events(page(&[300], false), 150_000, "ns", "a") else {
+            panic!()
+        };
+        assert_eq!(w.cut_at, None);
+        assert_eq!(event_line(&at(0)), "1970-01-01 00:00:00.000 UTC X: ");
     }
 
     #[test]

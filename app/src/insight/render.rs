@@ -239,24 +239,7 @@ fn events_card(part: &Part<EventsView>, path: &str, query: &[(String, String)]) 
         } else {
             view! {
                 <ol class="events" data-testid="events-list">
-                    {e
-                        .rows
-                        .iter()
-                        .map(|ev| {
-                            let at = ev.created_at.map(|t| view! { <time datetime=format::machine(t)>{format::exact(t)}</time> " · " });
-                            let from = (!ev.from.is_empty()).then(|| format!(" · from {}", ev.from));
-                            view! {
-                                <li class="event" data-type=ev.kind.clone()>
-                                    <span class="event-head">
-                                        {at}
-                                        <strong title=ev.kind.clone()>{ev.short_kind().to_string()}</strong>
-                                        <span class="muted">{from}</span>
-                                    </span>
-                                    <span class="event-message">{ev.message.clone()}</span>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
+                    {e.rows.iter().map(event_item).collect_view()}
                 </ol>
             }
             .into_any()
@@ -277,6 +260,51 @@ fn events_card(part: &Part<EventsView>, path: &str, query: &[(String, String)]) 
             {body}
         </section>
     }
+}
+
+/// One event: its time, type (the raw value on hover), source and message.
+fn event_item(ev: &everai_api::AppEvent) -> impl IntoView + use<> {
+    let at = ev
+        .created_at
+        .map(|t| view! { <time datetime=format::machine(t)>{format::exact(t)}</time> " · " });
+    let from = (!ev.from.is_empty()).then(|| format!(" · from {}", ev.from));
+    view! {
+        <li class="event" data-type=ev.kind.clone()>
+            <span class="event-head">
+                {at}
+                <strong title=ev.kind.clone()>{ev.short_kind().to_string()}</strong>
+                <span class="muted">{from}</span>
+            </span>
+            <span class="event-message">{ev.message.clone()}</span>
+        </li>
+    }
+}
+
+/// The history page's events section.
+pub fn history_html(part: &Part<super::model::WindowEvents>) -> String {
+    let body = part.shown().map(|w| {
+        if w.events.is_empty() {
+            return view! { <p data-testid="history-events-empty">"No events in this window."</p> }.into_any();
+        }
+        let cut = w.cut_at.map(|n| {
+            view! {
+                <p class="muted" data-testid="history-events-cut">
+                    {format!("The platform sent its latest {n} events, its most for one read, and they do not reach back to the window's start: older events of the window are missing.")}
+                </p>
+            }
+        });
+        view! {
+            <p class="muted" data-testid="history-events-count">{format!("{} events in this window, newest first.", w.events.len())}</p>
+            {cut}
+            <div class="events-scroll" tabindex="0" role="region" aria-label="Events in this window">
+                <ol class="events" data-testid="history-events-list">
+                    {w.events.iter().map(event_item).collect_view()}
+                </ol>
+            </div>
+        }
+        .into_any()
+    });
+    view! { {part_line(part, "history-events")} {body} }.to_html()
 }
 
 #[cfg(test)]

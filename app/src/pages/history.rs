@@ -23,7 +23,7 @@ use crate::{
     format,
     history::{BUCKET_EDGES_S, DAY_MS, Timeline, churn, cold_starts, is_ended, parse_days},
     json,
-    server_fns::workers::{WorkerPage, worker_history},
+    server_fns::workers::{EventMark, WorkerPage, worker_history},
     snapshot::Snapshot,
     sync_view::IntoSyncAny,
 };
@@ -140,7 +140,13 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
         </p>
         <section class="card history-card" aria-labelledby="lifetimes">
             <h2 id="lifetimes">"Lifetimes"</h2>
-            <TimelineChart timeline actions=page.recent_actions />
+            <TimelineChart timeline actions=page.recent_actions events=page.event_marks />
+        </section>
+        <section class="card history-card" aria-labelledby="events" data-testid="history-events">
+            <h2 id="events">"Events"</h2>
+            // Drawn by the server, like the worker page's panels (decision
+            // record 0006).
+            <div inner_html=page.insight_html></div>
         </section>
         <div class="history-grid">
             <section class="card history-card" aria-labelledby="cold-starts">
@@ -187,9 +193,14 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
 }
 
 /// One bar per worker from created (pale) through launched to ended or now,
-/// coloured by its status; scale actions as marks on the same axis.
+/// coloured by its status; scale actions and the platform's events as
+/// marks on the same axis.
 #[component]
-fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoView {
+fn TimelineChart(
+    timeline: Timeline,
+    actions: Vec<ActionOutcome>,
+    events: Vec<EventMark>,
+) -> impl IntoView {
     const W: f64 = 1000.0;
     const AXIS: f64 = 22.0;
     let n = timeline.bars.len();
@@ -284,6 +295,20 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
             }
         })
         .collect_view();
+    let event_marks = events
+        .into_iter()
+        .filter(|e| e.at_ms >= timeline.from_ms && e.at_ms <= timeline.to_ms)
+        .map(|e| {
+            let x = timeline.x(e.at_ms, W);
+            view! {
+                <g class="event-mark">
+                    <title>{e.text}</title>
+                    <line x1=x x2=x y1=AXIS - 2.0 y2=height />
+                    <rect x=x - 2.0 y=AXIS - 4.0 width=4.0 height=4.0 />
+                </g>
+            }
+        })
+        .collect_view();
     let label = format!(
         "Lifetimes of {n} workers from {} to {}",
         stamp(timeline.from_ms),
@@ -303,6 +328,7 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
             >
                 {ticks}
                 {bars}
+                {event_marks}
                 {marks}
             </svg>
         </div>
@@ -316,7 +342,9 @@ fn TimelineChart(timeline: Timeline, actions: Vec<ActionOutcome>) -> impl IntoVi
             <span class="key key-bad"></span>
             "failed "
             <span class="key key-action"></span>
-            "scale action (from the audit log)"
+            "scale action (from the audit log) "
+            <span class="key key-event"></span>
+            "event (from the platform)"
         </p>
     }
     .into_sync_any()

@@ -25,11 +25,22 @@ pub struct WorkerPage {
     /// With `show_all`: the scale actions on the app in the window, from
     /// the audit log, for the history timeline.
     pub recent_actions: Vec<ActionOutcome>,
-    /// The live read: the app's state, queue and events panels, rendered
-    /// on the server (see `crate::insight`); empty for a history read.
+    /// Drawn on the server (see `crate::insight`): for a live read the
+    /// app's state, queue and events panels; for a history read the
+    /// window's events.
     pub insight_html: String,
+    /// A history read: the window's events, for marks on the timeline.
+    pub event_marks: Vec<EventMark>,
     /// The platform says the app is paused.
     pub paused: bool,
+}
+
+/// One of the platform's events, as a mark on the history timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventMark {
+    pub at_ms: i64,
+    /// Its time, type, source and message in one line.
+    pub text: String,
 }
 
 /// What the page can say about the action its URL names.
@@ -118,17 +129,26 @@ async fn read_workers(
         .into_owned()
         .collect();
     let token = state.request_token();
-    // The panels are read beside the list, not after it.
-    let (listed, panels) = tokio::join!(
+    // The panels (or the history's events) are read beside the list, not
+    // after it.
+    let (listed, beside) = tokio::join!(
         state
             .gateway
             .list_workers(token.as_ref(), &ns, &name, show_all, recent_days),
         async {
             match window {
-                ListWindow::Live => Some(
-                    crate::insight::Reads::fetch(&state.gateway, token.as_ref(), &ns, &name).await,
-                ),
-                ListWindow::History { .. } => None,
+                ListWindow::Live => {
+                    Ok(
+                        crate::insight::Reads::fetch(&state.gateway, token.as_ref(), &ns, &name)
+                            .await,
+                    )
+                }
+                ListWindow::History { .. } => {
+                    Err(
+                        crate::insight::history_events(&state.gateway, token.as_ref(), &ns, &name)
+                            .await,
+                    )
+                }
             }
         }
     );
@@ -162,20 +182,35 @@ async fn read_workers(
         || Some("the console could not tell who you are.".to_string()),
         |who| who.may_scale().err(),
     );
-    let insight = panels.map(|reads| {
-        let events = view
-            .iter()
-            .find(|(k, _)| k == "events")
-            .map(|(_, v)| v.as_str());
-        reads.insight(&list, events, &namespace, &app, fetched_at_ms)
-    });
-    let paused = insight
-        .as_ref()
-        .is_some_and(crate::insight::model::Insight::paused);
-    let insight_html = insight.map_or_else(String::new, |insight| {
-        let path = format!("/namespaces/{namespace}/apps/{app}/workers");
-        crate::insight::render::html(&insight, &path, &view, fetched_at_ms)
-    });
+    let (insight_html, paused, event_marks) = match beside {
+        Ok(reads) => {
+            let events = view
+                .iter()
+                .find(|(k, _)| k == "events")
+                .map(|(_, v)| v.as_str());
+            let insight = reads.insight(&list, events, &namespace, &app, fetched_at_ms);
+            let path = format!("/namespaces/{namespace}/apps/{app}/workers");
+            let html = crate::insight::render::html(&insight, &path, &view, fetched_at_ms);
+            (html, insight.paused(), Vec::new())
+        }
+        Err(events) => {
+            let since_ms = fetched_at_ms - i64::from(recent_days) * 24 * 60 * 60 * 1000;
+            let shown = crate::insight::model::window_events(events, since_ms, &namespace, &app);
+            let marks = shown.shown().map_or_else(Vec::new, |w| {
+                w.events
+                    .iter()
+                    .filter_map(|e| {
+                        let at = e.created_at?;
+                        Some(EventMark {
+                            at_ms: at.unix_millis(),
+                            text: crate::insight::model::event_line(e),
+                        })
+                    })
+                    .collect()
+            });
+            (crate::insight::render::history_html(&shown), false, marks)
+        }
+    };
     // An odd value is as good as none: the page then writes no "of at
     // most N" note.
     let max_workers = list.max_workers.value().unwrap_or(0);
@@ -198,6 +233,7 @@ async fn read_workers(
         action,
         recent_actions,
         insight_html,
+        event_marks,
         paused,
     })
 }

@@ -115,6 +115,7 @@ fn WorkerList(
         action,
         recent_actions: _,
         insight_html,
+        event_marks: _,
         paused,
     } = page;
     // The app's state, queue and events, as the server drew them (see

@@ -168,6 +168,7 @@ mod tests {
             action: None,
             recent_actions: Vec::new(),
             insight_html: String::new(),
+            event_marks: Vec::new(),
             paused: false,
         }
     }
