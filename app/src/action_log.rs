@@ -263,6 +263,8 @@ fn unknown(attempt: &Attempt, reason: &str) -> ActionOutcome {
             console_store::Action::Down => ScaleRequest::Down {
                 worker_ids: attempt.worker_ids.clone(),
             },
+            console_store::Action::Pause => ScaleRequest::Pause,
+            console_store::Action::Resume => ScaleRequest::Resume,
         },
         result: ScaleResult::Unknown {
             reason: reason.to_string(),

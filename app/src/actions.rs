@@ -16,14 +16,24 @@ const MAX_WORKER_ID_LEN: usize = 128;
 /// At most this many workers can be picked for one scale-down.
 pub const MAX_SELECTED: usize = 1_000;
 
-/// A scale action that a person has started but not yet confirmed, as it
+/// An action that a person has started but not yet confirmed, as it
 /// stands in the worker page's URL (`confirm=up&count=3`,
-/// `confirm=down&count=2`, `confirm=down&worker=a&worker=b`).
+/// `confirm=down&count=2`, `confirm=down&worker=a&worker=b`,
+/// `confirm=pause`, `confirm=resume`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScaleIntent {
-    Up { count: u32 },
-    DownCount { count: u32 },
-    DownWorkers { ids: Vec<String> },
+    Up {
+        count: u32,
+    },
+    DownCount {
+        count: u32,
+    },
+    DownWorkers {
+        ids: Vec<String>,
+    },
+    /// Stop every worker of the app: the emergency brake.
+    Pause,
+    Resume,
 }
 
 impl ScaleIntent {
@@ -62,8 +72,10 @@ impl ScaleIntent {
                 ),
                 Some(raw) => parse_count(raw).map(|count| ScaleIntent::DownCount { count }),
             },
+            "pause" => Ok(ScaleIntent::Pause),
+            "resume" => Ok(ScaleIntent::Resume),
             other => Err(format!(
-                "There is no action {other:?}; the actions are up and down."
+                "There is no action {other:?}; the actions are up, down, pause and resume."
             )),
         })
     }
@@ -318,8 +330,15 @@ pub fn is_action_key(key: &str) -> bool {
 /// What was asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ScaleRequest {
-    Up { count: u32 },
-    Down { worker_ids: Vec<String> },
+    Up {
+        count: u32,
+    },
+    Down {
+        worker_ids: Vec<String>,
+    },
+    /// Pause the app: every worker stops.
+    Pause,
+    Resume,
 }
 
 /// What came of it.
@@ -329,6 +348,8 @@ pub enum ScaleResult {
     Added { worker_ids: Vec<String> },
     /// The platform accepted the removal.
     Removed,
+    /// The platform accepted the pause or the resume.
+    Applied,
     /// The console refused before calling the platform.
     Rejected { reason: String },
     /// The platform refused or could not be reached: nothing happened.
@@ -353,7 +374,7 @@ impl ActionOutcome {
     pub fn succeeded(&self) -> bool {
         matches!(
             self.result,
-            ScaleResult::Added { .. } | ScaleResult::Removed
+            ScaleResult::Added { .. } | ScaleResult::Removed | ScaleResult::Applied
         )
     }
 
@@ -365,6 +386,8 @@ impl ActionOutcome {
             ScaleRequest::Down { worker_ids } => {
                 format!("removing {}", workers_word(worker_ids.len()))
             }
+            ScaleRequest::Pause => "pausing the app".to_string(),
+            ScaleRequest::Resume => "resuming the app".to_string(),
         };
         match &self.result {
             ScaleResult::Added { worker_ids } => match &self.request {
@@ -391,7 +414,16 @@ impl ActionOutcome {
                     workers_word(worker_ids.len()),
                     worker_ids.join(", ")
                 ),
-                ScaleRequest::Up { .. } => format!("Scaled {target}."),
+                _ => format!("Scaled {target}."),
+            },
+            ScaleResult::Applied => match &self.request {
+                ScaleRequest::Pause => format!(
+                    "Paused {target}: its workers stop, and none starts until it is resumed."
+                ),
+                ScaleRequest::Resume => {
+                    format!("Resumed {target}: its workers start again.")
+                }
+                _ => format!("Scaled {target}."),
             },
             ScaleResult::Rejected { reason } => {
                 format!("Nothing was changed: {reason}")

@@ -52,6 +52,8 @@ impl AuditRecord {
                 let n = self.worker_ids.len();
                 format!("remove {n} chosen worker{}", plural(n))
             }
+            (Action::Pause, _) => "pause the app".to_string(),
+            (Action::Resume, _) => "resume the app".to_string(),
         }
     }
 
@@ -70,6 +72,8 @@ impl AuditRecord {
             Action::Down => ScaleRequest::Down {
                 worker_ids: self.worker_ids.clone(),
             },
+            Action::Pause => ScaleRequest::Pause,
+            Action::Resume => ScaleRequest::Resume,
         };
         let reason = self.detail.clone();
         let result = match (self.outcome, &request) {
@@ -77,6 +81,7 @@ impl AuditRecord {
                 worker_ids: self.new_ids.clone(),
             },
             (Outcome::Done, ScaleRequest::Down { .. }) => ScaleResult::Removed,
+            (Outcome::Done, ScaleRequest::Pause | ScaleRequest::Resume) => ScaleResult::Applied,
             (Outcome::Rejected, _) => ScaleResult::Rejected { reason },
             (Outcome::Failed, _) => ScaleResult::Failed { reason },
             (Outcome::Pending, _) => ScaleResult::Unknown {

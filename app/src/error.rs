@@ -62,7 +62,7 @@ pub enum ConsoleError {
     #[error("The EverAI API sent an answer the console cannot read ({0}).")]
     Malformed(String),
     /// This person may look but not act.
-    #[error("You may not scale apps here: {0}")]
+    #[error("You may not change apps here: {0}")]
     NotAllowed(String),
     /// Not sent: the platform failed several times in a row for this app,
     /// so the console pauses its calls for a moment (a circuit breaker).

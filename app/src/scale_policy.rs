@@ -23,8 +23,17 @@ use crate::{
 
 /// What the form asks for, its field as posted (`None`: missing).
 pub enum Ask<T = Option<String>> {
-    Up { count: T },
-    Down { workers: T },
+    Up {
+        count: T,
+    },
+    Down {
+        workers: T,
+    },
+    /// The emergency brake: `name` is the app's name as the person typed it.
+    Pause {
+        name: T,
+    },
+    Resume,
 }
 
 /// A scale form as posted: a missing field is `None`, and refused in
@@ -104,6 +113,10 @@ pub async fn scale(
         Ask::Down { workers } => Ask::Down {
             workers: field(workers, "workers")?,
         },
+        Ask::Pause { name } => Ask::Pause {
+            name: field(name, "confirm_name")?,
+        },
+        Ask::Resume => Ask::Resume,
     };
     let form_key = field(form.key, "key")?;
     let ns = Namespace::parse(namespace.trim())
@@ -135,7 +148,7 @@ pub async fn scale(
     // and the attempt is on record.
     if let Err(reason) = audit.who.may_scale() {
         tracing::warn!(actor = %audit.who.actor, "refused a scale request from a viewer");
-        let request = parse_ask(&ask).unwrap_or_else(|(r, _)| r);
+        let request = parse_ask(&ask, &app).unwrap_or_else(|(r, _)| r);
         record_rejection(
             &audit,
             &ns,
@@ -187,7 +200,7 @@ pub async fn scale(
         {
             let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
             tracing::warn!(%actor, retry_after_secs, "scale actions rate limited");
-            let request = parse_ask(&ask).unwrap_or_else(|(r, _)| r);
+            let request = parse_ask(&ask, &app).unwrap_or_else(|(r, _)| r);
             let reason =
                 format!("rate limited: too many scale actions, next in {retry_after_secs} s");
             record_rejection(&audit, &ns, &app, &request, &reason).await;
@@ -200,7 +213,7 @@ pub async fn scale(
     let gateway = state.gateway.clone();
     let request_id = crate::error::RequestId::current().unwrap_or_default();
     let (namespace, app_name) = (ns.as_str().to_string(), app.as_str().to_string());
-    let parsed = parse_ask(&ask);
+    let parsed = parse_ask(&ask, &app);
     let request = match &parsed {
         Ok(r) | Err((r, _)) => r.clone(),
     };
@@ -279,14 +292,16 @@ fn attempt(
         action: match request {
             ScaleRequest::Up { .. } => Action::Up,
             ScaleRequest::Down { .. } => Action::Down,
+            ScaleRequest::Pause => Action::Pause,
+            ScaleRequest::Resume => Action::Resume,
         },
         count: match request {
             ScaleRequest::Up { count } => Some(*count),
-            ScaleRequest::Down { .. } => None,
+            _ => None,
         },
         worker_ids: match request {
-            ScaleRequest::Up { .. } => Vec::new(),
             ScaleRequest::Down { worker_ids } => worker_ids.clone(),
+            _ => Vec::new(),
         },
     }
 }
@@ -318,8 +333,29 @@ async fn record_rejection(
 }
 
 /// Reads the form's request; a bad one comes back with the reason.
-fn parse_ask(ask: &Ask<String>) -> Result<ScaleRequest, (ScaleRequest, String)> {
+fn parse_ask(ask: &Ask<String>, app: &AppName) -> Result<ScaleRequest, (ScaleRequest, String)> {
     match ask {
+        // The name typed must be the app's, exactly (but for spaces around
+        // it): a pause stops every worker.
+        Ask::Pause { name } if name.trim() == app.as_str() => Ok(ScaleRequest::Pause),
+        Ask::Pause { name } => {
+            let shown: String = name.trim().chars().take(64).collect();
+            Err((
+                ScaleRequest::Pause,
+                if shown.is_empty() {
+                    format!(
+                        "the app's name was not typed; type {} to pause it.",
+                        app.as_str()
+                    )
+                } else {
+                    format!(
+                        "the name typed, {shown:?}, is not the app's ({}).",
+                        app.as_str()
+                    )
+                },
+            ))
+        }
+        Ask::Resume => Ok(ScaleRequest::Resume),
         Ask::Up { count } => parse_count(count)
             .map(|count| ScaleRequest::Up { count })
             .map_err(|reason| (ScaleRequest::Up { count: 0 }, reason)),
@@ -373,7 +409,7 @@ async fn act(
     };
     let (outcome, detail, new_ids) = match &result {
         ScaleResult::Added { worker_ids } => (Outcome::Done, String::new(), worker_ids.clone()),
-        ScaleResult::Removed => (Outcome::Done, String::new(), Vec::new()),
+        ScaleResult::Removed | ScaleResult::Applied => (Outcome::Done, String::new(), Vec::new()),
         ScaleResult::Rejected { reason } => (Outcome::Rejected, reason.clone(), Vec::new()),
         ScaleResult::Failed { reason } => (Outcome::Failed, reason.clone(), Vec::new()),
         ScaleResult::Unknown { reason } => (Outcome::Unknown, reason.clone(), Vec::new()),
@@ -447,11 +483,25 @@ async fn checked_call(
                 started,
             )
         }
+        // Whatever the app's state: what the platform says of a pause of
+        // a paused app (or a resume of a running one) is shown as it came.
+        ScaleRequest::Pause => {
+            let started = std::time::Instant::now();
+            (gateway.pause(token, ns, app).await.map(|()| None), started)
+        }
+        ScaleRequest::Resume => {
+            let started = std::time::Instant::now();
+            (gateway.resume(token, ns, app).await.map(|()| None), started)
+        }
     };
     let duration_ms = Some(started.elapsed().as_millis() as i64);
+    let done = match request {
+        ScaleRequest::Pause | ScaleRequest::Resume => ScaleResult::Applied,
+        _ => ScaleResult::Removed,
+    };
     match call {
         Ok(Some(worker_ids)) => (ScaleResult::Added { worker_ids }, Some(200), duration_ms),
-        Ok(None) => (ScaleResult::Removed, Some(200), duration_ms),
+        Ok(None) => (done, Some(200), duration_ms),
         Err(e) => {
             let unknown = e.outcome_unknown();
             let status = e.status();

@@ -125,6 +125,12 @@ test("the window's events are listed newest first and marked on the timeline", a
   expect(await marks.count()).toBeLessThanOrEqual(count);
   await expect(marks.first().locator('title')).toContainText('APP_PAUSED from ops-oncall');
   await expect(page.locator('.legend')).toContainText('event (from the platform)');
+  // A paused app says so here too, with the way back.
+  await expect(page.getByTestId('paused-banner')).toContainText('This app is paused');
+  await expect(page.getByTestId('paused-banner').getByRole('link', { name: 'Resume app…' })).toHaveAttribute(
+    'href',
+    '/namespaces/staging/apps/batch-nightly/workers?confirm=resume',
+  );
 });
 
 test('an app without events says so on its history page', async ({ page, request, javaScriptEnabled }, info) => {

@@ -821,6 +821,173 @@ async fn a_read_only_console_lets_nobody_scale() {
     assert!(live_ids(&state, "empty-app").await.is_empty());
 }
 
+/// Calls of `endpoint` the gateway made (any outcome).
+fn gateway_calls(state: &AppState, endpoint: &str) -> u64 {
+    state
+        .gateway
+        .stats()
+        .calls
+        .iter()
+        .filter(|((e, _), _)| *e == endpoint)
+        .map(|(_, (n, _))| n)
+        .sum()
+}
+
+#[tokio::test]
+async fn the_brake_pauses_once_the_name_is_typed_and_resumes_each_once_per_confirmation() {
+    let state = state_with_simulator().await;
+    let page = "/namespaces/research/apps/tokenizer/workers";
+    // The state panel offers the brake; its confirmation names the app,
+    // how many workers stop, and asks for the app's name.
+    let (status, body) = send_to(state.clone(), get(page)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains(&format!(r#"href="{page}?confirm=pause""#)),
+        "{body}"
+    );
+    let (_, body) = send_to(state.clone(), get(&format!("{page}?confirm=pause"))).await;
+    assert!(body.contains("Pause research/tokenizer?"), "{body}");
+    assert!(
+        body.contains("1 worker running or starting will stop"),
+        "{body}"
+    );
+    assert!(body.contains(r#"action="/api/pause_app""#), "{body}");
+    assert!(body.contains(r#"name="confirm_name""#), "{body}");
+
+    let pause = |name: &'static str, key: &'static str| {
+        [
+            ("namespace", "research"),
+            ("app", "tokenizer"),
+            ("confirm_name", name),
+            ("key", key),
+            ("view", ""),
+        ]
+    };
+    // A wrong name: refused in words, on record, and nothing sent.
+    let res = server::router(state.clone())
+        .oneshot(scale_post("/api/pause_app", &pause("tokenize", KEY), OWN))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, body) = send_to(state.clone(), get(&to)).await;
+    // (Quotes may be written as entities; the words are what matter.)
+    assert!(
+        body.contains("Nothing was changed: the name typed, "),
+        "{body}"
+    );
+    assert!(body.contains("tokenize"), "{body}");
+    assert!(body.contains("(tokenizer)."), "{body}");
+    assert_eq!(gateway_calls(&state, "pause"), 0);
+
+    // The right name: one call, however often the form is posted.
+    const PAUSE_KEY: &str = "11111111111111111111111111111111";
+    for _ in 0..3 {
+        let res = server::router(state.clone())
+            .oneshot(scale_post(
+                "/api/pause_app",
+                &pause(" tokenizer ", PAUSE_KEY),
+                OWN,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(gateway_calls(&state, "pause"), 1);
+    let (_, body) = send_to(state.clone(), get(&format!("{page}?action={PAUSE_KEY}"))).await;
+    assert!(body.contains("Paused research/tokenizer"), "{body}");
+    // Paused: said, with Resume in place of Pause.
+    assert!(
+        body.contains("Paused: no workers will start until the app is resumed."),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(r#"href="{page}?confirm=resume""#)),
+        "{body}"
+    );
+
+    const RESUME_KEY: &str = "22222222222222222222222222222222";
+    let resume = [
+        ("namespace", "research"),
+        ("app", "tokenizer"),
+        ("key", RESUME_KEY),
+        ("view", ""),
+    ];
+    for _ in 0..2 {
+        let res = server::router(state.clone())
+            .oneshot(scale_post("/api/resume_app", &resume, OWN))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(gateway_calls(&state, "resume"), 1);
+    let (_, body) = send_to(state.clone(), get(&format!("{page}?action={RESUME_KEY}"))).await;
+    assert!(body.contains("Resumed research/tokenizer"), "{body}");
+
+    // All three attempts are in the audit log.
+    let entries = state
+        .store
+        .list(&console_store::Filter {
+            app: Some("tokenizer".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<_> = entries.iter().map(|e| (e.action, e.outcome)).collect();
+    use console_store::{Action, Outcome};
+    assert!(
+        actions.contains(&(Action::Pause, Outcome::Rejected)),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&(Action::Pause, Outcome::Done)),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&(Action::Resume, Outcome::Done)),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_read_only_console_shows_the_brake_off_and_refuses_it() {
+    let state = AppState {
+        auth: std::sync::Arc::new(app::auth::AuthConfig {
+            mode: app::auth::AuthMode::None,
+            read_only: true,
+            proxies: Vec::new(),
+        }),
+        ..state_with_simulator().await
+    };
+    let page = "/namespaces/research/apps/tokenizer/workers";
+    let (_, body) = send_to(state.clone(), get(page)).await;
+    assert!(body.contains(r#"data-testid="brake-off""#), "{body}");
+    assert!(!body.contains("?confirm=pause"), "{body}");
+    let (_, body) = send_to(state.clone(), get(&format!("{page}?confirm=pause"))).await;
+    assert!(!body.contains(r#"action="/api/pause_app""#), "{body}");
+    let form = [
+        ("namespace", "research"),
+        ("app", "tokenizer"),
+        ("confirm_name", "tokenizer"),
+        ("key", KEY),
+        ("view", ""),
+    ];
+    let (status, _) = send_to(state.clone(), scale_post("/api/pause_app", &form, OWN)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // And from another site, not even the origin passes.
+    let (status, _) = send_to(
+        state.clone(),
+        scale_post("/api/pause_app", &form, "https://evil.example"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(gateway_calls(&state, "pause"), 0);
+}
+
 fn token_auth() -> std::sync::Arc<app::auth::AuthConfig> {
     std::sync::Arc::new(app::auth::AuthConfig {
         mode: app::auth::AuthMode::Token(app::auth::TokenAuth {

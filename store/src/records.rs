@@ -3,27 +3,29 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A scale-up or a scale-down.
+/// A scale-up, a scale-down, or the app paused or resumed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     Up,
     Down,
+    Pause,
+    Resume,
 }
 
 impl Action {
+    pub const ALL: [Action; 4] = [Action::Up, Action::Down, Action::Pause, Action::Resume];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Up => "up",
             Action::Down => "down",
+            Action::Pause => "pause",
+            Action::Resume => "resume",
         }
     }
 
     pub fn parse(s: &str) -> Option<Action> {
-        match s {
-            "up" => Some(Action::Up),
-            "down" => Some(Action::Down),
-            _ => None,
-        }
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 

@@ -44,11 +44,11 @@ fn attempt(namespace: &str, replica: &str, action: Action) -> Attempt {
         action,
         count: match action {
             Action::Up => Some(2),
-            Action::Down => None,
+            _ => None,
         },
         worker_ids: match action {
-            Action::Up => vec![],
             Action::Down => vec!["w1".into(), "w2".into()],
+            _ => vec![],
         },
     }
 }

@@ -17,7 +17,8 @@ use leptos_router::params::ParamsMap;
 use crate::{
     actions::{
         ActionOutcome, ScaleIntent, ScaleResult, capacity_note, check_scale_up, longest_idle_free,
-        pick_by_ids, pick_for_removal, removal_warning, status_unknown, workers_word,
+        pick_by_ids, pick_for_removal, removal_warning, running_or_starting, status_unknown,
+        workers_word,
     },
     components::badges::{DetailBadge, StatusBadge},
     filters::{WorkerQuery, with_query},
@@ -241,7 +242,7 @@ pub fn ConfirmPanel(
         .into_sync_any()
     };
     if let Some(reason) = denied {
-        return problem(format!("You may not scale apps here: {reason}"));
+        return problem(format!("You may not change apps here: {reason}"));
     }
     let intent = match intent {
         Ok(intent) => intent,
@@ -270,6 +271,60 @@ pub fn ConfirmPanel(
     };
 
     match intent {
+        ScaleIntent::Pause => {
+            let stopping = workers.iter().filter(|w| running_or_starting(w)).count();
+            let title = format!("Pause {target}?");
+            let button = format!("Pause {app}");
+            view! {
+                <section class="confirm" role="region" aria-labelledby="confirm-title">
+                    <h2 id="confirm-title">{title}</h2>
+                    <p class="banner banner-warn" data-testid="confirm-pause">
+                        {format!(
+                            "Every worker stops: {} running or starting will stop, and none starts until the app is resumed. Requests wait undispatched meanwhile.",
+                            workers_word(stopping)
+                        )}
+                    </p>
+                    <form method="post" action="/api/pause_app" on:submit=on_submit>
+                        {common()}
+                        <p>
+                            <label for="confirm-name">
+                                "Type the app's name, " <code>{app.clone()}</code> ", to confirm: "
+                            </label>
+                            <input id="confirm-name" name="confirm_name" autocomplete="off" spellcheck="false" required />
+                        </p>
+                        <div class="confirm-actions">
+                            <button type="submit" class="button button-danger" disabled=move || sending.get()>
+                                {move || if sending.get() { "Pausing…".to_string() } else { button.clone() }}
+                            </button>
+                            <a class="button" href=cancel.clone()>"Cancel"</a>
+                        </div>
+                    </form>
+                </section>
+            }
+            .into_sync_any()
+        }
+        ScaleIntent::Resume => {
+            let title = format!("Resume {target}?");
+            let button = format!("Resume {app}");
+            view! {
+                <section class="confirm" role="region" aria-labelledby="confirm-title">
+                    <h2 id="confirm-title">{title}</h2>
+                    <p data-testid="confirm-resume">
+                        "Its workers start again: the autoscaler's minimum, or a manual app's default worker count."
+                    </p>
+                    <form method="post" action="/api/resume_app" on:submit=on_submit>
+                        {common()}
+                        <div class="confirm-actions">
+                            <button type="submit" class="button button-primary" disabled=move || sending.get()>
+                                {move || if sending.get() { "Resuming…".to_string() } else { button.clone() }}
+                            </button>
+                            <a class="button" href=cancel.clone()>"Cancel"</a>
+                        </div>
+                    </form>
+                </section>
+            }
+            .into_sync_any()
+        }
         ScaleIntent::Up { count } => match check_scale_up(count, max_step) {
             Err(message) => problem(message),
             Ok(count) => {
@@ -302,7 +357,7 @@ pub fn ConfirmPanel(
             let picked = match &intent {
                 ScaleIntent::DownCount { count } => pick_for_removal(&workers, *count),
                 ScaleIntent::DownWorkers { ids } => pick_by_ids(&workers, ids),
-                ScaleIntent::Up { .. } => unreachable!("handled above"),
+                _ => unreachable!("handled above"),
             };
             let picked = match picked {
                 Ok(picked) => picked,
@@ -427,7 +482,9 @@ pub fn ActionBanner(shown: ActionShown) -> impl IntoView {
         .into_sync_any(),
         ActionShown::Outcome(outcome) => {
             let class = match outcome.result {
-                ScaleResult::Added { .. } | ScaleResult::Removed => "banner banner-ok",
+                ScaleResult::Added { .. } | ScaleResult::Removed | ScaleResult::Applied => {
+                    "banner banner-ok"
+                }
                 ScaleResult::Unknown { .. } => "banner banner-warn",
                 ScaleResult::Rejected { .. } | ScaleResult::Failed { .. } => "banner banner-error",
             };

@@ -37,22 +37,30 @@ async fn bounded<T>(
     }
 }
 
-/// The history page's events: the same read as the worker page's panel
-/// (one page, newest first), so one platform call serves both.
-pub async fn history_events(
+/// The history page's events and whether the app is paused: the same
+/// reads as the worker page's panels, so one platform call serves both.
+/// An app whose state cannot be read is not said to be paused.
+pub async fn history_reads(
     gateway: &everai_api::Gateway,
     token: Option<&SecretString>,
     namespace: &Namespace,
     app: &AppName,
-) -> Result<std::sync::Arc<EventPage>, everai_api::ApiError> {
-    bounded(gateway.list_events(
-        token,
-        namespace,
-        app,
-        model::EVENTS_READ,
-        EventOrder::NewestFirst,
-    ))
-    .await
+) -> (
+    Result<std::sync::Arc<EventPage>, everai_api::ApiError>,
+    bool,
+) {
+    let (events, detail) = tokio::join!(
+        bounded(gateway.list_events(
+            token,
+            namespace,
+            app,
+            model::EVENTS_READ,
+            EventOrder::NewestFirst
+        )),
+        bounded(gateway.get_app(token, namespace, app)),
+    );
+    let paused = detail.is_ok_and(|d| d.status == everai_api::AppStatus::Paused);
+    (events, paused)
 }
 
 impl Reads {

@@ -13,8 +13,15 @@ use super::model::{EventsView, Insight, Part, QueueView, StateView};
 use crate::format;
 
 /// The panels' HTML. `path` is the worker page's path and `query` the
-/// address's other parameters, kept by the event type links.
-pub fn html(insight: &Insight, path: &str, query: &[(String, String)], now_ms: i64) -> String {
+/// address's other parameters, kept by the panels' links; `denied` says
+/// why this person may not pause or resume the app, if so.
+pub fn html(
+    insight: &Insight,
+    path: &str,
+    query: &[(String, String)],
+    denied: Option<&str>,
+    now_ms: i64,
+) -> String {
     let notes = (!insight.notes.is_empty()).then(|| {
         view! {
             <ul class="insight-notes" data-testid="insight-notes">
@@ -26,7 +33,7 @@ pub fn html(insight: &Insight, path: &str, query: &[(String, String)], now_ms: i
         {notes}
         <div class="insight-cards">
             {queue_card(&insight.queue)}
-            {state_card(insight, now_ms)}
+            {state_card(insight, path, query, denied, now_ms)}
             {events_card(&insight.events, path, query)}
         </div>
     }
@@ -101,7 +108,58 @@ fn time_cell(t: Option<everai_api::Timestamp>, now_ms: i64) -> AnyView {
     }
 }
 
-fn state_card(insight: &Insight, now_ms: i64) -> impl IntoView {
+/// The emergency brake: a link to the confirmation of a pause (or, for a
+/// paused app, a resume), or why this person may not.
+fn brake(
+    insight: &Insight,
+    path: &str,
+    query: &[(String, String)],
+    denied: Option<&str>,
+) -> Option<AnyView> {
+    let paused = insight.state.shown()?.paused;
+    let (label, confirm) = if paused {
+        ("Resume app…", "resume")
+    } else {
+        ("Pause app…", "pause")
+    };
+    Some(match denied {
+        Some(reason) => view! {
+            <p class="brake" data-testid="brake">
+                <span class="button" aria-disabled="true" data-testid="brake-off">{label}</span>
+                " "
+                <span class="muted">{format!("You may not change apps here: {reason}")}</span>
+            </p>
+        }
+        .into_any(),
+        None => {
+            let href = href_with(
+                path,
+                query,
+                &["events", "action", "confirm", "count", "worker"],
+                &[("confirm", confirm)],
+            );
+            let class = if paused {
+                "button button-primary"
+            } else {
+                "button button-danger"
+            };
+            view! {
+                <p class="brake" data-testid="brake">
+                    <a class=class href=href data-testid=format!("brake-{confirm}")>{label}</a>
+                </p>
+            }
+            .into_any()
+        }
+    })
+}
+
+fn state_card(
+    insight: &Insight,
+    path: &str,
+    query: &[(String, String)],
+    denied: Option<&str>,
+    now_ms: i64,
+) -> impl IntoView {
     let facts = &insight.facts;
     let state = insight.state.shown().map(|s: &StateView| {
         view! {
@@ -163,6 +221,7 @@ fn state_card(insight: &Insight, now_ms: i64) -> impl IntoView {
                 <dt>"Last scale-down"</dt>
                 <dd>{time_cell(facts.last_scale_down, now_ms)}</dd>
             </dl>
+            {brake(insight, path, query, denied)}
             {(arguments.is_some() || overrides.is_some()).then(|| view! {
                 <details class="insight-more" data-testid="scaler-details">
                     <summary>"The autoscaler's arguments"</summary>
@@ -174,16 +233,22 @@ fn state_card(insight: &Insight, now_ms: i64) -> impl IntoView {
     }
 }
 
-/// The worker page's address with `events` set to `kind` (or left out).
-fn events_href(path: &str, query: &[(String, String)], kind: Option<&str>) -> String {
+/// `path` with the address's parameters but those named in `drop`, and
+/// `add` after them.
+fn href_with(
+    path: &str,
+    query: &[(String, String)],
+    drop: &[&str],
+    add: &[(&str, &str)],
+) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in query {
-        if k != "events" && k != "action" {
+        if !drop.contains(&k.as_str()) {
             q.append_pair(k, v);
         }
     }
-    if let Some(kind) = kind {
-        q.append_pair("events", kind);
+    for (k, v) in add {
+        q.append_pair(k, v);
     }
     let q = q.finish();
     if q.is_empty() {
@@ -191,6 +256,15 @@ fn events_href(path: &str, query: &[(String, String)], kind: Option<&str>) -> St
     } else {
         format!("{path}?{q}")
     }
+}
+
+/// The worker page's address with `events` set to `kind` (or left out).
+fn events_href(path: &str, query: &[(String, String)], kind: Option<&str>) -> String {
+    let add: &[(&str, &str)] = match kind {
+        Some(kind) => &[("events", kind)],
+        None => &[],
+    };
+    href_with(path, query, &["events", "action"], add)
 }
 
 fn events_card(part: &Part<EventsView>, path: &str, query: &[(String, String)]) -> impl IntoView {
@@ -340,7 +414,7 @@ mod tests {
 
     #[test]
     fn hostile_text_from_the_platform_is_inert() {
-        let html = html(&insight("<img src=x onerror=alert(1)>"), "/p", &[], 0);
+        let html = html(&insight("<img src=x onerror=alert(1)>"), "/p", &[], None, 0);
         for raw in ["<img", "<script", "<i>", "<u>", "<b>"] {
             assert!(!html.contains(raw), "{raw} in {html}");
         }

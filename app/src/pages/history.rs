@@ -131,7 +131,25 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
     });
     let selected = RwSignal::new(Vec::new());
 
+    // Said on every page of a paused app.
+    let paused = page.paused.then(|| {
+        let params = use_params_map();
+        let (ns, app) = params.with_untracked(|p| {
+            (
+                p.get("ns").unwrap_or_default(),
+                p.get("app").unwrap_or_default(),
+            )
+        });
+        let resume = with_query(&crate::filters::workers_path(&ns, &app), "confirm=resume");
+        view! {
+            <p class="banner banner-warn" role="status" data-testid="paused-banner">
+                "This app is paused: no workers will start until it is resumed. "
+                <a href=resume>"Resume app…"</a>
+            </p>
+        }
+    });
     view! {
+        {paused}
         <p class="lede" data-testid="history-summary">
             {format!(
                 "{total} workers in the last {}, {ended_count} of them ended.",

@@ -52,6 +52,44 @@ pub async fn scale_down(
     .await
 }
 
+/// `POST /api/pause_app`: pauses `namespace`/`app` (every worker stops)
+/// once `confirm_name` is the app's name.
+#[server(prefix = "/api", endpoint = "pause_app")]
+pub async fn pause_app(
+    #[server(default)] namespace: Option<String>,
+    #[server(default)] app: Option<String>,
+    #[server(default)] confirm_name: Option<String>,
+    #[server(default)] key: Option<String>,
+    #[server(default)] view: String,
+) -> Result<(), ConsoleError> {
+    ssr::handle(crate::scale_policy::Form {
+        namespace,
+        app,
+        key,
+        view,
+        ask: crate::scale_policy::Ask::Pause { name: confirm_name },
+    })
+    .await
+}
+
+/// `POST /api/resume_app`: resumes the paused `namespace`/`app`.
+#[server(prefix = "/api", endpoint = "resume_app")]
+pub async fn resume_app(
+    #[server(default)] namespace: Option<String>,
+    #[server(default)] app: Option<String>,
+    #[server(default)] key: Option<String>,
+    #[server(default)] view: String,
+) -> Result<(), ConsoleError> {
+    ssr::handle(crate::scale_policy::Form {
+        namespace,
+        app,
+        key,
+        view,
+        ask: crate::scale_policy::Ask::Resume,
+    })
+    .await
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use axum::http::StatusCode;

@@ -31,7 +31,7 @@ pub struct WorkerPage {
     pub insight_html: String,
     /// A history read: the window's events, for marks on the timeline.
     pub event_marks: Vec<EventMark>,
-    /// The platform says the app is paused.
+    /// The platform says the app is paused (every page of it says so).
     pub paused: bool,
 }
 
@@ -145,7 +145,7 @@ async fn read_workers(
                 }
                 ListWindow::History { .. } => {
                     Err(
-                        crate::insight::history_events(&state.gateway, token.as_ref(), &ns, &name)
+                        crate::insight::history_reads(&state.gateway, token.as_ref(), &ns, &name)
                             .await,
                     )
                 }
@@ -190,10 +190,16 @@ async fn read_workers(
                 .map(|(_, v)| v.as_str());
             let insight = reads.insight(&list, events, &namespace, &app, fetched_at_ms);
             let path = format!("/namespaces/{namespace}/apps/{app}/workers");
-            let html = crate::insight::render::html(&insight, &path, &view, fetched_at_ms);
+            let html = crate::insight::render::html(
+                &insight,
+                &path,
+                &view,
+                scale_denied.as_deref(),
+                fetched_at_ms,
+            );
             (html, insight.paused(), Vec::new())
         }
-        Err(events) => {
+        Err((events, paused)) => {
             let since_ms = fetched_at_ms - i64::from(recent_days) * 24 * 60 * 60 * 1000;
             let shown = crate::insight::model::window_events(events, since_ms, &namespace, &app);
             let marks = shown.shown().map_or_else(Vec::new, |w| {
@@ -208,7 +214,7 @@ async fn read_workers(
                     })
                     .collect()
             });
-            (crate::insight::render::history_html(&shown), false, marks)
+            (crate::insight::render::history_html(&shown), paused, marks)
         }
     };
     // An odd value is as good as none: the page then writes no "of at
