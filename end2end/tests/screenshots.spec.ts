@@ -17,6 +17,8 @@ const views: [string, string][] = [
   ['confirm-up', '/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=3'],
   ['confirm-down', '/namespaces/default/apps/image-resize/workers?confirm=down&count=3'],
   ['confirm-problem', '/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=abc'],
+  ['confirm-pause', '/namespaces/research/apps/tokenizer/workers?confirm=pause'],
+  ['history-paused', '/namespaces/staging/apps/batch-nightly/history?days=30'],
   ['history', '/namespaces/default/apps/image-resize/history?days=7'],
   ['history-one-day', '/namespaces/research/apps/tokenizer/history?days=1'],
   ['not-found', '/no/such/page'],
