@@ -37,8 +37,8 @@ async fn bounded<T>(
     }
 }
 
-/// The history page's events and whether the app is paused: the same
-/// reads as the worker page's panels, so one platform call serves both.
+/// The history page's events (all the platform sends in one read) and
+/// whether the app is paused (the worker page's own read of the app).
 /// An app whose state cannot be read is not said to be paused.
 pub async fn history_reads(
     gateway: &everai_api::Gateway,
@@ -78,7 +78,7 @@ impl Reads {
                 token,
                 namespace,
                 app,
-                model::EVENTS_READ,
+                model::EVENTS_LIVE,
                 EventOrder::NewestFirst
             )),
         );

@@ -12,9 +12,13 @@ use crate::{actions::running_or_starting, error::ConsoleError, format};
 
 /// How many events the worker page lists (of the type asked for, or all).
 pub const EVENTS_SHOWN: usize = 5;
-/// How many events one read asks for: the platform's most. Both pages ask
-/// the same, so one read serves both.
+/// How many events the history page's read asks for: the platform's most.
 pub const EVENTS_READ: u32 = everai_api::MAX_EVENTS_PAGE;
+/// How many the worker page's read asks for, every refresh: enough for its
+/// latest few and its type filter. A thousand cost the platform and the
+/// console about twice a 1,000-worker list on every read (`make bench`,
+/// 2026-12-04); the history page reads them all, once per visit.
+pub const EVENTS_LIVE: u32 = 100;
 
 /// One panel's content, or why there is none.
 #[derive(Debug, Clone, PartialEq)]

@@ -279,7 +279,7 @@ fn events_card(part: &Part<EventsView>, path: &str, query: &[(String, String)]) 
         let cut = e.cut_at.map(|n| {
             view! {
                 <p class="muted" data-testid="events-cut">
-                    {format!("The platform sent its latest {n} events, its most for one read: older ones were left out.")}
+                    {format!("The latest {n} events are read here: older ones are on the history page.")}
                 </p>
             }
         });
