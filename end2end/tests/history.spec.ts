@@ -75,6 +75,10 @@ test('two workers scaled down go Terminating, then show as Terminated in history
 });
 
 test('a long list comes in pages of 100, the page in the URL', async ({ page }) => {
+  // Four loads of a 30-day history of 1,200 workers and 1,000 events, each
+  // about 2 MB of HTML from the debug build: over the default 30 s on a
+  // busy 2-core machine.
+  test.setTimeout(60_000);
   const path = '/namespaces/default/apps/image-resize/history';
   await page.goto(`${path}?days=30&sort=id`);
   const rows = page.locator('table.workers tbody tr[data-worker-id]');
