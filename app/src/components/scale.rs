@@ -211,6 +211,25 @@ pub async fn load_shown_parts() {
     }
 }
 
+/// A confirmation's one button (pressed for good once sent: a second click
+/// sends nothing) and its way back.
+fn confirm_actions(
+    class: &'static str,
+    busy: &'static str,
+    label: String,
+    sending: RwSignal<bool>,
+    cancel: String,
+) -> impl IntoView {
+    view! {
+        <div class="confirm-actions">
+            <button type="submit" class=class disabled=move || sending.get()>
+                {move || if sending.get() { busy.to_string() } else { label.clone() }}
+            </button>
+            <a class="button" href=cancel>"Cancel"</a>
+        </div>
+    }
+}
+
 /// The confirmation of the action in the URL: what exactly will happen,
 /// and the one button that does it.
 #[component]
@@ -292,12 +311,7 @@ pub fn ConfirmPanel(
                             </label>
                             <input id="confirm-name" name="confirm_name" autocomplete="off" spellcheck="false" required />
                         </p>
-                        <div class="confirm-actions">
-                            <button type="submit" class="button button-danger" disabled=move || sending.get()>
-                                {move || if sending.get() { "Pausing…".to_string() } else { button.clone() }}
-                            </button>
-                            <a class="button" href=cancel.clone()>"Cancel"</a>
-                        </div>
+                        {confirm_actions("button button-danger", "Pausing…", button, sending, cancel.clone())}
                     </form>
                 </section>
             }
@@ -314,12 +328,7 @@ pub fn ConfirmPanel(
                     </p>
                     <form method="post" action="/api/resume_app" on:submit=on_submit>
                         {common()}
-                        <div class="confirm-actions">
-                            <button type="submit" class="button button-primary" disabled=move || sending.get()>
-                                {move || if sending.get() { "Resuming…".to_string() } else { button.clone() }}
-                            </button>
-                            <a class="button" href=cancel.clone()>"Cancel"</a>
-                        </div>
+                        {confirm_actions("button button-primary", "Resuming…", button, sending, cancel.clone())}
                     </form>
                 </section>
             }
@@ -341,12 +350,7 @@ pub fn ConfirmPanel(
                         <form method="post" action="/api/scale_up" on:submit=on_submit>
                             {common()}
                             <input type="hidden" name="count" value=count.to_string() />
-                            <div class="confirm-actions">
-                                <button type="submit" class="button button-primary" disabled=move || sending.get()>
-                                    {move || if sending.get() { "Adding…".to_string() } else { button.clone() }}
-                                </button>
-                                <a class="button" href=cancel.clone()>"Cancel"</a>
-                            </div>
+                            {confirm_actions("button button-primary", "Adding…", button, sending, cancel.clone())}
                         </form>
                     </section>
                 }
@@ -456,12 +460,7 @@ pub fn ConfirmPanel(
                     <form method="post" action="/api/scale_down" on:submit=on_submit>
                         {common()}
                         <input type="hidden" name="workers" value=ids />
-                        <div class="confirm-actions">
-                            <button type="submit" class="button button-danger" disabled=move || sending.get()>
-                                {move || if sending.get() { "Removing…".to_string() } else { button.clone() }}
-                            </button>
-                            <a class="button" href=cancel.clone()>"Cancel"</a>
-                        </div>
+                        {confirm_actions("button button-danger", "Removing…", button, sending, cancel.clone())}
                     </form>
                 </section>
             }
