@@ -99,33 +99,20 @@ impl Reads {
         now_ms: i64,
     ) -> Insight {
         let facts = ListFacts::of(list);
-        let log = |what: &str, e: &everai_api::ApiError| {
-            let request_id = crate::error::RequestId::current().unwrap_or_default();
-            tracing::warn!(%request_id, %namespace, %app, error = %e, "reading {what} failed");
-        };
         let (state, detail) = match self.app {
             Ok(d) => (Part::Shown(model::state_view(&d)), Some(d)),
-            Err(e) => {
-                log("the app", &e);
-                (model::failed("the app's state", e, namespace, app), None)
-            }
+            Err(e) => (model::failed("the app's state", e, namespace, app), None),
         };
         let queue = match self.queue {
             Ok(q) => Part::Shown(model::queue_view(&q, now_ms)),
-            Err(e) => {
-                log("the request queue", &e);
-                model::failed("the request queue", e, namespace, app)
-            }
+            Err(e) => model::failed("the request queue", e, namespace, app),
         };
         let events = match self.events {
             Ok(page) => Part::Shown(model::events_view(
                 &page,
                 model::parse_event_filter(event_filter),
             )),
-            Err(e) => {
-                log("the events", &e);
-                model::failed("the events", e, namespace, app)
-            }
+            Err(e) => model::failed("the events", e, namespace, app),
         };
         let notes = model::notes(state.shown(), detail.as_deref(), &facts, queue.shown());
         Insight {

@@ -41,10 +41,12 @@ impl<T> Part<T> {
     }
 }
 
-/// A panel read that failed, in words, naming what failed. The app's
-/// worker list answered, so a 404 here means the platform does not serve
-/// the path.
+/// A panel read that failed, in words, naming what failed (and logged with
+/// the request's id). The app's worker list answered, so a 404 here means
+/// the platform does not serve the path.
 pub fn failed<T>(what: &str, err: ApiError, namespace: &str, app: &str) -> Part<T> {
+    let request_id = crate::error::RequestId::current().unwrap_or_default();
+    tracing::warn!(%request_id, %namespace, %app, error = %err, "reading {what} failed");
     if matches!(err, ApiError::NotFound) {
         return Part::NotServed(format!(
             "The platform does not serve {what} for this app (404), so it is not shown."
@@ -424,11 +426,7 @@ pub fn window_events(
                 cut_at: cut.then_some(page.events.len() as u32),
             })
         }
-        Err(e) => {
-            let request_id = crate::error::RequestId::current().unwrap_or_default();
-            tracing::warn!(%request_id, %namespace, %app, error = %e, "reading the events failed");
-            failed("the events", e, namespace, app)
-        }
+        Err(e) => failed("the events", e, namespace, app),
     }
 }
 
