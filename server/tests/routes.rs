@@ -954,6 +954,44 @@ async fn the_brake_pauses_once_the_name_is_typed_and_resumes_each_once_per_confi
 }
 
 #[tokio::test]
+async fn a_brake_form_without_its_fields_and_an_overlong_view_are_refused_in_words() {
+    let state = state_with_simulator().await;
+    let full = [
+        ("namespace", "research"),
+        ("app", "tokenizer"),
+        ("confirm_name", "tokenizer"),
+        ("key", KEY),
+    ];
+    for (gone, _) in full {
+        let form: Vec<_> = full.iter().copied().filter(|(k, _)| *k != gone).collect();
+        let (status, body) = send_to(state.clone(), scale_post("/api/pause_app", &form, OWN)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{gone}: {body}");
+        assert!(
+            body.contains(&format!("The form has no {gone} field")),
+            "{gone}: {body}"
+        );
+    }
+    assert_eq!(gateway_calls(&state, "pause"), 0);
+    // The page's view, which the panels' links keep, is bounded.
+    let long = "q=".to_string() + &"a".repeat(app::server_fns::workers::MAX_VIEW_QUERY);
+    let (status, body) = send_to(
+        state.clone(),
+        server_fn(
+            "/api/list_workers",
+            &[
+                ("namespace", "research"),
+                ("app", "tokenizer"),
+                ("view", &long),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("longer than 4096 characters"), "{body}");
+    assert_eq!(gateway_calls(&state, "list_workers"), 0);
+}
+
+#[tokio::test]
 async fn a_read_only_console_shows_the_brake_off_and_refuses_it() {
     let state = AppState {
         auth: std::sync::Arc::new(app::auth::AuthConfig {
