@@ -33,6 +33,7 @@ pub mod snapshot;
 pub mod state;
 pub mod sync_view;
 pub mod transport;
+pub mod triage;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -36,7 +36,17 @@ test('pause stops the app once its name is typed, the app says it is paused, and
     'Paused: no workers will start until the app is resumed.',
   );
 
+  // The start page says so too, with a way to resume it.
+  await page.goto('/');
+  const row = page.locator(`tr[data-app="${app}"]`);
+  await expect(row).toHaveClass(/trouble/);
+  await expect(row).toContainText('Paused: no workers will start until it is resumed');
+  await row.getByTestId('resume-link').click();
+  await expect(page).toHaveURL(/[?&]confirm=resume(&|$)/);
+  await expect(page.getByRole('region', { name: `Resume ${namespace}/${app}?` })).toBeVisible();
+
   // Resume, from the paused app's own control.
+  await page.goto(path);
   await page.getByTestId('brake-resume').click();
   const again = page.getByRole('region', { name: `Resume ${namespace}/${app}?` });
   await again.getByRole('button', { name: `Resume ${app}` }).click();

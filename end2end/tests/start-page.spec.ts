@@ -97,3 +97,27 @@ test('the start page lists every app with its readiness, linking to its workers'
   await expect(page).toHaveURL(/\/namespaces\/default\/apps\/stable-diffusion\/workers$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('stable-diffusion');
 });
+
+test('the start page puts the apps that need a look first, each with the reason in words', async ({ page }) => {
+  await page.goto('/');
+  const rows = page.locator('tbody tr[data-app]');
+  const classes = await rows.evaluateAll((trs) => trs.map((tr) => tr.classList.contains('trouble')));
+  // Every app in trouble comes before every app that is not.
+  expect(classes.indexOf(false)).toBeGreaterThan(0);
+  expect(classes.slice(classes.indexOf(false))).not.toContain(true);
+  await expect(page.getByTestId('apps-summary')).toHaveText(/^\d+ of \d+ apps need a look\./);
+
+  // The busy app: requests wait, and how long the oldest has.
+  const busy = page.locator('tr[data-app="autoscaled-api"]');
+  await expect(busy).toHaveClass(/trouble/);
+  await expect(busy.getByTestId('trouble').first()).toHaveText(/^\d+ requests? waiting, the oldest for \d/);
+  // The app with nothing running and nothing asked of it is fine.
+  await expect(page.locator('tr[data-app="empty-app"] td.why')).toHaveText('Looks fine');
+
+  // The paused app says so, and leads to its resume confirmation.
+  const paused = page.locator('tr[data-app="batch-nightly"]');
+  await expect(paused.getByTestId('trouble')).toHaveText('Paused: no workers will start until it is resumed');
+  await paused.getByTestId('resume-link').click();
+  await expect(page).toHaveURL(/\/namespaces\/staging\/apps\/batch-nightly\/workers\?confirm=resume$/);
+  await expect(page.getByRole('region', { name: 'Resume staging/batch-nightly?' })).toBeVisible();
+});

@@ -165,6 +165,7 @@ struct Inner {
     apps: Reads<AppDetail>,
     queues: Reads<Vec<QueuedRequest>>,
     events: Reads<EventPage>,
+    overviews: Reads<Vec<AppSummary>>,
     calls: Mutex<CallCounts>,
     joined: AtomicU64,
     kept: AtomicU64,
@@ -246,6 +247,7 @@ impl Gateway {
                 apps: Reads::default(),
                 queues: Reads::default(),
                 events: Reads::default(),
+                overviews: Reads::default(),
                 calls: Mutex::default(),
                 joined: AtomicU64::new(0),
                 kept: AtomicU64::new(0),
@@ -282,8 +284,7 @@ impl Gateway {
             .shared(
                 &self.inner.lists,
                 token,
-                namespace,
-                app,
+                (namespace.as_str(), app.as_str()),
                 what,
                 "list_workers",
                 breaker_key(namespace, app),
@@ -312,8 +313,7 @@ impl Gateway {
         self.shared(
             &self.inner.apps,
             token,
-            namespace,
-            app,
+            (namespace.as_str(), app.as_str()),
             String::new(),
             "get_app",
             breaker,
@@ -333,8 +333,7 @@ impl Gateway {
         self.shared(
             &self.inner.queues,
             token,
-            namespace,
-            app,
+            (namespace.as_str(), app.as_str()),
             String::new(),
             "list_queue",
             breaker,
@@ -357,8 +356,7 @@ impl Gateway {
         self.shared(
             &self.inner.events,
             token,
-            namespace,
-            app,
+            (namespace.as_str(), app.as_str()),
             what,
             "list_events",
             breaker,
@@ -374,8 +372,7 @@ impl Gateway {
         &self,
         reads: &Reads<T>,
         token: Option<&SecretString>,
-        namespace: &Namespace,
-        app: &AppName,
+        (namespace, app): (&str, &str),
         what: String,
         endpoint: &'static str,
         breaker: String,
@@ -387,8 +384,8 @@ impl Gateway {
     {
         let key = ReadKey {
             who: digest(token),
-            namespace: namespace.as_str().to_string(),
-            app: app.as_str().to_string(),
+            namespace: namespace.to_string(),
+            app: app.to_string(),
             what,
         };
         let keep = self.inner.options.list_cache;
@@ -447,8 +444,8 @@ impl Gateway {
         })
     }
 
-    /// [`Client::list_all_apps`], guarded (not shared: it is read once per
-    /// visit to the start page).
+    /// [`Client::list_all_apps`], guarded but neither shared nor kept: a
+    /// sign-in checks its token with it and must reach the platform.
     pub async fn list_all_apps(
         &self,
         token: Option<&SecretString>,
@@ -459,6 +456,24 @@ impl Gateway {
     }
 
     /// [`Client::scale_up`], guarded; the app's kept lists are forgotten.
+    /// [`Client::list_all_apps`], shared and kept like the worker list: the
+    /// start page's read, the same for everyone watching it.
+    pub async fn overview(
+        &self,
+        token: Option<&SecretString>,
+    ) -> Result<Shared<Vec<AppSummary>>, ApiError> {
+        self.shared(
+            &self.inner.overviews,
+            token,
+            ("", ""),
+            String::new(),
+            "list_apps",
+            "*apps".to_string(),
+            |client| async move { client.list_all_apps().await },
+        )
+        .await
+    }
+
     pub async fn scale_up(
         &self,
         token: Option<&SecretString>,
@@ -535,6 +550,8 @@ impl Gateway {
         self.inner.apps.forget(namespace, app);
         self.inner.queues.forget(namespace, app);
         self.inner.events.forget(namespace, app);
+        // The app's line in the overview changed too.
+        lock(&self.inner.overviews.0).clear();
     }
 
     pub fn stats(&self) -> GatewayStats {

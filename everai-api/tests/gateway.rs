@@ -472,3 +472,30 @@ async fn a_failing_queue_pauses_only_the_queue() {
         .unwrap();
     assert_eq!(gw.stats().open_circuits, 1);
 }
+
+#[tokio::test]
+async fn the_overview_is_shared_and_kept_but_a_sign_in_check_always_calls() {
+    use wiremock::matchers::path;
+    let server = every_endpoint(200).await;
+    Mock::given(path("/api/apps/v1/apps"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"apps":[{"appV1alpha1":{"metadata":{"name":"my-app","namespace":"default"},"status":{"status":"STATUS_DEPLOYED"}}}]}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let gw = gateway(&server, GatewayOptions::default());
+    let views = join_all((0..20).map(|_| gw.overview(None))).await;
+    for v in views {
+        assert_eq!(v.unwrap().value[0].name, "my-app");
+    }
+    assert_eq!(calls_to(&server, "/apps/v1/apps").await, 1);
+    // The sign-in's check of a token is never answered from the kept one.
+    gw.list_all_apps(None).await.unwrap();
+    gw.list_all_apps(None).await.unwrap();
+    assert_eq!(calls_to(&server, "/apps/v1/apps").await, 3);
+    // An action on any app changes its line: the overview is read again.
+    gw.pause(None, &ns(), &app("my-app")).await.unwrap();
+    gw.overview(None).await.unwrap();
+    assert_eq!(calls_to(&server, "/apps/v1/apps").await, 4);
+}

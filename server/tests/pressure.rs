@@ -1231,3 +1231,79 @@ async fn a_history_read_outside_1_to_30_days_is_refused_in_words_before_any_call
     let r = send(w.router(), read).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
+
+/// The apps' names in the order the start page lists them.
+fn listed_apps(body: &str) -> Vec<&str> {
+    body.split(r#"<tr data-app=""#)
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect()
+}
+
+/// The start page's row of `app`, as HTML.
+fn app_row<'a>(body: &'a str, app: &str) -> &'a str {
+    let start = body
+        .find(&format!(r#"<tr data-app="{app}""#))
+        .unwrap_or_else(|| panic!("no row for {app} in {body}"));
+    let rest = &body[start..];
+    &rest[..rest.find("</tr>").unwrap()]
+}
+
+#[tokio::test]
+async fn the_start_page_puts_apps_in_trouble_first_for_one_read_per_app_however_many_watch() {
+    let w = world(GatewayOptions::default()).await;
+    let router = w.router();
+    let replies: Vec<Reply> =
+        join_all((0..50).map(|_| tokio::spawn(send(router.clone(), get("/")))))
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+    assert!(replies.iter().all(|r| r.status == StatusCode::OK));
+    let body = &replies[0].body;
+    let order = listed_apps(body);
+    assert_eq!(order.len(), 9, "{order:?}");
+    // The busy app's queue is the most pressing; the paused app is listed
+    // before the apps that are fine, which come last.
+    assert_eq!(order[0], "autoscaled-api", "{order:?}");
+    let at = |app: &str| order.iter().position(|a| *a == app).unwrap();
+    assert!(at("batch-nightly") < at("empty-app"), "{order:?}");
+    assert!(app_row(body, "autoscaled-api").contains("requests waiting, the oldest for"));
+    let paused = app_row(body, "batch-nightly");
+    assert!(paused.contains("Paused: no workers will start"), "{paused}");
+    assert!(
+        paused.contains("/namespaces/staging/apps/batch-nightly/workers?confirm=resume"),
+        "{paused}"
+    );
+    assert!(app_row(body, "empty-app").contains("Looks fine"));
+    assert!(body.contains(r#"data-testid="apps-summary""#));
+    // Fifty viewers: one list of apps, and one queue and one day of workers
+    // for each of the eight deployed apps (the paused one is not read).
+    let calls = w.sim.calls();
+    assert_eq!(calls.get("list_apps").copied(), Some(1), "{calls:?}");
+    assert_eq!(calls.get("list_queue").copied(), Some(8), "{calls:?}");
+    assert_eq!(calls.get("list_workers").copied(), Some(8), "{calls:?}");
+    assert_eq!(calls.get("list_events").copied(), None, "{calls:?}");
+}
+
+#[tokio::test]
+async fn a_start_page_read_that_fails_is_named_on_its_app_and_the_rest_is_checked() {
+    let w = world(GatewayOptions::default()).await;
+    w.sim.set_faults(Faults {
+        error_rate: 1.0,
+        error_status: 503,
+        apps: vec!["default/llm-chat".into()],
+        calls: vec!["list_queue".into()],
+        ..Faults::default()
+    });
+    let reply = send(w.router(), get("/")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let row = app_row(&reply.body, "llm-chat");
+    assert!(row.contains("The request queue could not be read"), "{row}");
+    assert!(!row.contains("Looks fine"), "{row}");
+    assert!(!row.contains("EVERAI") && !row.contains(TOKEN), "{row}");
+    assert!(reply.body.contains("1 could not be fully checked."));
+    // The other apps were read as usual.
+    assert!(app_row(&reply.body, "empty-app").contains("Looks fine"));
+    assert_eq!(listed_apps(&reply.body).len(), 9);
+}

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use leptos_meta::Title;
 
-use everai_api::{AppStatus, AppSummary};
+use everai_api::AppStatus;
 
 use crate::{
     components::error_banner::ErrorBanner,
@@ -13,6 +13,7 @@ use crate::{
         status::{ConsoleStatus, get_console_status},
     },
     sync_view::IntoSyncAny,
+    triage::{AppCheck, Trouble},
 };
 
 /// The start page: what the console is and whether its server is healthy.
@@ -138,18 +139,35 @@ fn StatusList(status: ConsoleStatus) -> impl IntoView {
     }
 }
 
-/// The apps, one row each, linking to their worker pages.
+/// The apps, one row each, linking to their worker pages: those an on-call
+/// person must look at first, each with the reason in words.
 #[component]
-fn AppTable(apps: Vec<AppSummary>) -> impl IntoView {
+fn AppTable(apps: Vec<AppCheck>) -> impl IntoView {
     if apps.is_empty() {
         return view! {
             <p class="muted" data-testid="no-apps">"The console's token sees no apps."</p>
         }
         .into_sync_any();
     }
+    let troubled = apps.iter().filter(|c| c.in_trouble()).count();
+    let unread = apps.iter().filter(|c| !c.unread.is_empty()).count();
+    let total = apps.len();
+    let mut summary = match (troubled, total) {
+        (0, 1) => "The app looks fine.".to_string(),
+        (0, n) => format!("All {n} apps look fine."),
+        (1, 1) => "The app needs a look.".to_string(),
+        (1, n) => format!("1 of {n} apps needs a look."),
+        (t, n) => format!("{t} of {n} apps need a look."),
+    };
+    match unread {
+        0 => {}
+        1 => summary.push_str(" 1 could not be fully checked."),
+        u => summary.push_str(&format!(" {u} could not be fully checked.")),
+    }
     let rows = apps
         .into_iter()
-        .map(|a| {
+        .map(|c| {
+            let a = &c.app;
             let href = crate::filters::workers_path(&a.namespace, &a.name);
             let class = match a.status {
                 AppStatus::Deployed => "badge badge-ok",
@@ -158,21 +176,43 @@ fn AppTable(apps: Vec<AppSummary>) -> impl IntoView {
                 AppStatus::Unspecified => "badge badge-bad",
                 AppStatus::Unknown(_) => "badge badge-unknown",
             };
+            let resume = c
+                .troubles
+                .contains(&Trouble::Paused)
+                .then(|| crate::filters::with_query(&href, "confirm=resume"));
+            let reasons = c
+                .troubles
+                .iter()
+                .map(|t| view! { <li data-testid="trouble">{t.text()}</li> })
+                .collect_view();
+            let unread = c
+                .unread
+                .iter()
+                .map(|u| view! { <li class="muted" data-testid="unread">{u.clone()}</li> })
+                .collect_view();
+            let fine = (!c.in_trouble() && c.unread.is_empty())
+                .then(|| view! { <span class="muted">"Looks fine"</span> });
             view! {
-                <tr data-app=a.name.clone()>
+                <tr data-app=a.name.clone() class:trouble=c.in_trouble()>
                     <td>{a.namespace.clone()}</td>
                     <td>
-                        <a href=href>{a.name.clone()}</a>
+                        <a href=href.clone()>{a.name.clone()}</a>
                     </td>
                     <td>
                         <span class=class>{a.status.label().to_string()}</span>
                     </td>
                     <td class="num">{format!("{} / {}", a.ready_workers, a.desired_workers)}</td>
+                    <td class="why">
+                        {fine}
+                        <ul class="troubles">{reasons}{unread}</ul>
+                        {resume.map(|href| view! { <a href=href data-testid="resume-link">"Resume app…"</a> })}
+                    </td>
                 </tr>
             }
         })
         .collect_view();
     view! {
+        <p class="lede" data-testid="apps-summary">{summary}</p>
         <div class="table-wrap">
             <table class="workers apps">
                 <thead>
@@ -181,6 +221,7 @@ fn AppTable(apps: Vec<AppSummary>) -> impl IntoView {
                         <th scope="col">"App"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col" class="num">"Ready / desired"</th>
+                        <th scope="col">"Needs a look"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
