@@ -16,8 +16,11 @@
 #     raw JSON of that list, alternating, ROUNDS times each
 #  3. viewers: 100 connections for 30 s on one page; platform calls per endpoint
 #     and the console's memory after it
-#  4. the browser (Playwright, Debian's Chromium): first view of 1,000
-#     workers, keystroke to table with 10,000 workers
+#  4. the start page with 200 more apps: platform calls per refresh, its
+#     time on the server, and its calls under 20 viewers
+#  5. the browser (Playwright, Debian's Chromium): first view of 1,000
+#     workers, keystroke to table with 10,000 workers, first paint of the
+#     start page of all those apps
 #
 # A shared 2-core machine is noisy: ratios within one run and medians of
 # rounds are the figures to read, not single absolute times.
@@ -183,13 +186,42 @@ sleep 15 # the console hands unused memory back every 10 s
 rss_settled=$(rss_mib "$on_pid")
 rss_uncached=$(rss_mib "$off_pid")
 
-# 4. The browser.
+# 4. The start page of many apps: START_APPS more small apps, each
+# deployed with a few workers (the big ones stay). Its platform calls per
+# refresh on the console with kept reads off, its time on the server, and
+# its calls under START_VIEWERS viewers with kept reads on.
+START_APPS=${START_APPS:-200}
+START_VIEWERS=${START_VIEWERS:-20}
+START_SECONDS=${START_SECONDS:-15}
+echo "bench: the start page with $START_APPS more apps"
+for i in $(seq 0 $((START_APPS - 1))); do
+  sim_call -X PUT -d "{\"live\":$((1 + i % 4)),\"maxWorkers\":8}" "http://$SIM/_sim/apps/fleet/app-$i" >/dev/null
+done
+apps_listed=$(sim_call "http://$SIM/api/apps/v1/apps" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["apps"]))')
+start_calls() { sim_call "http://$SIM/_sim/calls" | python3 -c 'import json,sys; c=json.load(sys.stdin); print(json.dumps({k: c.get(k, 0) for k in ["list_apps", "list_queue", "list_workers", "get_app", "list_events"]}))'; }
+curl -fsS -o /dev/null "http://$OFF/"
+before=$(start_calls)
+start_times=()
+for _ in 1 2 3 4 5; do
+  start_times+=("$(curl -fsS -o "$OUT/start.html" -w '%{time_total}' "http://$OFF/")")
+done
+start_calls_5=$(python3 -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(json.dumps({k: b[k]-a[k] for k in a}))' "$before" "$(start_calls)")
+start_rows=$(grep -o '<tr data-app=' "$OUT/start.html" | wc -l)
+start_unread=$(grep -c 'data-testid="unread"' "$OUT/start.html" || true)
+before=$(start_calls)
+wrk -t2 -c"$START_VIEWERS" -d"${START_SECONDS}s" "http://$ON/" >"$OUT/wrk-start-viewers.txt"
+check_wrk "$OUT/wrk-start-viewers.txt"
+start_viewer_calls=$(python3 -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); print(json.dumps({k: b[k]-a[k] for k in a}))' "$before" "$(start_calls)")
+
+# 5. The browser.
 echo "bench: the browser"
-BENCH_BASE_URL="http://$ON" BENCH_OUT="$PWD/$OUT/browser.json" EVERAI_SIM_ADDR=$SIM EVERAI_SIM_TOKEN=$SIM_TOKEN \
+BENCH_BASE_URL="http://$ON" BENCH_START_URL="http://$OFF/" BENCH_OUT="$PWD/$OUT/browser.json" EVERAI_SIM_ADDR=$SIM EVERAI_SIM_TOKEN=$SIM_TOKEN \
   bash -c 'cd end2end && playwright test --config bench/bench.config.ts' >"$OUT/playwright.txt" 2>&1 ||
   { cat "$OUT/playwright.txt"; exit 1; }
 
 CLK_TCK=$(getconf CLK_TCK) ROUNDS=$ROUNDS CONNECTIONS=$CONNECTIONS SECONDS_EACH=$SECONDS_EACH ONE_SLICES=$ONE_SLICES ONE_SLICE_SECONDS=$ONE_SLICE_SECONDS VIEWERS=$VIEWERS \
   VIEWERS_SECONDS=$VIEWERS_SECONDS VIEWER_CALLS=$viewer_calls RSS_END=$rss_end \
   RSS_SETTLED=$rss_settled RSS_UNCACHED=$rss_uncached PAGE_BYTES=$page_bytes RAW_BYTES=$raw_bytes \
+  START_APPS_LISTED=$apps_listed START_TIMES="${start_times[*]}" START_CALLS_5=$start_calls_5 START_ROWS=$start_rows \
+  START_UNREAD=$start_unread START_VIEWERS=$START_VIEWERS START_SECONDS=$START_SECONDS START_VIEWER_CALLS=$start_viewer_calls \
   python3 scripts/bench-report.py "$OUT" | tee "$OUT/report.md"
