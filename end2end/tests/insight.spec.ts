@@ -134,3 +134,31 @@ test('the panels refresh with the table once hydrated', async ({ page, request, 
     )
     .toBe(1);
 });
+
+test('a feed longer than the worker page reads says where it was cut', async ({ page, request, javaScriptEnabled }, info) => {
+  // 120 workers launched in the last six hours: 120 events, more than the
+  // worker page reads (100).
+  const { namespace, app } = await ownApp(request, info, { live: 120, maxWorkers: 120 });
+  await open(page, javaScriptEnabled, WorkersPage.path(namespace, app));
+  await expect(page.getByTestId('events-cut')).toHaveText(
+    'The latest 100 events are read here: older ones are on the history page.',
+  );
+  await expect(page.getByTestId('events-panel').locator('li.event')).toHaveCount(5);
+});
+
+test('a window with more events than one read says its older events are missing', async ({ page, request, javaScriptEnabled }, info) => {
+  // 1,100 workers launched in the last six hours: more events in one day
+  // than the platform sends in one read (1,000). The debug build's history
+  // of 1,100 workers takes a while to draw and hydrate.
+  test.setTimeout(90_000);
+  const { namespace, app } = await ownApp(request, info, { live: 1100, maxWorkers: 1100 });
+  const response = await page.goto(`/namespaces/${namespace}/apps/${app}/history?days=1`);
+  expect(response?.status()).toBe(200);
+  if (javaScriptEnabled) {
+    await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1, { timeout: 60_000 });
+  }
+  await expect(page.getByTestId('history-events-count')).toHaveText('1000 events in this window, newest first.');
+  await expect(page.getByTestId('history-events-cut')).toContainText(
+    'The platform sent its latest 1000 events, its most for one read',
+  );
+});
