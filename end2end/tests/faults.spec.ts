@@ -142,3 +142,22 @@ test('a failing or missing endpoint degrades only its own panel', async ({ page,
   await expect(page.getByTestId('timeline')).toBeVisible();
   await noJs.close();
 });
+
+test("a start page read that fails is named on its app's row, and the others are checked", async ({ page, request }, info) => {
+  await setFaults(request, { ...scope, calls: ['list_queue'], error_rate: 1, error_status: 503 });
+  for (const [label, width] of [['desktop', 1280], ['phone', 375]] as const) {
+    await page.setViewportSize({ width, height: 800 });
+    const response = await page.goto('/');
+    expect(response?.status()).toBe(200);
+    await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+    const row = page.locator(`tr[data-app="${APP}"]`);
+    await expect(row.getByTestId('unread')).toHaveText(
+      "The request queue could not be read: The EverAI API failed on its side (503). The console's log has the platform's own message.",
+    );
+    await expect(row).not.toContainText('Looks fine');
+    await expect(page.getByTestId('apps-summary')).toContainText('1 could not be fully checked.');
+    // The others were read as usual.
+    await expect(page.locator('tr[data-app="empty-app"] td.why')).toHaveText('Looks fine');
+    await page.screenshot({ path: `test-results/screenshots/start-unread-${label}-${info.project.name}.png`, fullPage: true });
+  }
+});

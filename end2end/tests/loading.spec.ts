@@ -77,3 +77,19 @@ test('the history tab shows a skeleton while it loads', async ({ page, javaScrip
   await expect(page.getByTestId('skeleton')).toHaveCount(0);
   expect(await shifted(page)).toBeLessThan(0.05);
 });
+
+test('the start page shows a skeleton while it reads the apps', async ({ page, javaScriptEnabled }, info) => {
+  test.skip(!javaScriptEnabled, 'without JavaScript every page arrives complete');
+  await page.goto('/audit');
+  await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+  const list = await hold(page, 'list_apps');
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Apps' }).click();
+  await list.waitHeld();
+  const skeleton = page.locator('.apps-card').getByTestId('skeleton');
+  await expect(skeleton).toBeVisible();
+  await page.screenshot({ path: `test-results/screenshots/start-loading-desktop-${info.project.name}.png`, fullPage: true });
+  await list.release();
+  await expect(page.getByTestId('apps-summary')).toBeVisible();
+  await expect(skeleton).toHaveCount(0);
+  await expect(page.locator('tr[data-app="batch-nightly"]')).toHaveClass(/trouble/);
+});

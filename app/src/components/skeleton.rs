@@ -127,6 +127,9 @@ pub fn AppsSkeleton() -> impl IntoView {
     view! {
         <div class="skeleton" aria-busy="true" data-testid="skeleton">
             <p class="visually-hidden">"Loading apps…"</p>
+            <p class="lede" aria-hidden="true">
+                <Bar class="sk-l" />
+            </p>
             <SkeletonTable rows=7 cols=5 />
         </div>
     }
