@@ -77,3 +77,43 @@ test.describe('a read-only console', () => {
     await expect(page.getByRole('button', { name: 'Pause tokenizer' })).toHaveCount(0);
   });
 });
+
+test.describe('behind a sign-in proxy', () => {
+  let own: OwnConsole;
+  test.beforeAll(async () => {
+    own = await startConsole({
+      CONSOLE_AUTH: 'proxy',
+      CONSOLE_TRUSTED_PROXIES: '127.0.0.1',
+      CONSOLE_USER_HEADER: 'X-Forwarded-User',
+      CONSOLE_OPERATORS: 'ana',
+    });
+  });
+  test.afterAll(async () => own?.stop());
+
+  test('a viewer sees the brake off with the reason, and a pause they post is refused and recorded', async ({ browser, javaScriptEnabled }) => {
+    const context = await browser.newContext({ javaScriptEnabled, extraHTTPHeaders: { 'X-Forwarded-User': 'bo' } });
+    const page = await context.newPage();
+    const path = `${own.base}${WorkersPage.path('research', 'tokenizer')}`;
+    await page.goto(path);
+    if (javaScriptEnabled) await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+    await expect(page.getByTestId('brake-off')).toHaveText('Pause app…');
+    await expect(page.getByTestId('brake')).toContainText(
+      'You may not change apps here: bo is a viewer here; operators are listed in CONSOLE_OPERATORS.',
+    );
+    await expect(page.getByTestId('brake-pause')).toHaveCount(0);
+
+    // The form posted anyway, from the console's own origin: refused.
+    const refused = await context.request.post(`${own.base}/api/pause_app`, {
+      headers: { Origin: own.base, 'content-type': 'application/x-www-form-urlencoded' },
+      data: `namespace=research&app=tokenizer&confirm_name=tokenizer&key=${'ab'.repeat(16)}&view=`,
+    });
+    expect(refused.status()).toBe(403);
+    await expect(page.getByTestId('app-status')).toHaveText('Deployed');
+    // And the audit log has the attempt, refused, under the viewer's name.
+    await page.goto(`${own.base}/audit?app=research%2Ftokenizer`);
+    await expect(page.locator('tbody tr')).toHaveCount(1);
+    await expect(page.locator('tbody tr')).toContainText('bo');
+    await expect(page.locator('tbody tr')).toContainText('pause the app');
+    await context.close();
+  });
+});
