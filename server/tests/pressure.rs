@@ -394,6 +394,47 @@ async fn each_person_gets_a_bounded_number_of_scale_actions_per_minute() {
 }
 
 #[tokio::test]
+async fn the_brake_draws_on_the_same_allowance_and_a_refused_pause_is_on_record() {
+    let mut w = world(GatewayOptions::default()).await;
+    w.state.action_limit = std::sync::Arc::new(app::limits::ActionLimiter::new(1));
+    let key = |i: u8| format!("{i:032x}");
+    assert_eq!(
+        send(w.router(), scale_up_post("1", &key(1))).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // The allowance is spent on a scale-up: a pause must wait its turn too,
+    // or the brake would be a way around the limit.
+    let pause_key = key(2);
+    let pause = support::form_post(
+        "/api/pause_app",
+        &[
+            ("namespace", "default"),
+            ("app", "empty-app"),
+            ("confirm_name", "empty-app"),
+            ("key", &pause_key),
+            ("view", ""),
+        ],
+        support::OWN_ORIGIN,
+    );
+    let r = send(w.router(), pause).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    let wait: u64 = r.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(w.sim.calls().get("pause"), None, "{:?}", w.sim.calls());
+    let log = audit_log(&w).await;
+    assert!(
+        log.iter().any(|e| e.action == console_store::Action::Pause
+            && e.outcome == console_store::Outcome::Rejected
+            && e.detail.starts_with("rate limited")),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
 async fn every_reply_carries_a_request_id_and_metrics_need_no_sign_in() {
     let mut w = world(GatewayOptions::default()).await;
     w.state.auth = std::sync::Arc::new(app::auth::AuthConfig {
