@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_MAX_SCALE_STEP: u32 = 50;
 
 /// Longest accepted worker id (the client's own limit).
-const MAX_WORKER_ID_LEN: usize = 128;
+pub const MAX_WORKER_ID_LEN: usize = 128;
 
 /// At most this many workers can be picked for one scale-down.
 pub const MAX_SELECTED: usize = 1_000;
@@ -113,18 +113,23 @@ pub fn check_ids(ids: &[String]) -> Result<(), String> {
             ids.len()
         ));
     }
-    for id in ids {
-        let ok = !id.is_empty()
-            && id.len() <= MAX_WORKER_ID_LEN
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !ok {
-            let shown: String = id.chars().take(40).collect();
-            return Err(format!("{shown:?} is not a worker id."));
-        }
+    ids.iter().try_for_each(|id| check_worker_id(id))
+}
+
+/// One worker id as the platform writes them: letters, digits, `-` and
+/// `_`, at most [`MAX_WORKER_ID_LEN`] of them.
+pub fn check_worker_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_WORKER_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = id.chars().take(40).collect();
+        Err(format!("{shown:?} is not a worker id."))
     }
-    Ok(())
 }
 
 /// Workers the console knows to be running or on their way: the only

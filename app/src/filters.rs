@@ -459,6 +459,11 @@ pub fn workers_path(namespace: &str, app: &str) -> String {
     )
 }
 
+/// The page of worker `id` of `namespace`/`app`.
+pub fn worker_path(namespace: &str, app: &str, id: &str) -> String {
+    format!("{}/{}", workers_path(namespace, app), encode(id))
+}
+
 /// The history page of `namespace`/`app`.
 pub fn history_path(namespace: &str, app: &str) -> String {
     format!(

@@ -34,6 +34,8 @@ pub mod state;
 pub mod sync_view;
 pub mod transport;
 pub mod triage;
+#[cfg(feature = "ssr")]
+pub mod worker_detail;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -45,7 +47,7 @@ use leptos_router::{
 
 use crate::pages::{
     audit::AuditLogPage, history::HistoryPage, home::HomePage, login::LoginPage,
-    not_found::NotFound, workers::WorkersPage,
+    not_found::NotFound, worker::WorkerDetailPage, workers::WorkersPage,
 };
 use crate::sync_view::IntoSyncAny;
 
@@ -126,6 +128,20 @@ pub fn App() -> impl IntoView {
                         view={Lazy::<History>::new()}
                         ssr=SsrMode::Async
                     />
+                    // One worker, as a pasted link asks for it: a real 404
+                    // when it is in neither list.
+                    <Route
+                        path=(
+                            StaticSegment("namespaces"),
+                            ParamSegment("ns"),
+                            StaticSegment("apps"),
+                            ParamSegment("app"),
+                            StaticSegment("workers"),
+                            ParamSegment("id"),
+                        )
+                        view={Lazy::<Worker>::new()}
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>
@@ -155,3 +171,4 @@ lazy_page!(Home, HomePage);
 lazy_page!(Audit, AuditLogPage);
 lazy_page!(Login, LoginPage);
 lazy_page!(History, HistoryPage);
+lazy_page!(Worker, WorkerDetailPage);

@@ -7,4 +7,5 @@ pub mod audit;
 pub mod scale;
 pub mod session;
 pub mod status;
+pub mod worker;
 pub mod workers;

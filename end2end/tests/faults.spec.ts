@@ -169,3 +169,29 @@ test("a start page read that fails is named on its app's row, and the others are
     await page.screenshot({ path: `test-results/screenshots/start-unread-${label}-${info.project.name}.png`, fullPage: true });
   }
 });
+
+test("a failed events read degrades only that part of a worker's page; a failed list is the page's banner", async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const page = await context.newPage();
+  await page.goto(WorkersPage.path(NS, APP));
+  const id = (await page.locator('table.workers tbody tr[data-worker-id]').first().getAttribute('data-worker-id')) ?? '';
+  const path = `${WorkersPage.path(NS, APP)}/${id}`;
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await setFaults(page.request, { ...scope, calls: ['list_events'], error_rate: 1, error_status: 503 });
+    const partly = await page.goto(path);
+    expect(partly?.status()).toBe(200);
+    await expect(page.getByTestId('worker-events-failed')).toContainText(
+      'The events could not be read: The EverAI API failed on its side (503)',
+    );
+    await expect(page.getByTestId('worker-fields')).toContainText(id);
+    await page.screenshot({ path: `test-results/screenshots/worker-events-failed-${width}.png`, fullPage: true });
+
+    await setFaults(page.request, { ...scope, calls: ['list_workers'], error_rate: 1, error_status: 503 });
+    const failed = await page.goto(path);
+    expect(failed?.status()).toBe(502);
+    await expect(page.getByRole('alert')).toContainText('The EverAI API failed on its side (503)');
+    await page.screenshot({ path: `test-results/screenshots/worker-failed-${width}.png`, fullPage: true });
+  }
+  await context.close();
+});

@@ -93,3 +93,20 @@ test('the start page shows a skeleton while it reads the apps', async ({ page, j
   await expect(skeleton).toHaveCount(0);
   await expect(page.locator('tr[data-app="batch-nightly"]')).toHaveClass(/trouble/);
 });
+
+test("a worker's page opened from the table shows a skeleton, then the worker", async ({ page, javaScriptEnabled }, info) => {
+  test.skip(!javaScriptEnabled, 'without JavaScript every page arrives complete');
+  for (const [label, width] of [['desktop', 1280], ['phone', 375]] as const) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto('/namespaces/default/apps/stable-diffusion/workers');
+    await expect(page.locator('[data-hydrated="true"]')).toHaveCount(1);
+    const read = await hold(page, 'worker_detail');
+    await page.locator('table.workers tbody tr[data-worker-id] td.worker-id a').first().click();
+    await read.waitHeld();
+    await expect(page.getByTestId('skeleton')).toBeVisible();
+    await page.screenshot({ path: `test-results/screenshots/worker-loading-${label}-${info.project.name}.png`, fullPage: true });
+    await read.release();
+    await expect(page.getByTestId('found-in')).toHaveAttribute('data-found-in', 'live');
+    await expect(page.getByTestId('skeleton')).toHaveCount(0);
+  }
+});

@@ -14,6 +14,8 @@ const views: [string, string][] = [
   ['workers-no-match', '/namespaces/default/apps/stable-diffusion/workers?q=no-such-worker'],
   ['workers-unknown-app', '/namespaces/default/apps/no-such-app/workers'],
   ['workers-bad-name', '/namespaces/default/apps/bad%20name/workers'],
+  ['worker-bad-id', '/namespaces/default/apps/image-resize/workers/bad%20id'],
+  ['worker-not-found', '/namespaces/default/apps/image-resize/workers/NoSuchWorker42'],
   ['confirm-up', '/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=3'],
   ['confirm-down', '/namespaces/default/apps/image-resize/workers?confirm=down&count=3'],
   ['confirm-problem', '/namespaces/default/apps/stable-diffusion/workers?confirm=up&count=abc'],

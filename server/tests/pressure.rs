@@ -156,6 +156,59 @@ async fn a_hundred_viewers_of_one_app_cost_the_platform_one_list_call() {
 }
 
 #[tokio::test]
+async fn a_hundred_worker_pages_of_one_app_cost_the_platform_one_read_of_each_list() {
+    let w = world(GatewayOptions::default()).await;
+    let ns = everai_api::Namespace::parse("default").unwrap();
+    let app = everai_api::AppName::parse("image-resize").unwrap();
+    // Read past the console: the pages' reads are counted from here.
+    let client = w.state.gateway.client();
+    let live = client.list_workers(&ns, &app, false, 2).await.unwrap();
+    let all = client.list_workers(&ns, &app, true, 30).await.unwrap();
+    let ended: Vec<String> = all
+        .workers
+        .iter()
+        .filter(|a| !live.workers.iter().any(|l| l.id == a.id))
+        .map(|a| a.id.clone())
+        .collect();
+    assert!(!ended.is_empty() && !live.workers.is_empty());
+    let before = w.list_calls();
+    let router = w.router();
+    // Half of them on live workers, half on ended ones (found in history).
+    let paths: Vec<String> = (0..100)
+        .map(|i| {
+            let id = if i % 2 == 0 {
+                &live.workers[i % live.workers.len()].id
+            } else {
+                &ended[i % ended.len()]
+            };
+            format!("{PAGE}/{id}")
+        })
+        .collect();
+    let replies: Vec<Reply> = join_all(
+        paths
+            .iter()
+            .map(|p| tokio::spawn(send(router.clone(), get(p)))),
+    )
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+    assert!(replies.iter().all(|r| r.status == StatusCode::OK));
+    let found_in = |where_: &str| {
+        replies
+            .iter()
+            .filter(|r| r.body.contains(&format!(r#"data-found-in="{where_}""#)))
+            .count()
+    };
+    assert_eq!((found_in("live"), found_in("history")), (50, 50));
+    // One live list and one history list, one app and one events read.
+    assert_eq!(w.list_calls() - before, 2);
+    for endpoint in ["get_app", "list_events"] {
+        assert_eq!(w.sim.calls().get(endpoint).copied(), Some(1), "{endpoint}");
+    }
+}
+
+#[tokio::test]
 async fn with_keeping_off_each_refresh_reads_the_platform_again() {
     let w = world(GatewayOptions {
         list_cache: Duration::ZERO,

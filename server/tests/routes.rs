@@ -1531,3 +1531,99 @@ async fn every_response_forbids_framing_and_sniffing_and_pages_are_not_cached() 
     assert_eq!(h[header::REFERRER_POLICY], "same-origin");
     assert_eq!(h[header::CACHE_CONTROL], "no-store");
 }
+
+#[tokio::test]
+async fn each_worker_in_the_table_links_to_its_own_page() {
+    let state = state_with_simulator().await;
+    let ids = live_ids(&state, "stable-diffusion").await;
+    let (status, body) = send_to(
+        state,
+        get("/namespaces/default/apps/stable-diffusion/workers"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!ids.is_empty());
+    for id in ids {
+        let href = format!(r#"href="/namespaces/default/apps/stable-diffusion/workers/{id}""#);
+        assert!(body.contains(&href), "{href} in {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_workers_page_arrives_complete_and_says_where_it_was_found() {
+    let state = state_with_simulator().await;
+    let ns = everai_api::Namespace::parse("default").unwrap();
+    let app = everai_api::AppName::parse("image-resize").unwrap();
+    let client = state.gateway.client();
+    let live = client.list_workers(&ns, &app, false, 2).await.unwrap();
+    let all = client.list_workers(&ns, &app, true, 30).await.unwrap();
+    let ended = all
+        .workers
+        .iter()
+        .find(|w| !live.workers.iter().any(|l| l.id == w.id))
+        .expect("the demo app has ended workers")
+        .id
+        .clone();
+    let running = live.workers[0].id.clone();
+
+    let path = |id: &str| format!("/namespaces/default/apps/image-resize/workers/{id}");
+    let (status, body) = send_to(state.clone(), get(&path(&running))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(r#"data-found-in="live""#), "{body}");
+    assert!(
+        body.contains(&format!("Worker <span class=\"mono\">{running}")),
+        "{body}"
+    );
+    assert!(body.contains("Remove this worker…"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "/namespaces/default/apps/image-resize/workers?confirm=down&amp;worker={running}"
+        )),
+        "{body}"
+    );
+
+    let (status, body) = send_to(state.clone(), get(&path(&ended))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(r#"data-found-in="history""#), "{body}");
+    assert!(body.contains("history of the last 30 days"), "{body}");
+    assert!(!body.contains("Remove this worker…"), "{body}");
+
+    let (status, body) = send_to(state.clone(), get(&path("NoSuchWorker42"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        body.contains("There is no worker \"NoSuchWorker42\" among the live workers of image-resize in default, nor in its history of the last 30 days."),
+        "{body}"
+    );
+
+    // The same read, as the hydrated page asks for it again.
+    let (status, json) = send_to(
+        state,
+        server_fn(
+            "/api/worker_detail",
+            &[
+                ("namespace", "default"),
+                ("app", "image-resize"),
+                ("id", &running),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let reply: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(reply["found"], true);
+    assert!(reply["html"].as_str().unwrap().contains(&running));
+}
+
+#[tokio::test]
+async fn a_worker_id_that_is_not_one_is_a_400_before_any_upstream_call() {
+    // The client points nowhere: reaching it would be a 502, not a 400.
+    for id in ["bad%20id", "a%3Cb", &"w".repeat(129)] {
+        let (status, body) = send_to(
+            state().await,
+            get(&format!("/namespaces/default/apps/some-app/workers/{id}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{id}: {body}");
+        assert!(body.contains("is not a worker id"), "{id}: {body}");
+    }
+}

@@ -134,3 +134,25 @@ pub fn AppsSkeleton() -> impl IntoView {
         </div>
     }
 }
+
+/// One worker's page while it loads.
+#[component]
+pub fn WorkerSkeleton() -> impl IntoView {
+    view! {
+        <div class="skeleton" aria-busy="true" data-testid="skeleton">
+            <p class="visually-hidden">"Loading the worker…"</p>
+            <p class="lede" aria-hidden="true">
+                <Bar class="sk-xl" />
+            </p>
+            <div class="insight-cards" aria-hidden="true">
+                <div class="card insight-card">
+                    <Bar class="sk-m" />
+                    <SkeletonTable rows=4 cols=2 />
+                </div>
+                <div class="card insight-card">
+                    <Bar class="sk-m" />
+                </div>
+            </div>
+        </div>
+    }
+}

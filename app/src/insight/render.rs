@@ -337,7 +337,7 @@ fn events_card(part: &Part<EventsView>, path: &str, query: &[(String, String)]) 
 }
 
 /// One event: its time, type (the raw value on hover), source and message.
-fn event_item(ev: &everai_api::AppEvent) -> impl IntoView + use<> {
+pub(crate) fn event_item(ev: &everai_api::AppEvent) -> impl IntoView + use<> {
     let at = ev
         .created_at
         .map(|t| view! { <time datetime=format::machine(t)>{format::exact(t)}</time> " · " });

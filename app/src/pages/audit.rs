@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     audit::{Action, AuditQuery, AuditRecord, OUTCOMES, Outcome, PAGE_LIMIT, outcome_label},
     components::{error_banner::ErrorBanner, skeleton::SkeletonTable},
-    filters::{with_query, workers_path},
+    filters::{with_query, worker_path, workers_path},
     format, json,
     server_fns::audit::{AuditPage, list_audit},
     sync_view::IntoSyncAny,
@@ -177,15 +177,32 @@ fn AuditRow(r: AuditRecord) -> impl IntoView {
         Outcome::Pending => "badge badge-starting",
         Outcome::Unknown => "badge badge-going",
     };
-    let detail = match r.outcome {
-        Outcome::Done if !r.new_ids.is_empty() => format!("New: {}", r.new_ids.join(", ")),
+    // The workers it named, each a link to its own page.
+    let (lead, ids) = match r.outcome {
+        Outcome::Done if !r.new_ids.is_empty() => ("New: ".to_string(), r.new_ids.clone()),
         Outcome::Done if !r.worker_ids.is_empty() => {
-            format!("Removed: {}", r.worker_ids.join(", "))
+            ("Removed: ".to_string(), r.worker_ids.clone())
         }
-        _ if !r.worker_ids.is_empty() && r.action == Action::Down => {
-            format!("{} Asked to remove: {}", r.detail, r.worker_ids.join(", "))
-        }
-        _ => r.detail.clone(),
+        _ if !r.worker_ids.is_empty() && r.action == Action::Down => (
+            format!("{} Asked to remove: ", r.detail),
+            r.worker_ids.clone(),
+        ),
+        _ => (r.detail.clone(), Vec::new()),
+    };
+    let detail = {
+        let (ns, app) = (r.namespace.clone(), r.app.clone());
+        let links = ids
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let href = worker_path(&ns, &app, &id);
+                view! {
+                    {(i > 0).then_some(", ")}
+                    <a class="mono" href=href>{id}</a>
+                }
+            })
+            .collect_view();
+        view! { {lead} {links} }
     };
     let upstream = match (r.upstream_status, r.duration_ms) {
         (Some(s), Some(ms)) => format!("{s} in {}", format::duration(ms)),

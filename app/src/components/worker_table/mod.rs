@@ -43,7 +43,9 @@ pub fn WorkerTable(
     /// Followed as it changes: the table stays and only its rows change.
     #[prop(into)]
     query: Signal<WorkerQuery>,
-    /// The page's path, for those links.
+    /// The page's path, for those links: one of an app's views
+    /// (`…/apps/{app}/workers` or `…/history`), beside which each worker's
+    /// own page is (`…/apps/{app}/workers/{id}`).
     path: String,
     /// The ticked workers; kept across reads.
     selected: RwSignal<Vec<String>>,
@@ -53,6 +55,10 @@ pub fn WorkerTable(
     #[prop(optional)]
     read_only: bool,
 ) -> impl IntoView {
+    let worker_base: std::sync::Arc<str> = match path.rsplit_once('/') {
+        Some((app_path, _)) => format!("{app_path}/workers/").into(),
+        None => "".into(),
+    };
     let path = StoredValue::new(path);
     let headings = move || {
         let query = query.get();
@@ -168,7 +174,7 @@ pub fn WorkerTable(
                             } else {
                                 flash
                             };
-                            view! { <WorkerRow worker=w now_ms selected flash read_only row_index /> }
+                            view! { <WorkerRow worker=w now_ms selected flash read_only row_index worker_base=worker_base.clone() /> }
                         }
                     />
                     {spacer(false)}

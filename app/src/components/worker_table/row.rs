@@ -75,6 +75,8 @@ pub(super) fn WorkerRow(
     read_only: bool,
     /// `aria-rowindex`: the row's place in the whole table.
     row_index: Signal<usize>,
+    /// The path each worker's own page is under, ending in `/`.
+    worker_base: std::sync::Arc<str>,
 ) -> impl IntoView {
     let cold_start = worker
         .cold_start()
@@ -137,7 +139,9 @@ pub(super) fn WorkerRow(
             <td class="detail">
                 <DetailBadge detail=worker.detail_status.clone() ended=crate::history::is_ended(&worker) />
             </td>
-            <td class="mono worker-id">{worker.id.clone()}</td>
+            <td class="mono worker-id">
+                <a href=format!("{worker_base}{}", crate::filters::encode(&worker.id))>{worker.id.clone()}</a>
+            </td>
             <td class="mono" title=worker.device_id.clone()>{device_short}</td>
             {time_cell(worker.created_at)}
             {time_cell(worker.launch_at)}
