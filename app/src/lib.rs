@@ -15,6 +15,8 @@ pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod filters;
 pub mod format;
 pub mod history;

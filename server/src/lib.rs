@@ -15,6 +15,7 @@ pub mod open;
 pub mod ops;
 pub mod panics;
 pub mod serve;
+pub mod view_export;
 
 use app::{App, server_fns::status::UpstreamKind, shell, state::AppState};
 use axum::Router;
@@ -92,6 +93,22 @@ pub fn router_with_routes(state: AppState, guard: guard::Guard, extra: Router<Ap
     Router::new()
         .route("/open", axum::routing::get(open::open_app))
         .route("/audit.csv", axum::routing::get(audit_csv::export))
+        .route(
+            "/namespaces/{ns}/apps/{app}/workers.csv",
+            axum::routing::get(view_export::workers_csv),
+        )
+        .route(
+            "/namespaces/{ns}/apps/{app}/workers.json",
+            axum::routing::get(view_export::workers_json),
+        )
+        .route(
+            "/namespaces/{ns}/apps/{app}/history.csv",
+            axum::routing::get(view_export::history_csv),
+        )
+        .route(
+            "/namespaces/{ns}/apps/{app}/history.json",
+            axum::routing::get(view_export::history_json),
+        )
         .merge(extra)
         .leptos_routes_with_context(&state, routes, context.clone(), render)
         .fallback_service(static_files(state.clone(), context))

@@ -644,7 +644,14 @@ async fn every_scale_attempt_is_in_the_audit_log_page_and_csv() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.contains(&format!("New: {new_id}")), "{page}");
+    assert!(page.contains("New: "), "{page}");
+    // Each worker it named links to that worker's page.
+    assert!(
+        page.contains(&format!(
+            r#"href="/namespaces/default/apps/empty-app/workers/{new_id}">{new_id}</a>"#
+        )),
+        "{page}"
+    );
     assert!(page.contains("1 matching action."), "{page}");
     assert!(
         !page.contains("at least 1"),
@@ -1626,4 +1633,115 @@ async fn a_worker_id_that_is_not_one_is_a_400_before_any_upstream_call() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{id}: {body}");
         assert!(body.contains("is not a worker id"), "{id}: {body}");
     }
+}
+
+#[tokio::test]
+async fn the_view_downloads_as_csv_and_json_with_its_filters_and_every_page() {
+    let state = state_with_simulator().await;
+    let live = live_ids(&state, "image-resize").await;
+    let res = support::send(
+        server::router(state.clone()),
+        get("/namespaces/default/apps/image-resize/workers.csv?status=STATUS_RUNNING&sort=id&dir=asc&page=2"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let disposition = res.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(
+        disposition.starts_with(r#"attachment; filename="everai-default-image-resize-workers-"#)
+            && disposition.ends_with(r#"Z.csv""#),
+        "{disposition}"
+    );
+    let lines: Vec<&str> = res.body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert!(
+        lines[0].starts_with("status,detail_status,id,"),
+        "{}",
+        lines[0]
+    );
+    let ids: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    // Every running worker, in id order, whatever page the address names.
+    let list = state
+        .gateway
+        .client()
+        .list_workers(
+            &everai_api::Namespace::parse("default").unwrap(),
+            &everai_api::AppName::parse("image-resize").unwrap(),
+            false,
+            2,
+        )
+        .await
+        .unwrap();
+    let mut running: Vec<String> = list
+        .workers
+        .iter()
+        .filter(|w| w.status == everai_api::WorkerStatus::Running)
+        .map(|w| w.id.clone())
+        .collect();
+    running.sort();
+    assert!(lines[1..].iter().all(|l| l.starts_with("Running,")));
+    assert!(!ids.is_empty());
+    assert_eq!(ids, running);
+
+    // The history table's view: the ended workers of the window.
+    let res = support::send(
+        server::router(state.clone()),
+        get("/namespaces/default/apps/image-resize/history.json?days=7"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.headers[header::CONTENT_TYPE], "application/json");
+    let doc: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(doc["view"], "history");
+    assert_eq!(doc["days"], 7);
+    let workers = doc["workers"].as_array().unwrap();
+    assert_eq!(doc["count"], workers.len());
+    assert!(!workers.is_empty());
+    assert!(
+        workers
+            .iter()
+            .all(|w| !live.contains(&w["id"].as_str().unwrap().to_string()))
+    );
+    assert!(
+        workers
+            .iter()
+            .all(|w| w["createdAt"].as_str().unwrap().ends_with('Z'))
+    );
+
+    // What the console cannot follow is refused in words.
+    for (path, words) in [
+        (
+            "/namespaces/default/apps/image-resize/history.csv?days=31",
+            "from 1 to 30 days",
+        ),
+        (
+            "/namespaces/default/apps/image-resize/history.csv?days=two",
+            "from 1 to 30 days",
+        ),
+        (
+            "/namespaces/default/apps/bad%20name/workers.json",
+            "a space at position 4",
+        ),
+    ] {
+        let res = support::send(server::router(state.clone()), get(path)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{path}: {}", res.body);
+        assert!(res.body.contains(words), "{path}: {}", res.body);
+    }
+}
+
+#[tokio::test]
+async fn a_download_the_platform_cannot_serve_is_an_error_in_words() {
+    let res = support::send(
+        server::router(state().await),
+        get("/namespaces/default/apps/some-app/workers.csv"),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_GATEWAY, "{}", res.body);
+    assert_eq!(
+        res.headers[header::CONTENT_TYPE],
+        "text/plain; charset=utf-8"
+    );
+    assert!(res.body.contains("could not be reached"), "{}", res.body);
 }

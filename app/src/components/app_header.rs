@@ -27,6 +27,12 @@ pub fn app_title(prefix: &'static str) -> impl Fn() -> String + Send + Sync + Cl
     move || params.try_with(of).unwrap_or_else(|| first.clone())
 }
 
+/// The view as a page shows it when that is ahead of its address (the
+/// worker page's typed search, written to the address only once typing
+/// pauses): the header's links follow it. Provided by the page.
+#[derive(Clone, Copy)]
+pub struct ShownView(pub RwSignal<Option<WorkerQuery>>);
+
 /// Which of an app's views a page is.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum AppView {
@@ -44,15 +50,25 @@ pub fn AppViewHeader(current: AppView) -> impl IntoView {
     let namespace = move || params.read().get("ns").unwrap_or_default();
     let app = move || params.read().get("app").unwrap_or_default();
     let aria = move |view: AppView| (view == current).then_some("page");
-    let canonical = Signal::derive(move || {
+    // The view's path and canonical query.
+    let ahead = use_context::<ShownView>();
+    let shown = Memo::new(move |_| {
         let path = match current {
             AppView::Live => workers_path(&namespace(), &app()),
             AppView::History => history_path(&namespace(), &app()),
         };
+        if let Some(view) = ahead.and_then(|a| a.0.get()) {
+            return (path, view.to_query_string());
+        }
         let map = query.read();
         let (view, _) = WorkerQuery::parse((&*map).into_iter().map(|(k, v)| (k.as_ref(), v)));
-        with_query(&path, &view.to_query_string())
+        (path, view.to_query_string())
     });
+    let canonical = Signal::derive(move || shown.with(|(path, q)| with_query(path, q)));
+    // The same view as a file: `…/workers.csv?…` (served by the server).
+    let file = move |ext: &'static str| {
+        move || shown.with(|(path, q)| with_query(&format!("{path}.{ext}"), q))
+    };
     view! {
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href="/">"Apps"</a>
@@ -69,6 +85,14 @@ pub fn AppViewHeader(current: AppView) -> impl IntoView {
                 "History"
             </a>
             <CopyLink href=canonical />
+            <span class="downloads">
+                <a href=file("csv") download="" rel="nofollow" data-testid="download-csv">
+                    "Download CSV"
+                </a>
+                <a href=file("json") download="" rel="nofollow" data-testid="download-json">
+                    "Download JSON"
+                </a>
+            </span>
         </nav>
     }
     .into_sync_any()

@@ -31,7 +31,7 @@ use summary::Summary;
 use crate::{
     actions::ScaleIntent,
     components::{
-        app_header::{AppView, AppViewHeader, app_title},
+        app_header::{AppView, AppViewHeader, ShownView, app_title},
         error_banner::ErrorBanner,
         filter_bar::FilterBar,
         pager::Pager,
@@ -72,6 +72,8 @@ pub fn WorkersPage() -> impl IntoView {
         },
     );
 
+    // Filled by the list below once it shows its view (see `PageQuery`).
+    provide_context(ShownView(RwSignal::new(None)));
     SyncHydrate(view! {
         <Title text=app_title("") />
         <section class="page workers-page">

@@ -79,6 +79,12 @@ impl PageQuery {
             q
         });
         let on_search = address_follows_typing(typed, shown, path);
+        // The header's links (this view, and as a file) follow what is
+        // shown. Effects run in the browser only: the server's links are
+        // the address's, which is what is shown before any typing.
+        if let Some(ahead) = use_context::<crate::components::app_header::ShownView>() {
+            Effect::new(move |_| ahead.0.set(Some(shown.get())));
+        }
         PageQuery {
             path,
             url,
