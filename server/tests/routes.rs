@@ -648,7 +648,7 @@ async fn every_scale_attempt_is_in_the_audit_log_page_and_csv() {
     // Each worker it named links to that worker's page.
     assert!(
         page.contains(&format!(
-            r#"href="/namespaces/default/apps/empty-app/workers/{new_id}">{new_id}</a>"#
+            r#"<a href="/namespaces/default/apps/empty-app/workers/{new_id}" class="mono">{new_id}</a>"#
         )),
         "{page}"
     );
