@@ -32,6 +32,7 @@ from generated.apps import (
     Configuration,
     V1App,
     V1ListAppEventsResponse,
+    V1ListAppRequestStatisticResponse,
     V1ListRequestQueuesResponse,
     V1ListWorkersResponse,
     V1ScaleUpWorkersResponse,
@@ -319,6 +320,51 @@ class ReferenceClientAgainstSimulator(unittest.TestCase):
         # The demo world has a busy app and a paused one: both kinds of wait.
         self.assertIn("QueueReasonWorkerBusy", reasons)
         self.assertIn("QueueReasonNotDispatch", reasons)
+
+    def test_request_statistics_validate_and_match_the_workers_counts(self):
+        # The CLI has no command for this endpoint: the generated API is the
+        # reference. A window with no requests is `{}` (protobuf-JSON leaves
+        # an empty map out), which the model reads as no map at all.
+        now = time.time()
+        stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        start, end = stamp(now - 40 * 86400), stamp(now + 3600)
+        apps = [a["appV1alpha1"]["metadata"] for a in self.raw("/api/apps/v1/apps")["apps"]]
+        seen_users = set()
+        for app in apps:
+            ns, name = app["namespace"], app["name"]
+            for interval in ["INTERVAL_HOUR", "INTERVAL_DAY", "INTERVAL_MOUTH"]:
+                path = (f"/api/apps/v1/namespaces/{ns}/apps/{name}/request_statistic"
+                        f"?startTime={start}&endTime={end}&interval={interval}")
+                reply = self.raw(path)
+                if reply == {}:
+                    continue
+                self.assert_fits(V1ListAppRequestStatisticResponse, reply, f"the statistics of {ns}/{name} {interval}")
+                for key in reply["requestStatistic"]:
+                    self.assertRegex(key, PLATFORM_TIME, f"{ns}/{name}: a bucket key")
+            day_path = (f"/api/apps/v1/namespaces/{ns}/apps/{name}/request_statistic"
+                        f"?startTime={start}&endTime={end}&interval=INTERVAL_DAY")
+            if self.raw(day_path) == {}:
+                continue
+            typed = self.api.list_app_request_statistic(
+                ns, name, start_time=start, end_time=end, interval="INTERVAL_DAY")
+            buckets = (typed.request_statistic or {}).values()
+            users = [u for b in buckets for u in (b.request_statistics or [])]
+            seen_users |= {u.user_name for u in users}
+            total = sum(u.total_request or 0 for u in users)
+            ok = sum(u.success_request or 0 for u in users)
+            failed = sum(u.failed_request or 0 for u in users)
+            self.assertEqual(total, ok + failed, f"{ns}/{name}")
+            workers = self.raw(f"/api/apps/v1/namespaces/{ns}/apps/{name}/workers?showAll=true&recentDays=3650")["workers"]
+            self.assertEqual(
+                (ok, failed),
+                (sum(w.get("successCount", 0) for w in workers), sum(w.get("failedCount", 0) for w in workers)),
+                f"{ns}/{name}: the statistics are the workers' requests",
+            )
+        self.assertIn("studio-web", seen_users)
+        # An app that never served a request: `{}`, read by the model as no map.
+        quiet = self.api.list_app_request_statistic(
+            "default", "empty-app", start_time=start, end_time=end, interval="INTERVAL_DAY")
+        self.assertIsNone(quiet.request_statistic)
 
     def test_cli_gets_an_app_with_its_state_and_autoscaler(self):
         result = self.cli("app", "get", "autoscaled-api", "-n", "staging", "-o", "json")

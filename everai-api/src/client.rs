@@ -22,8 +22,9 @@ use url::Url;
 use crate::{
     app::{self, AppDetail, EventOrder, EventPage, QueuedRequest},
     error::ApiError,
-    model::{AppSummary, WorkerList, wire},
+    model::{AppSummary, Timestamp, WorkerList, wire},
     names::{AppName, Namespace},
+    stats::{RequestStatistics, StatInterval},
 };
 
 /// The most events one request may ask for: the platform coerces larger
@@ -210,6 +211,30 @@ impl Client {
         // `orderBy` is read right too. Events without a time go last.
         events.sort_by_key(|e| std::cmp::Reverse(e.created_at));
         Ok(EventPage { events, cut })
+    }
+
+    /// `GET …/apps/{app}/request_statistic?startTime=…&endTime=…&interval=…`:
+    /// the requests the app served in `[from, to)` by `interval` and user.
+    pub async fn request_statistic(
+        &self,
+        namespace: &Namespace,
+        app: &AppName,
+        from: Timestamp,
+        to: Timestamp,
+        interval: StatInterval,
+    ) -> Result<RequestStatistics, ApiError> {
+        if to <= from {
+            return Err(ApiError::InvalidRequest(
+                "the statistics window must end after it starts".into(),
+            ));
+        }
+        let mut url = self.url(namespace, &["apps", app.as_str(), "request_statistic"]);
+        url.query_pairs_mut()
+            .append_pair("startTime", &from.to_rfc3339())
+            .append_pair("endTime", &to.to_rfc3339())
+            .append_pair("interval", interval.wire());
+        let reply: serde_json::Value = self.get(url).await?;
+        RequestStatistics::from_reply(reply).map_err(ApiError::Malformed)
     }
 
     /// `POST …/apps/{app}:pause`, no body: every worker stops. Sent once,

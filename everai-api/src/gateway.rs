@@ -13,8 +13,8 @@
 //!   calls to that endpoint for that app fail at once for a while, then one
 //!   trial call decides whether to resume. 4xx answers do not count: the
 //!   platform answered. The worker list and the actions share one breaker;
-//!   the app, queue and events reads each have their own, so a failing
-//!   queue does not pause the worker list.
+//!   the app, queue, events and statistics reads each have their own, so a
+//!   failing queue does not pause the worker list.
 //! - **Bounded concurrency.** At most [`GatewayOptions::max_in_flight`] calls
 //!   at a time, a bounded queue behind them, and a fast [`ApiError::Busy`]
 //!   past it.
@@ -37,7 +37,7 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use crate::{
     ApiError, AppDetail, AppName, AppSummary, Client, EventOrder, EventPage, Namespace,
-    QueuedRequest, ScaleDown, WorkerList,
+    QueuedRequest, RequestStatistics, ScaleDown, StatInterval, Timestamp, WorkerList,
 };
 
 /// The gateway's limits.
@@ -165,6 +165,7 @@ struct Inner {
     apps: Reads<AppDetail>,
     queues: Reads<Vec<QueuedRequest>>,
     events: Reads<EventPage>,
+    statistics: Reads<RequestStatistics>,
     overviews: Reads<Vec<AppSummary>>,
     calls: Mutex<CallCounts>,
     joined: AtomicU64,
@@ -247,6 +248,7 @@ impl Gateway {
                 apps: Reads::default(),
                 queues: Reads::default(),
                 events: Reads::default(),
+                statistics: Reads::default(),
                 overviews: Reads::default(),
                 calls: Mutex::default(),
                 joined: AtomicU64::new(0),
@@ -361,6 +363,40 @@ impl Gateway {
             "list_events",
             breaker,
             |client| async move { client.list_events(namespace, app, page_size, order).await },
+        )
+        .await
+    }
+
+    /// [`Client::request_statistic`], shared and kept like the worker list:
+    /// viewers asking for the same window and interval share one read, so
+    /// callers round the window to the interval.
+    pub async fn request_statistic(
+        &self,
+        token: Option<&SecretString>,
+        namespace: &Namespace,
+        app: &AppName,
+        (from, to): (Timestamp, Timestamp),
+        interval: StatInterval,
+    ) -> Result<Shared<RequestStatistics>, ApiError> {
+        let what = format!(
+            "startTime={}&endTime={}&interval={}",
+            from.to_rfc3339(),
+            to.to_rfc3339(),
+            interval.wire()
+        );
+        let breaker = endpoint_breaker_key(namespace, app, "request_statistic");
+        self.shared(
+            &self.inner.statistics,
+            token,
+            (namespace.as_str(), app.as_str()),
+            what,
+            "request_statistic",
+            breaker,
+            |client| async move {
+                client
+                    .request_statistic(namespace, app, from, to, interval)
+                    .await
+            },
         )
         .await
     }
@@ -550,6 +586,7 @@ impl Gateway {
         self.inner.apps.forget(namespace, app);
         self.inner.queues.forget(namespace, app);
         self.inner.events.forget(namespace, app);
+        self.inner.statistics.forget(namespace, app);
         // The app's line in the overview changed too.
         lock(&self.inner.overviews.0).clear();
     }

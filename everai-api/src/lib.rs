@@ -10,6 +10,8 @@ pub mod model;
 #[cfg(any(feature = "client", test))]
 pub mod app;
 pub mod names;
+#[cfg(any(feature = "client", test))]
+pub mod stats;
 
 #[cfg(feature = "client")]
 pub mod client;
@@ -33,3 +35,5 @@ pub use model::{
     AppStatus, AppSummary, DetailStatus, Reading, Timestamp, Worker, WorkerList, WorkerStatus,
 };
 pub use names::{AppName, NameError, NameKind, Namespace};
+#[cfg(any(feature = "client", test))]
+pub use stats::{RequestStatistics, StatBucket, StatInterval, UserRequests};

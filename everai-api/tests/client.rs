@@ -593,3 +593,59 @@ async fn pause_and_resume_post_no_body_to_the_colon_paths_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn request_statistics_are_asked_for_by_window_and_the_platforms_interval_spelling() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{APP_PATH}/request_statistic")))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(query_param("startTime", "2026-12-05T00:00:00Z"))
+        .and(query_param("endTime", "2026-12-07T00:00:00Z"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"requestStatistic":{"2026-12-06T00:00:00Z":{"requestStatistics":[
+                {"userName":"web","totalRequest":3,"successRequest":2,"failedRequest":1}]}}}"#,
+            "application/json",
+        ))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = client_for(&server.uri());
+    let at = |s: &str| everai_api::Timestamp::parse(s).unwrap();
+    let (from, to) = (at("2026-12-05T00:00:00Z"), at("2026-12-07T00:00:00Z"));
+    for interval in [
+        everai_api::StatInterval::Hour,
+        everai_api::StatInterval::Day,
+        everai_api::StatInterval::Month,
+    ] {
+        let stats = client
+            .request_statistic(&ns(), &app(), from, to, interval)
+            .await
+            .unwrap();
+        assert_eq!(stats.buckets.len(), 1);
+        assert_eq!(stats.buckets[0].users[0].user, "web");
+    }
+    let sent: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.url
+                .query()
+                .unwrap_or_default()
+                .rsplit('=')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(sent, ["INTERVAL_HOUR", "INTERVAL_DAY", "INTERVAL_MOUTH"]);
+    // A window that ends before it starts never leaves the console.
+    assert!(matches!(
+        client
+            .request_statistic(&ns(), &app(), to, from, everai_api::StatInterval::Day)
+            .await,
+        Err(ApiError::InvalidRequest(_))
+    ));
+}

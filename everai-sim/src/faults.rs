@@ -24,7 +24,8 @@ pub struct Faults {
     /// stay healthy.
     pub apps: Vec<String>,
     /// Only these kinds of call (as `GET /_sim/calls` names them:
-    /// `list_workers`, `get_app`, `list_queue`, `list_events`, `pause`, …);
+    /// `list_workers`, `get_app`, `list_queue`, `list_events`,
+    /// `request_statistic`, `pause`, …);
     /// when empty, every kind. Lets one endpoint fail while the others
     /// answer.
     pub calls: Vec<String>,

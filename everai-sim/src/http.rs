@@ -20,6 +20,7 @@ use crate::{
     clock::Nanos,
     faults::Faults,
     scaler::Autoscaler,
+    stats::Interval,
     world::{AppState, SimApp, SimError, WorkerView},
 };
 
@@ -56,12 +57,13 @@ pub fn router(sim: Simulator) -> Router {
 
 /// The kinds of API call, as counted (`GET /_sim/calls`) and as faults
 /// may be aimed (`Faults::calls`).
-pub const CALL_KINDS: [&str; 9] = [
+pub const CALL_KINDS: [&str; 10] = [
     "list_apps",
     "get_app",
     "list_workers",
     "list_queue",
     "list_events",
+    "request_statistic",
     "scale_up",
     "scale_down",
     "pause",
@@ -88,6 +90,7 @@ pub fn call_kind(path: &str) -> &'static str {
         [.., "workers:scale-down"] => "scale_down",
         [.., "request_queues"] => "list_queue",
         [.., "events"] => "list_events",
+        [.., "request_statistic"] => "request_statistic",
         _ => "list_workers",
     }
 }
@@ -585,7 +588,8 @@ async fn pause_or_resume(
     }
 }
 
-/// `GET …/apps/{app}/workers`, `…/request_queues` and `…/events`.
+/// `GET …/apps/{app}/workers`, `…/request_queues`, `…/events` and
+/// `…/request_statistic`.
 async fn app_read(
     State(sim): State<Simulator>,
     Path((ns, app, verb)): Path<(String, String, String)>,
@@ -595,6 +599,7 @@ async fn app_read(
         "workers" => list_workers(&sim, &ns, &app, &query),
         "request_queues" => list_queue(&sim, &ns, &app),
         "events" => list_events(&sim, &ns, &app, &query),
+        "request_statistic" => request_statistic(&sim, &ns, &app, &query),
         _ => grpc_error(StatusCode::NOT_FOUND, 5, "Not Found"),
     }
 }
@@ -633,6 +638,66 @@ fn list_workers(sim: &Simulator, ns: &str, app: &str, query: &HashMap<String, St
         }
         Err(e) => sim_error(e),
     }
+}
+
+/// `{"requestStatistic": {"<bucket start, RFC 3339>": {"requestStatistics":
+/// [{"userName", "totalRequest", "successRequest", "failedRequest"}]}}}`:
+/// the requests the app's workers ended in `[startTime, endTime)` by
+/// `interval`. The platform's models do not say what the map's key is; here
+/// it is the start of the bucket (UTC), and buckets with no requests are left
+/// out, as are zero counts (protobuf-JSON), so a quiet window is `{}`.
+fn request_statistic(
+    sim: &Simulator,
+    ns: &str,
+    app: &str,
+    query: &HashMap<String, String>,
+) -> Response {
+    let instant = |key: &str| match query.get(key).map(|raw| Timestamp::parse(raw)) {
+        Some(Some(t)) => Ok(t.unix_nanos() as Nanos),
+        Some(None) => Err(format!("{key} must be an RFC 3339 time")),
+        None => Err(format!("{key} is required")),
+    };
+    let (from, to) = match (instant("startTime"), instant("endTime")) {
+        (Ok(from), Ok(to)) if from <= to => (from, to),
+        (Ok(_), Ok(_)) => return bad_request("startTime must not be after endTime"),
+        (Err(m), _) | (_, Err(m)) => return bad_request(&m),
+    };
+    let Some(interval) = query.get("interval").and_then(|raw| Interval::parse(raw)) else {
+        return bad_request("interval must be INTERVAL_HOUR, INTERVAL_DAY or INTERVAL_MOUTH");
+    };
+    let now = sim.inner.clock.now();
+    let mut world = sim.inner.world.lock().expect("world lock");
+    let app = match world.app_at(ns, app, now) {
+        Ok(app) => app,
+        Err(e) => return sim_error(e),
+    };
+    let mut buckets = Map::new();
+    for (bucket, users) in app.request_statistic(from, to.min(now), interval) {
+        let users: Vec<Value> = users
+            .into_iter()
+            .map(|u| {
+                let mut item = Map::new();
+                item.insert("userName".into(), json!(u.user));
+                for (key, n) in [
+                    ("totalRequest", u.succeeded + u.failed),
+                    ("successRequest", u.succeeded),
+                    ("failedRequest", u.failed),
+                ] {
+                    if n > 0 {
+                        item.insert(key.into(), json!(n));
+                    }
+                }
+                Value::Object(item)
+            })
+            .collect();
+        if let Value::String(key) = time(bucket.start) {
+            buckets.insert(key, json!({ "requestStatistics": users }));
+        }
+    }
+    if buckets.is_empty() {
+        return Json(json!({})).into_response();
+    }
+    Json(json!({ "requestStatistic": buckets })).into_response()
 }
 
 /// `{"queues": [{"index", "reason", "createAt"}]}`, oldest first. Index 0

@@ -11,6 +11,7 @@ pub mod faults;
 pub(crate) mod http;
 pub mod rng;
 pub mod scaler;
+pub mod stats;
 pub mod world;
 
 use std::{

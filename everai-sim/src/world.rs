@@ -21,6 +21,7 @@ use crate::{
     clock::{DAY, HOUR, MINUTE, Nanos, SECOND},
     rng::Rng,
     scaler::{self, Autoscaler, Decision, Seen},
+    stats::{Bucket, Interval, Tally, UserRequests, share_out},
 };
 
 /// How long a request waits in the queue before it gives up (and counts as
@@ -273,7 +274,7 @@ impl SimWorker {
     }
 
     /// Moves request handling forward to `t`.
-    fn serve_until(&mut self, spec: &AppSpec, t: Nanos) {
+    fn serve_until(&mut self, spec: &AppSpec, t: Nanos, tally: &mut Tally) {
         let Outcome::Runs { launch_at } = self.outcome else {
             return;
         };
@@ -293,8 +294,13 @@ impl SimWorker {
             let service = (spec.service_secs.0 + spec.service_secs.1) / 2.0;
             let served = (skipped / (mean + service)).max(0.0) as u64;
             let failed = (served as f64 * spec.request_failure).round() as u64;
-            self.success_count += served - failed;
-            self.failed_count += failed;
+            self.count_spread(
+                tally,
+                self.next_request,
+                end - horizon,
+                served - failed,
+                failed,
+            );
             self.next_request = end - horizon;
             // Whatever waited then was served or gave up long ago.
             self.waiting.clear();
@@ -312,9 +318,9 @@ impl SimWorker {
                 self.waiting.pop_front();
                 let start = self.busy_until.max(head.since);
                 if start - head.since > QUEUE_TIMEOUT {
-                    self.failed_count += 1;
+                    self.count(tally, head.since + QUEUE_TIMEOUT, false);
                 } else {
-                    self.serve(spec, start);
+                    self.serve(spec, start, tally);
                 }
                 continue;
             }
@@ -323,7 +329,7 @@ impl SimWorker {
             }
             let arrival = self.next_request;
             if arrival >= self.busy_until && self.waiting.is_empty() {
-                self.serve(spec, arrival);
+                self.serve(spec, arrival, tally);
             } else if self.waiting.len() < MAX_WAITING {
                 let reason = if self.rng.chance(spec.session_share) {
                     QueueReason::SessionWorkerBusy
@@ -335,27 +341,46 @@ impl SimWorker {
                     reason,
                 });
             } else {
-                self.failed_count += 1;
+                self.count(tally, arrival, false);
             }
             self.next_request = arrival + secs(self.rng.exp(mean)).max(1);
         }
         // A worker asked to go takes nothing more: what waited for it fails.
-        if self.removal.as_ref().is_some_and(|r| r.requested_at <= t) {
-            self.failed_count += self.waiting.len() as u64;
+        if let Some(at) = self.removal.as_ref().map(|r| r.requested_at)
+            && at <= t
+        {
+            for _ in 0..self.waiting.len() {
+                self.count(tally, at, false);
+            }
             self.waiting.clear();
         }
     }
 
     /// Serves one request starting at `start`.
-    fn serve(&mut self, spec: &AppSpec, start: Nanos) {
+    fn serve(&mut self, spec: &AppSpec, start: Nanos, tally: &mut Tally) {
         let service = self.rng.range(spec.service_secs.0, spec.service_secs.1);
         self.busy_until = start + secs(service);
         self.last_serve_at = Some(start);
-        if self.rng.chance(spec.request_failure) {
-            self.failed_count += 1;
-        } else {
+        let ok = !self.rng.chance(spec.request_failure);
+        self.count(tally, start, ok);
+    }
+
+    /// One request that ended at `at`, served or failed.
+    fn count(&mut self, tally: &mut Tally, at: Nanos, ok: bool) {
+        if ok {
             self.success_count += 1;
+        } else {
+            self.failed_count += 1;
         }
+        tally.add(at, u64::from(ok), u64::from(!ok));
+    }
+
+    /// `ok` and `failed` requests spread evenly over the hours from `from`
+    /// to `to` (a quiet stretch accounted for at once).
+    fn count_spread(&mut self, tally: &mut Tally, from: Nanos, to: Nanos, ok: u64, failed: u64) {
+        self.success_count += ok;
+        self.failed_count += failed;
+        tally.spread(from, to, ok, failed);
     }
 
     /// The requests waiting for it at `t` (to which it has been moved
@@ -417,6 +442,12 @@ pub struct SimApp {
     autoscaled_to: Nanos,
     /// Seeds the requests that arrive while no worker can take them.
     arrivals_seed: u64,
+    /// Every request its workers ended, by hour: what `request_statistic`
+    /// reports. Its sums are the workers' success and failure counts.
+    requests: Tally,
+    /// Who sends its requests, with their shares (the platform reports
+    /// requests by user); none means its namespace's own user alone.
+    pub callers: Vec<(String, u64)>,
 }
 
 impl SimApp {
@@ -438,6 +469,8 @@ impl SimApp {
             last_scale_up: None,
             last_scale_down: None,
             autoscaled_to: created_at,
+            requests: Tally::default(),
+            callers: Vec::new(),
         }
     }
 
@@ -510,7 +543,7 @@ impl SimApp {
         let mut i = 0;
         while i < self.workers.len() {
             let w = &mut self.workers[i];
-            w.serve_until(&spec, t);
+            w.serve_until(&spec, t, &mut self.requests);
             if let Outcome::Fails { at } = w.outcome {
                 let replace_at = at + 2 * SECOND;
                 if !w.replaced && w.removal.is_none() && replace_at <= t {
@@ -633,6 +666,48 @@ impl SimApp {
             .autoscaler
             .arguments_at(t)
             .map_or(self.spec.max_workers, |a| a.max_workers)
+    }
+
+    /// Its requests that ended in `[from, to)` (it has been moved forward
+    /// past them), by `interval`, each bucket shared among its callers
+    /// (users with none left out).
+    pub fn request_statistic(
+        &self,
+        from: Nanos,
+        to: Nanos,
+        interval: Interval,
+    ) -> Vec<(Bucket, Vec<UserRequests>)> {
+        let own = [(self.spec.namespace.clone(), 1)];
+        let callers: &[(String, u64)] = if self.callers.is_empty() {
+            &own
+        } else {
+            &self.callers
+        };
+        let weights: Vec<u64> = callers.iter().map(|(_, w)| *w).collect();
+        self.requests
+            .buckets(from, to, interval)
+            .into_iter()
+            .map(|b| {
+                let ok = share_out(b.succeeded, &weights);
+                let failed = share_out(b.failed, &weights);
+                let users = callers
+                    .iter()
+                    .zip(ok.into_iter().zip(failed))
+                    .filter(|(_, (ok, failed))| ok + failed > 0)
+                    .map(|((user, _), (succeeded, failed))| UserRequests {
+                        user: user.clone(),
+                        succeeded,
+                        failed,
+                    })
+                    .collect();
+                (b, users)
+            })
+            .collect()
+    }
+
+    /// Every request its workers ended: `[succeeded, failed]`.
+    pub fn requests_counted(&self) -> [u64; 2] {
+        self.requests.totals()
     }
 
     /// The requests waiting at `t` (to which the app has been moved
@@ -1249,7 +1324,12 @@ pub fn demo_world(seed: u64, now: Nanos) -> World {
         if let Autoscaler::Manual { default_workers } = &mut spec.autoscaler {
             *default_workers = if paused { 2 } else { live };
         }
+        let split = spec.name == "stable-diffusion";
         let app = world.add_app(spec, created, app_seed);
+        if split {
+            // Two teams call this one: the platform reports requests by user.
+            app.callers = vec![("studio-web".into(), 3), ("batch-render".into(), 1)];
+        }
         seed_history(app, past, now, &mut rng);
         seed_live(app, live, now, &mut rng);
         if paused {
@@ -1357,7 +1437,7 @@ fn seed_history(app: &mut SimApp, count: u64, now: Nanos, rng: &mut Rng) {
             }
         }
         let spec = app.spec.clone();
-        w.serve_until(&spec, now);
+        w.serve_until(&spec, now, &mut app.requests);
         app.push(w);
     }
 }
