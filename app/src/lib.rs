@@ -28,6 +28,8 @@ pub mod limits;
 pub mod pages;
 pub mod recent;
 #[cfg(feature = "ssr")]
+pub mod requests;
+#[cfg(feature = "ssr")]
 pub mod scale_policy;
 pub mod server_fns;
 pub mod snapshot;

@@ -195,3 +195,43 @@ test("a failed events read degrades only that part of a worker's page; a failed 
   }
   await context.close();
 });
+
+test('a failed, garbled or missing statistics read degrades only the requests chart', async ({ page, browser, baseURL }) => {
+  const noJs = await browser.newContext({ javaScriptEnabled: false, baseURL });
+  const cases: [Parameters<typeof setFaults>[1], string, string][] = [
+    [
+      { calls: ['request_statistic'], error_rate: 1, error_status: 503 },
+      'requests-failed',
+      'The request statistics could not be read: The EverAI API failed on its side (503).',
+    ],
+    [
+      { calls: ['request_statistic'], html_rate: 1 },
+      'requests-failed',
+      'The request statistics could not be read: The EverAI API sent an answer the console cannot read',
+    ],
+    [
+      { calls: ['request_statistic'], error_rate: 1, error_status: 404 },
+      'requests-not-served',
+      'The platform does not serve the request statistics for this app (404), so it is not shown.',
+    ],
+  ];
+  for (const [faults, id, text] of cases) {
+    await setFaults(page.request, { ...scope, ...faults });
+    for (const [p, width] of [[page, 1280], [await noJs.newPage(), 375]] as const) {
+      await p.setViewportSize({ width, height: 800 });
+      const response = await p.goto(`/namespaces/${NS}/apps/${APP}/history?days=2`);
+      expect(response?.status(), JSON.stringify(faults)).toBe(200);
+      const card = p.getByTestId('history-requests');
+      await expect(card.getByTestId(id)).toContainText(text);
+      await expect(card.getByTestId('requests-chart')).toHaveCount(0);
+      // The rest of the window is there as usual.
+      await expect(p.getByTestId('timeline')).toBeVisible();
+      await expect(p.getByTestId('history-events')).toBeVisible();
+      await expect(p.getByTestId('history-summary')).toBeVisible();
+      if (id === 'requests-failed') {
+        await p.screenshot({ path: `test-results/screenshots/history-requests-failed-${width}.png`, fullPage: true });
+      }
+    }
+  }
+  await noJs.close();
+});

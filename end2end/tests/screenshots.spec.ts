@@ -23,6 +23,8 @@ const views: [string, string][] = [
   ['history-paused', '/namespaces/staging/apps/batch-nightly/history?days=30'],
   ['history', '/namespaces/default/apps/image-resize/history?days=7'],
   ['history-one-day', '/namespaces/research/apps/tokenizer/history?days=1'],
+  ['history-requests-by-user', '/namespaces/default/apps/stable-diffusion/history?days=2'],
+  ['history-requests-empty', '/namespaces/default/apps/empty-app/history?days=7'],
   ['not-found', '/no/such/page'],
   ['audit', '/audit'],
   ['audit-bad-filter', '/audit?to=someday'],

@@ -38,9 +38,10 @@ pub fn HistoryPage() -> impl IntoView {
     let namespace = move || params.read().get("ns").unwrap_or_default();
     let app = move || params.read().get("app").unwrap_or_default();
     let days = Memo::new(move |_| parse_days(query_map.read().get("days").as_deref()));
+    let interval = Memo::new(move |_| query_map.read().get("interval"));
     let history = json::resource(
-        move || (namespace(), app(), days.get().0),
-        |(namespace, app, days)| worker_history(namespace, app, days),
+        move || (namespace(), app(), days.get().0, interval.get()),
+        |(namespace, app, days, interval)| worker_history(namespace, app, days, interval),
     );
     let history_path = move || history_path(&namespace(), &app());
 
@@ -159,6 +160,11 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
         <section class="card history-card" aria-labelledby="lifetimes">
             <h2 id="lifetimes">"Lifetimes"</h2>
             <TimelineChart timeline actions=page.recent_actions events=page.event_marks />
+        </section>
+        <section class="card history-card" aria-labelledby="requests" data-testid="history-requests">
+            <h2 id="requests">"Requests"</h2>
+            // Drawn by the server (decision record 0006).
+            <div inner_html=page.requests_html></div>
         </section>
         <section class="card history-card" aria-labelledby="events" data-testid="history-events">
             <h2 id="events">"Events"</h2>

@@ -31,6 +31,9 @@ pub struct WorkerPage {
     pub insight_html: String,
     /// A history read: the window's events, for marks on the timeline.
     pub event_marks: Vec<EventMark>,
+    /// A history read: the requests card, drawn on the server (see
+    /// `crate::requests`); empty for a live read.
+    pub requests_html: String,
     /// The platform says the app is paused (every page of it says so).
     pub paused: bool,
 }
@@ -63,7 +66,7 @@ pub async fn list_workers(
     action: Option<String>,
     view: Option<String>,
 ) -> Result<WorkerPage, ConsoleError> {
-    read_workers(namespace, app, ListWindow::Live, action, view)
+    read_workers(namespace, app, ListWindow::Live, action, view, None)
         .await
         .inspect_err(ConsoleError::apply_to_response)
 }
@@ -72,17 +75,26 @@ pub async fn list_workers(
 pub const MAX_VIEW_QUERY: usize = 4_096;
 
 /// The workers of `namespace`/`app`, live ones and those that ended within
-/// `days` (1 to 30), with the scale actions of that window (the history
-/// page).
+/// `days` (1 to 30), with the scale actions of that window and the
+/// requests the app served in it, by `interval` (`hour` or `day`; the
+/// page's address) (the history page).
 #[server(prefix = "/api", endpoint = "worker_history")]
 pub async fn worker_history(
     namespace: String,
     app: String,
     days: u32,
+    interval: Option<String>,
 ) -> Result<WorkerPage, ConsoleError> {
-    read_workers(namespace, app, ListWindow::History { days }, None, None)
-        .await
-        .inspect_err(ConsoleError::apply_to_response)
+    read_workers(
+        namespace,
+        app,
+        ListWindow::History { days },
+        None,
+        None,
+        interval,
+    )
+    .await
+    .inspect_err(ConsoleError::apply_to_response)
 }
 
 /// Which workers a read asks the platform for.
@@ -102,6 +114,7 @@ async fn read_workers(
     window: ListWindow,
     action: Option<String>,
     view: Option<String>,
+    interval: Option<String>,
 ) -> Result<WorkerPage, ConsoleError> {
     use everai_api::{AppName, Namespace};
 
@@ -143,11 +156,21 @@ async fn read_workers(
                             .await,
                     )
                 }
-                ListWindow::History { .. } => {
-                    Err(
-                        crate::insight::history_reads(&state.gateway, token.as_ref(), &ns, &name)
-                            .await,
-                    )
+                ListWindow::History { days } => {
+                    let now_ms = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis() as i64);
+                    Err(tokio::join!(
+                        crate::insight::history_reads(&state.gateway, token.as_ref(), &ns, &name),
+                        crate::requests::read(
+                            &state.gateway,
+                            token.as_ref(),
+                            (&ns, &name),
+                            now_ms,
+                            days,
+                            interval.as_deref(),
+                        ),
+                    ))
                 }
             }
         }
@@ -182,7 +205,7 @@ async fn read_workers(
         || Some("the console could not tell who you are.".to_string()),
         |who| who.may_scale().err(),
     );
-    let (insight_html, paused, event_marks) = match beside {
+    let (insight_html, paused, event_marks, requests_html) = match beside {
         Ok(reads) => {
             let events = view
                 .iter()
@@ -197,9 +220,9 @@ async fn read_workers(
                 scale_denied.as_deref(),
                 fetched_at_ms,
             );
-            (html, insight.paused(), Vec::new())
+            (html, insight.paused(), Vec::new(), String::new())
         }
-        Err((events, paused)) => {
+        Err(((events, paused), requests_html)) => {
             let since_ms = fetched_at_ms - i64::from(recent_days) * 24 * 60 * 60 * 1000;
             let shown = crate::insight::model::window_events(events, since_ms, &namespace, &app);
             let marks = shown.shown().map_or_else(Vec::new, |w| {
@@ -214,7 +237,12 @@ async fn read_workers(
                     })
                     .collect()
             });
-            (crate::insight::render::history_html(&shown), paused, marks)
+            (
+                crate::insight::render::history_html(&shown),
+                paused,
+                marks,
+                requests_html,
+            )
         }
     };
     // An odd value is as good as none: the page then writes no "of at
@@ -240,6 +268,7 @@ async fn read_workers(
         recent_actions,
         insight_html,
         event_marks,
+        requests_html,
         paused,
     })
 }

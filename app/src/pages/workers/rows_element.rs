@@ -169,6 +169,7 @@ mod tests {
             recent_actions: Vec::new(),
             insight_html: String::new(),
             event_marks: Vec::new(),
+            requests_html: String::new(),
             paused: false,
         }
     }
