@@ -209,6 +209,36 @@ async fn a_hundred_worker_pages_of_one_app_cost_the_platform_one_read_of_each_li
 }
 
 #[tokio::test]
+async fn a_hundred_history_pages_of_one_app_cost_the_platform_one_read_of_each_endpoint() {
+    let w = world(GatewayOptions::default()).await;
+    let router = w.router();
+    let history = "/namespaces/default/apps/stable-diffusion/history?days=2";
+    let replies: Vec<Reply> =
+        join_all((0..100).map(|_| tokio::spawn(send(router.clone(), get(history)))))
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+    assert!(replies.iter().all(|r| r.status == StatusCode::OK));
+    // Every page has the requests card, drawn from the one read.
+    let cards = replies
+        .iter()
+        .filter(|r| r.body.contains(r#"data-testid="requests-summary""#))
+        .count();
+    assert_eq!(cards, 100);
+    let calls = w.sim.calls();
+    for endpoint in ["list_workers", "list_events", "request_statistic"] {
+        assert_eq!(calls.get(endpoint).copied(), Some(1), "{endpoint}");
+    }
+    // By the day is another question: one more read, shared in its turn.
+    for _ in 0..3 {
+        let r = send(router.clone(), get(&format!("{history}&interval=day"))).await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    assert_eq!(w.sim.calls().get("request_statistic").copied(), Some(2));
+}
+
+#[tokio::test]
 async fn with_keeping_off_each_refresh_reads_the_platform_again() {
     let w = world(GatewayOptions {
         list_cache: Duration::ZERO,
