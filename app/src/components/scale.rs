@@ -455,7 +455,7 @@ pub fn ConfirmPanel(
                                 </p>
                             }
                         })}
-                    <ul class="confirm-list" aria-label="Workers to remove">{rows}</ul>
+                    <div class="confirm-scroll" tabindex="0" role="region" aria-label="Workers to remove"><ul class="confirm-list">{rows}</ul></div>
                     {alternative}
                     <form method="post" action="/api/scale_down" on:submit=on_submit>
                         {common()}

@@ -144,7 +144,7 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
             {summary}
             <span class="audit-backend">{format!(" Kept in {}.", page.backend)}</span>
         </p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Audit log">
             <table class="workers audit">
                 <thead>
                     <tr>

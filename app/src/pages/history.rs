@@ -426,7 +426,7 @@ fn ColdStartTable(starts: Vec<crate::history::ColdStarts>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Cold starts by GPU">
             <table class="compact" data-testid="cold-starts">
                 <thead>
                     <tr>
@@ -483,7 +483,7 @@ fn ChurnTable(per_day: Vec<crate::history::DayChurn>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Churn per day">
             <table class="compact" data-testid="churn">
                 <thead>
                     <tr>

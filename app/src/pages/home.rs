@@ -213,7 +213,7 @@ fn AppTable(apps: Vec<AppCheck>) -> impl IntoView {
         .collect_view();
     view! {
         <p class="lede" data-testid="apps-summary">{summary}</p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Apps">
             <table class="workers apps">
                 <thead>
                     <tr>

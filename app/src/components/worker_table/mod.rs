@@ -134,7 +134,7 @@ pub fn WorkerTable(
     };
     view! {
         {(!read_only).then(|| view! { <SelectionForm path=path.get_value() query selected drawn snapshot /> })}
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Workers">
             <table class="workers" aria-rowcount=move || shown.with(Vec::len) + 1>
                 <thead>
                     <tr aria-rowindex="1">
