@@ -455,7 +455,7 @@ pub fn ConfirmPanel(
                                 </p>
                             }
                         })}
-                    <div class="confirm-scroll" tabindex="0" role="region" aria-label="Workers to remove"><ul class="confirm-list">{rows}</ul></div>
+                    <ul class="confirm-list" tabindex="0" aria-label="Workers to remove">{rows}</ul>
                     {alternative}
                     <form method="post" action="/api/scale_down" on:submit=on_submit>
                         {common()}
