@@ -355,7 +355,24 @@ pub(crate) fn event_item(ev: &everai_api::AppEvent) -> impl IntoView + use<> {
 }
 
 /// The history page's events section.
-pub fn history_html(part: &Part<super::model::WindowEvents>) -> String {
+/// The history page's two server-drawn cards: the requests card's body
+/// (`crate::requests::render::html`) and the window's events.
+pub fn history_cards(requests: &str, events: &Part<super::model::WindowEvents>) -> String {
+    let events = history_html(events);
+    view! {
+        <section class="card history-card" aria-labelledby="requests" data-testid="history-requests">
+            <h2 id="requests">"Requests"</h2>
+            <div inner_html=requests.to_string()></div>
+        </section>
+        <section class="card history-card" aria-labelledby="events" data-testid="history-events">
+            <h2 id="events">"Events"</h2>
+            <div inner_html=events></div>
+        </section>
+    }
+    .to_html()
+}
+
+fn history_html(part: &Part<super::model::WindowEvents>) -> String {
     let body = part.shown().map(|w| {
         if w.events.is_empty() {
             return view! { <p data-testid="history-events-empty">"No events in this window."</p> }.into_any();

@@ -161,17 +161,9 @@ fn HistoryView(page: WorkerPage, days: u32) -> impl IntoView {
             <h2 id="lifetimes">"Lifetimes"</h2>
             <TimelineChart timeline actions=page.recent_actions events=page.event_marks />
         </section>
-        <section class="card history-card" aria-labelledby="requests" data-testid="history-requests">
-            <h2 id="requests">"Requests"</h2>
-            // Drawn by the server (decision record 0006).
-            <div inner_html=page.requests_html></div>
-        </section>
-        <section class="card history-card" aria-labelledby="events" data-testid="history-events">
-            <h2 id="events">"Events"</h2>
-            // Drawn by the server, like the worker page's panels (decision
-            // record 0006).
-            <div inner_html=page.insight_html></div>
-        </section>
+        // The requests and events cards, drawn by the server like the worker
+        // page's panels (decision record 0006).
+        <div class="server-cards" inner_html=page.insight_html></div>
         <div class="history-grid">
             <section class="card history-card" aria-labelledby="cold-starts">
                 <h2 id="cold-starts">"Cold starts"</h2>

@@ -27,13 +27,10 @@ pub struct WorkerPage {
     pub recent_actions: Vec<ActionOutcome>,
     /// Drawn on the server (see `crate::insight`): for a live read the
     /// app's state, queue and events panels; for a history read the
-    /// window's events.
+    /// requests card (`crate::requests`) and the window's events.
     pub insight_html: String,
     /// A history read: the window's events, for marks on the timeline.
     pub event_marks: Vec<EventMark>,
-    /// A history read: the requests card, drawn on the server (see
-    /// `crate::requests`); empty for a live read.
-    pub requests_html: String,
     /// The platform says the app is paused (every page of it says so).
     pub paused: bool,
 }
@@ -205,7 +202,7 @@ async fn read_workers(
         || Some("the console could not tell who you are.".to_string()),
         |who| who.may_scale().err(),
     );
-    let (insight_html, paused, event_marks, requests_html) = match beside {
+    let (insight_html, paused, event_marks) = match beside {
         Ok(reads) => {
             let events = view
                 .iter()
@@ -220,7 +217,7 @@ async fn read_workers(
                 scale_denied.as_deref(),
                 fetched_at_ms,
             );
-            (html, insight.paused(), Vec::new(), String::new())
+            (html, insight.paused(), Vec::new())
         }
         Err(((events, paused), requests_html)) => {
             let since_ms = fetched_at_ms - i64::from(recent_days) * 24 * 60 * 60 * 1000;
@@ -238,10 +235,9 @@ async fn read_workers(
                     .collect()
             });
             (
-                crate::insight::render::history_html(&shown),
+                crate::insight::render::history_cards(&requests_html, &shown),
                 paused,
                 marks,
-                requests_html,
             )
         }
     };
@@ -268,7 +264,6 @@ async fn read_workers(
         recent_actions,
         insight_html,
         event_marks,
-        requests_html,
         paused,
     })
 }

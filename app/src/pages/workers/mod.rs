@@ -118,7 +118,6 @@ fn WorkerList(
         recent_actions: _,
         insight_html,
         event_marks: _,
-        requests_html: _,
         paused,
     } = page;
     // The app's state, queue and events, as the server drew them (see

@@ -169,7 +169,6 @@ mod tests {
             recent_actions: Vec::new(),
             insight_html: String::new(),
             event_marks: Vec::new(),
-            requests_html: String::new(),
             paused: false,
         }
     }
