@@ -71,16 +71,37 @@ pub fn bucket_start(key: &str) -> Option<Timestamp> {
     if let Some(t) = Timestamp::parse(key) {
         return Some(t);
     }
+    // A day ("2026-12-06") or a time without a zone ("2026-12-06 14:00"),
+    // read as UTC.
+    if let Some(t) = date_key(key) {
+        return Some(t);
+    }
     if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let n: i128 = key.parse().ok()?;
     let nanos = if n < 100_000_000_000 {
-        n * 1_000_000_000
+        n.checked_mul(1_000_000_000)
     } else {
-        n * 1_000_000
+        n.checked_mul(1_000_000)
     };
-    Timestamp::from_unix_nanos(nanos)
+    Timestamp::from_unix_nanos(nanos?)
+}
+
+/// "2026-12-06", "2026-12-06 14:00" or "2026-12-06T14:00:00" (no zone) as UTC.
+fn date_key(key: &str) -> Option<Timestamp> {
+    let (day, time) = match key.len() {
+        10 => (key, "00:00:00"),
+        16 if matches!(key.as_bytes()[10], b' ' | b'T') => (&key[..10], &key[11..]),
+        19 if matches!(key.as_bytes()[10], b' ' | b'T') => (&key[..10], &key[11..]),
+        _ => return None,
+    };
+    let time = if time.len() == 5 {
+        format!("{time}:00")
+    } else {
+        time.to_string()
+    };
+    Timestamp::parse(&format!("{day}T{time}Z"))
 }
 
 impl RequestStatistics {
@@ -93,7 +114,8 @@ impl RequestStatistics {
         };
         let map = match reply.remove("requestStatistic") {
             Some(serde_json::Value::Object(map)) => map,
-            _ => return Ok(RequestStatistics::default()),
+            None | Some(serde_json::Value::Null) => return Ok(RequestStatistics::default()),
+            Some(_) => return Err("requestStatistic is not a map of buckets".into()),
         };
         #[derive(Deserialize, Default)]
         #[serde(default, rename_all = "camelCase")]
@@ -171,6 +193,7 @@ mod tests {
             );
         }
         assert!(RequestStatistics::from_reply(json!([1])).is_err());
+        assert!(RequestStatistics::from_reply(json!({"requestStatistic": [1]})).is_err());
     }
 
     #[test]
@@ -180,6 +203,20 @@ mod tests {
             bucket_start("1796515200").map(|t| t.to_rfc3339())
         );
         assert_eq!(bucket_start("-5"), None);
+        // Too many digits for any time: no key, no overflow.
+        assert_eq!(bucket_start(&"9".repeat(38)), None);
+        // Days and times without a zone are UTC.
+        let day = |k: &str| bucket_start(k).map(|t| t.to_rfc3339());
+        assert_eq!(day("2026-12-06").as_deref(), Some("2026-12-06T00:00:00Z"));
+        assert_eq!(
+            day("2026-12-06 14:00").as_deref(),
+            Some("2026-12-06T14:00:00Z")
+        );
+        assert_eq!(
+            day("2026-12-06T14:00:30").as_deref(),
+            Some("2026-12-06T14:00:30Z")
+        );
+        assert_eq!(day("2026-13-06"), None);
         assert_eq!(bucket_start(""), None);
     }
 }

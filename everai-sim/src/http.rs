@@ -653,7 +653,8 @@ fn request_statistic(
     query: &HashMap<String, String>,
 ) -> Response {
     let instant = |key: &str| match query.get(key).map(|raw| Timestamp::parse(raw)) {
-        Some(Some(t)) => Ok(t.unix_nanos() as Nanos),
+        Some(Some(t)) => Nanos::try_from(t.unix_nanos())
+            .map_err(|_| format!("{key} is outside the times the simulator keeps")),
         Some(None) => Err(format!("{key} must be an RFC 3339 time")),
         None => Err(format!("{key} is required")),
     };

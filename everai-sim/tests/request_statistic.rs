@@ -192,6 +192,13 @@ async fn a_quiet_window_is_empty_and_a_wrong_question_is_refused_in_words() {
             "endTime",
         ),
         (stats_path(NOW, NOW - DAY, "INTERVAL_HOUR"), "after"),
+        (
+            format!(
+                "{APP}/request_statistic?startTime=0001-01-01T00:00:00Z&endTime={}&interval=INTERVAL_DAY",
+                rfc3339(NOW)
+            ),
+            "outside the times",
+        ),
     ];
     for (path, word) in refused {
         let (status, reply) = get(&base, &path).await;

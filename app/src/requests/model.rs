@@ -84,10 +84,17 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, other: Counts) {
-        self.total += other.total;
-        self.succeeded += other.succeeded;
-        self.failed += other.failed;
+    /// The height of its bar: the platform's total, or more when its
+    /// succeeded and failed add up to more.
+    pub fn drawn(&self) -> u64 {
+        self.total.max(self.succeeded.saturating_add(self.failed))
+    }
+
+    pub fn add(&mut self, other: Counts) {
+        // The platform's numbers, whatever they are: never an overflow.
+        self.total = self.total.saturating_add(other.total);
+        self.succeeded = self.succeeded.saturating_add(other.succeeded);
+        self.failed = self.failed.saturating_add(other.failed);
     }
 
     /// The failed share of all, when there were any.
@@ -175,7 +182,7 @@ pub fn chart(
             // requests that neither succeeded nor failed yet); else the sum.
             let total = read(&u.total)
                 .filter(|t| *t > 0)
-                .unwrap_or(succeeded + failed);
+                .unwrap_or(succeeded.saturating_add(failed));
             let counts = Counts {
                 total,
                 succeeded,

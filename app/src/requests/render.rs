@@ -41,6 +41,11 @@ pub fn summary(chart: &Chart, days: u32) -> String {
         format!("the last {days} days")
     };
     let t = &chart.totals;
+    if t.total == 0 && !chart.elsewhere.is_empty() {
+        return format!(
+            "None of the platform's buckets could be placed in {window}: they are listed below as sent."
+        );
+    }
     if t.total == 0 {
         return format!("No requests in {window}.");
     }
@@ -74,40 +79,47 @@ pub fn summary(chart: &Chart, days: u32) -> String {
     )
 }
 
+/// Each slot of the window with the counts of every bucket in it (a key
+/// inside the window that is not on a slot's start goes in the slot that
+/// holds it; two keys in one slot add up).
+fn slot_counts(chart: &Chart) -> Vec<(i64, Option<Counts>)> {
+    let mut slots: Vec<(i64, Option<Counts>)> = chart.slots().map(|s| (s, None)).collect();
+    for r in &chart.rows {
+        let Some(start) = r.start_ms else { continue };
+        if let Some(i) = slots.iter().rposition(|(s, _)| *s <= start) {
+            slots[i].1.get_or_insert_with(Counts::default).add(r.counts);
+        }
+    }
+    slots
+}
+
 fn svg(chart: &Chart) -> impl IntoView + use<> {
-    let slots: Vec<i64> = chart.slots().collect();
+    let slots = slot_counts(chart);
     let n = slots.len().max(1) as f64;
-    let peak = chart
-        .rows
+    let peak = slots
         .iter()
-        .map(|r| r.counts.total)
+        .filter_map(|(_, c)| c.map(|c| c.drawn()))
         .max()
         .unwrap_or(0)
         .max(1) as f64;
     let slot_w = W / n;
     let gap = if slot_w > 6.0 { slot_w * 0.15 } else { 0.0 };
-    let bars = chart
-        .rows
+    let bars = slots
         .iter()
-        .filter_map(|r| {
-            let start = r.start_ms?;
-            let i = slots.iter().position(|s| *s == start).or_else(|| {
-                // A key inside the window that is not on a bucket's start
-                // goes in the bucket that holds it.
-                slots.iter().rposition(|s| *s <= start)
-            })?;
+        .enumerate()
+        .filter_map(|(i, (start, c))| {
+            let c = (*c)?;
             let x = i as f64 * slot_w + gap / 2.0;
             let w = (slot_w - gap).max(1.0);
-            let c = r.counts;
             let ok_h = c.succeeded as f64 / peak * (H - 4.0);
             let failed_h = c.failed as f64 / peak * (H - 4.0);
             // What neither succeeded nor failed (yet), when the platform's
             // total says there is some.
-            let other = c.total.saturating_sub(c.succeeded + c.failed);
+            let other = c.total.saturating_sub(c.succeeded.saturating_add(c.failed));
             let other_h = other as f64 / peak * (H - 4.0);
             let title = format!(
                 "{}: {} requests, {} succeeded, {} failed ({} failed)",
-                bucket_label(start, chart.interval),
+                bucket_label(*start, chart.interval),
                 thousands(c.total),
                 thousands(c.succeeded),
                 thousands(c.failed),
@@ -142,7 +154,11 @@ fn svg(chart: &Chart) -> impl IntoView + use<> {
 
 /// The scale, above the bars.
 fn peak(chart: &Chart) -> impl IntoView + use<> {
-    let peak = chart.rows.iter().map(|r| r.counts.total).max().unwrap_or(0);
+    let peak = slot_counts(chart)
+        .iter()
+        .filter_map(|(_, c)| c.map(|c| c.drawn()))
+        .max()
+        .unwrap_or(0);
     view! {
         <p class="requests-peak muted" aria-hidden="true">
             {format!("Tallest bar: {} requests {}", thousands(peak), if chart.interval == StatInterval::Hour { "in an hour" } else { "in a day" })}
@@ -327,7 +343,7 @@ pub fn html(
             let other = chart
                 .rows
                 .iter()
-                .any(|r| r.counts.total > r.counts.succeeded + r.counts.failed);
+                .any(|r| r.counts.total > r.counts.succeeded.saturating_add(r.counts.failed));
             view! {
                 <p id="requests-summary" data-testid="requests-summary">{summary(chart, days)}</p>
                 <div class="requests-wrap">
@@ -491,6 +507,59 @@ mod tests {
             !done.contains("req-other") && !done.contains("neither (yet)"),
             "{done}"
         );
+    }
+
+    #[test]
+    fn two_keys_in_one_slot_add_up_to_one_bar_no_taller_than_the_chart() {
+        // The same hour twice (seconds and RFC 3339), and a total below
+        // succeeded + failed.
+        let c = chart_of(
+            json!({"requestStatistic": {
+                "1796590800": {"requestStatistics": [{"userName": "a", "successRequest": 30, "failedRequest": 10, "totalRequest": 5}]},
+                "2026-12-06T21:00:00Z": {"requestStatistics": [{"userName": "b", "totalRequest": 10, "successRequest": 10}]}
+            }}),
+            2,
+            StatInterval::Hour,
+        );
+        let out = html(&Part::Shown(c), None, "/p", 2, StatInterval::Hour);
+        assert_eq!(out.matches("<g>").count(), 1, "{out}");
+        assert!(out.contains("Tallest bar: 50 requests in an hour"), "{out}");
+        // Every bar stays inside the chart's 160 units.
+        for y in out.split(" y=\"").skip(1) {
+            let y: f64 = y.split('"').next().unwrap().parse().unwrap();
+            assert!(y >= 0.0, "{out}");
+        }
+    }
+
+    #[test]
+    fn buckets_that_are_not_times_in_the_window_are_not_said_to_be_no_requests() {
+        let c = chart_of(
+            json!({"requestStatistic": {"week 49": {"requestStatistics": [{"userName": "a", "totalRequest": 7}]}}}),
+            2,
+            StatInterval::Hour,
+        );
+        let out = html(&Part::Shown(c), None, "/p", 2, StatInterval::Hour);
+        assert!(!out.contains("No requests"), "{out}");
+        assert!(
+            out.contains("None of the platform&#x27;s buckets could be placed")
+                || out.contains("None of the platform's buckets could be placed"),
+            "{out}"
+        );
+        assert!(out.contains("week 49"), "{out}");
+    }
+
+    #[test]
+    fn counts_at_the_edge_of_u64_do_not_overflow() {
+        let c = chart_of(
+            json!({"requestStatistic": {"2026-12-06T20:00:00Z": {"requestStatistics": [
+                {"userName": "a", "totalRequest": u64::MAX, "successRequest": u64::MAX, "failedRequest": u64::MAX},
+                {"userName": "b", "totalRequest": u64::MAX, "successRequest": u64::MAX}
+            ]}}}),
+            2,
+            StatInterval::Hour,
+        );
+        assert_eq!(c.totals.total, u64::MAX);
+        assert!(html(&Part::Shown(c), None, "/p", 2, StatInterval::Hour).contains("<svg"));
     }
 
     #[test]
