@@ -28,7 +28,8 @@ pub struct Reads {
     events: Result<std::sync::Arc<EventPage>, everai_api::ApiError>,
 }
 
-async fn bounded<T>(
+/// A shared read, bounded by [`PANEL_WAIT`] (past it, a time-out).
+pub(crate) async fn bounded<T>(
     read: impl Future<Output = Result<everai_api::Shared<T>, everai_api::ApiError>>,
 ) -> Result<std::sync::Arc<T>, everai_api::ApiError> {
     match tokio::time::timeout(PANEL_WAIT, read).await {

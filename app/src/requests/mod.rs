@@ -33,21 +33,11 @@ pub async fn read(
         (Some(from), Some(to)) => {
             let read =
                 gateway.request_statistic(token, namespace, app, (from, to), choice.interval);
-            match tokio::time::timeout(crate::insight::PANEL_WAIT, read).await {
-                Ok(Ok(shared)) => Part::Shown(model::chart(
-                    &shared.value,
-                    choice.interval,
-                    (from_ms, to_ms),
-                )),
-                Ok(Err(e)) => crate::insight::model::failed(
+            match crate::insight::bounded(read).await {
+                Ok(stats) => Part::Shown(model::chart(&stats, choice.interval, (from_ms, to_ms))),
+                Err(e) => crate::insight::model::failed(
                     "the request statistics",
                     e,
-                    namespace.as_str(),
-                    app.as_str(),
-                ),
-                Err(_) => crate::insight::model::failed(
-                    "the request statistics",
-                    everai_api::ApiError::Timeout,
                     namespace.as_str(),
                     app.as_str(),
                 ),

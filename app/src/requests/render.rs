@@ -93,15 +93,18 @@ fn slot_counts(chart: &Chart) -> Vec<(i64, Option<Counts>)> {
     slots
 }
 
-fn svg(chart: &Chart) -> impl IntoView + use<> {
-    let slots = slot_counts(chart);
-    let n = slots.len().max(1) as f64;
-    let peak = slots
+/// The tallest bar of the slots.
+fn tallest(slots: &[(i64, Option<Counts>)]) -> u64 {
+    slots
         .iter()
         .filter_map(|(_, c)| c.map(|c| c.drawn()))
         .max()
         .unwrap_or(0)
-        .max(1) as f64;
+}
+
+fn svg(chart: &Chart, slots: &[(i64, Option<Counts>)]) -> impl IntoView + use<> {
+    let n = slots.len().max(1) as f64;
+    let peak = tallest(slots).max(1) as f64;
     let slot_w = W / n;
     let gap = if slot_w > 6.0 { slot_w * 0.15 } else { 0.0 };
     let bars = slots
@@ -153,12 +156,8 @@ fn svg(chart: &Chart) -> impl IntoView + use<> {
 }
 
 /// The scale, above the bars.
-fn peak(chart: &Chart) -> impl IntoView + use<> {
-    let peak = slot_counts(chart)
-        .iter()
-        .filter_map(|(_, c)| c.map(|c| c.drawn()))
-        .max()
-        .unwrap_or(0);
+fn peak(chart: &Chart, slots: &[(i64, Option<Counts>)]) -> impl IntoView + use<> {
+    let peak = tallest(slots);
     view! {
         <p class="requests-peak muted" aria-hidden="true">
             {format!("Tallest bar: {} requests {}", thousands(peak), if chart.interval == StatInterval::Hour { "in an hour" } else { "in a day" })}
@@ -176,6 +175,25 @@ fn axis(chart: &Chart) -> impl IntoView + use<> {
             <span>{first}</span>
             <span>{last}</span>
         </div>
+    }
+}
+
+/// The four columns every requests table has, headed and filled alike.
+fn count_headers() -> impl IntoView + use<> {
+    view! {
+        <th scope="col" class="num">"Requests"</th>
+        <th scope="col" class="num">"Succeeded"</th>
+        <th scope="col" class="num">"Failed"</th>
+        <th scope="col" class="num">"Failure rate"</th>
+    }
+}
+
+fn count_cells(c: &Counts) -> impl IntoView + use<> {
+    view! {
+        <td class="num">{thousands(c.total)}</td>
+        <td class="num">{thousands(c.succeeded)}</td>
+        <td class="num">{thousands(c.failed)}</td>
+        <td class="num">{rate(c)}</td>
     }
 }
 
@@ -200,10 +218,7 @@ fn table(chart: &Chart) -> impl IntoView + use<> {
         view! {
             <tr>
                 <td class="mono">{label}</td>
-                <td class="num">{thousands(c.total)}</td>
-                <td class="num">{thousands(c.succeeded)}</td>
-                <td class="num">{thousands(c.failed)}</td>
-                <td class="num">{rate(&c)}</td>
+                {count_cells(&c)}
                 {by_user}
             </tr>
         }
@@ -232,10 +247,7 @@ fn table(chart: &Chart) -> impl IntoView + use<> {
                 <thead>
                     <tr>
                         <th scope="col">{unit}</th>
-                        <th scope="col" class="num">"Requests"</th>
-                        <th scope="col" class="num">"Succeeded"</th>
-                        <th scope="col" class="num">"Failed"</th>
-                        <th scope="col" class="num">"Failure rate"</th>
+                        {count_headers()}
                         {split.then(|| view! { <th scope="col">"By user"</th> })}
                     </tr>
                 </thead>
@@ -243,10 +255,7 @@ fn table(chart: &Chart) -> impl IntoView + use<> {
                 <tfoot>
                     <tr>
                         <th scope="row">"All"</th>
-                        <td class="num">{thousands(t.total)}</td>
-                        <td class="num">{thousands(t.succeeded)}</td>
-                        <td class="num">{thousands(t.failed)}</td>
-                        <td class="num">{rate(&t)}</td>
+                        {count_cells(&t)}
                         {split.then(|| view! { <td></td> })}
                     </tr>
                 </tfoot>
@@ -265,10 +274,7 @@ fn users_table(chart: &Chart) -> Option<impl IntoView + use<>> {
                 view! {
                     <tr>
                         <td>{u.user.clone()}</td>
-                        <td class="num">{thousands(c.total)}</td>
-                        <td class="num">{thousands(c.succeeded)}</td>
-                        <td class="num">{thousands(c.failed)}</td>
-                        <td class="num">{rate(&c)}</td>
+                        {count_cells(&c)}
                     </tr>
                 }
             })
@@ -280,10 +286,7 @@ fn users_table(chart: &Chart) -> Option<impl IntoView + use<>> {
                     <thead>
                         <tr>
                             <th scope="col">"User"</th>
-                            <th scope="col" class="num">"Requests"</th>
-                            <th scope="col" class="num">"Succeeded"</th>
-                            <th scope="col" class="num">"Failed"</th>
-                            <th scope="col" class="num">"Failure rate"</th>
+                            {count_headers()}
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -338,6 +341,7 @@ pub fn html(
                     </p>
                 }
             });
+            let slots = slot_counts(chart);
             // The platform's total may count requests that neither
             // succeeded nor failed: drawn grey, and named only then.
             let other = chart
@@ -347,8 +351,8 @@ pub fn html(
             view! {
                 <p id="requests-summary" data-testid="requests-summary">{summary(chart, days)}</p>
                 <div class="requests-wrap">
-                    {peak(chart)}
-                    {svg(chart)}
+                    {peak(chart, &slots)}
+                    {svg(chart, &slots)}
                     {axis(chart)}
                 </div>
                 <p class="requests-legend muted">
