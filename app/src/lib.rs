@@ -13,6 +13,7 @@ pub mod action_log;
 pub mod actions;
 pub mod audit;
 pub mod auth;
+pub mod build_id;
 pub mod components;
 pub mod error;
 #[cfg(feature = "ssr")]
@@ -69,6 +70,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <meta name="request-id" content=request_id />
+                <meta name=build_id::META content=build_id::MARK />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

@@ -8,6 +8,12 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // Another build's page (a replica of another version drew it) would
+    // fail part-way through hydration: it stays as the server drew it,
+    // which works without scripts.
+    if !app::build_id::page_matches() {
+        return;
+    }
     // The code of split-off parts the server drew (a confirmation, an
     // action's outcome) is loaded first, so they hydrate with the page.
     // Lazy routes (pages split into their own wasm files) need the lazy

@@ -15,6 +15,7 @@ pub mod open;
 pub mod ops;
 pub mod panics;
 pub mod serve;
+pub mod site;
 pub mod view_export;
 
 use app::{App, server_fns::status::UpstreamKind, shell, state::AppState};
@@ -208,7 +209,25 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let conf = get_configuration(None)
         .map_err(|e| format!("Leptos settings (LEPTOS_* variables): {e}"))?;
-    let leptos_options = conf.leptos_options;
+    let mut leptos_options = conf.leptos_options;
+    leptos_options.site_root = site::root(
+        std::env::var("LEPTOS_SITE_ROOT").ok(),
+        std::env::current_exe().ok(),
+        &leptos_options.site_root,
+    )
+    .into();
+    site::check(
+        &leptos_options.site_root,
+        &leptos_options.site_pkg_dir,
+        &leptos_options.output_name,
+        app::build_id::id(),
+    )?;
+    tracing::info!(
+        version = app::build_id::VERSION,
+        build = app::build_id::id(),
+        site = %leptos_options.site_root,
+        "everai-console"
+    );
     let addr = leptos_options.site_addr;
     let upstream = config::upstream_from(|k| std::env::var(k).ok())?;
     let max_scale_step = config::max_scale_step_from(|k| std::env::var(k).ok())?;

@@ -55,6 +55,26 @@ fn purge_all_arenas() -> i32 {
 
 #[tokio::main]
 async fn main() {
+    // Everything else is set by environment variables (README,
+    // "Configuration").
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("--version") => {
+            println!(
+                "everai-console {} (build {})",
+                app::build_id::VERSION,
+                app::build_id::id()
+            );
+            return;
+        }
+        Some(other) => {
+            eprintln!(
+                "everai-console: unknown argument {other:?}: the console takes only --version; \
+                 it is configured by environment variables (see the README)"
+            );
+            std::process::exit(2);
+        }
+    }
     #[cfg(not(target_env = "msvc"))]
     spawn_memory_purge();
     if let Err(err) = server::run().await {

@@ -30,7 +30,9 @@ pub async fn healthz() -> Response {
 const READY_WITHIN: Duration = Duration::from_secs(3);
 
 /// `GET /readyz`: 200 when the database and the EverAI API both answer,
-/// else 503; the body says which failed (never an address or a token).
+/// else 503; the body says which failed (never an address or a token), and
+/// which version and build of the console answered (two replicas of
+/// different builds during an upgrade can be told apart).
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let storage = match tokio::time::timeout(READY_WITHIN, state.store.ping()).await {
         Ok(Ok(())) => Ok(()),
@@ -61,6 +63,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     };
     let body = json!({
         "ready": ready,
+        "version": app::build_id::VERSION,
+        "build": app::build_id::id(),
         "storage": word(&storage),
         "upstream": word(&upstream),
     });

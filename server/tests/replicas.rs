@@ -32,6 +32,25 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A site for the replicas: these tests ask for pages and actions, never
+/// for the browser's files, so the site holds only what the console checks
+/// at start (its main wasm, carrying this build's id). The test and the
+/// console are built together, so they share the id.
+fn site() -> String {
+    static SITE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = SITE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("pkg")).unwrap();
+        std::fs::write(
+            dir.path().join("pkg/everai_console.wasm"),
+            format!("\0asm{}", app::build_id::MARK),
+        )
+        .unwrap();
+        dir
+    });
+    dir.path().to_str().unwrap().to_string()
+}
+
 /// One console process.
 struct Console {
     child: Child,
@@ -62,7 +81,7 @@ impl Console {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("LEPTOS_OUTPUT_NAME", "everai_console")
-            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("LEPTOS_SITE_ROOT", site())
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("EVERAI_ENDPOINT", upstream)
             .env("EVERAI_TOKEN", TOKEN)

@@ -1466,6 +1466,9 @@ async fn health_and_readiness_answer_without_sign_in() {
     let (status, body) = send_to(state.clone(), get("/readyz")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains(r#""ready":true"#), "{body}");
+    let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ready["build"], app::build_id::id(), "{body}");
+    assert_eq!(ready["version"], env!("CARGO_PKG_VERSION"), "{body}");
 
     // A platform that cannot be reached, a database that is closed: 503, saying which.
     let broken = state.clone();
