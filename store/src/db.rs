@@ -90,6 +90,12 @@ pub enum StoreError {
     },
     #[error("the console's database migrations failed: {0}")]
     Migrate(String),
+    #[error(
+        "the console's database is newer than this console: a newer console applied its \
+         migration {newest}, and this one knows migrations up to {known}; it does not start, so \
+         as not to misread or undo what the newer one wrote (run the newer version)"
+    )]
+    Newer { newest: i64, known: i64 },
     #[error("the console's database failed: {0}")]
     Query(String),
     #[error("a record in the console's database is not readable: {0}")]
@@ -124,7 +130,16 @@ fn describe(e: &sqlx::Error) -> String {
     }
 }
 
+/// The console's migrations (`migrations/`). Each must keep the previous
+/// release working on the database it leaves (docs/operations.md,
+/// "Upgrades"): during a rolling upgrade the replicas not yet replaced run
+/// on it.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How many migrations this console knows.
+pub fn known_migrations() -> usize {
+    MIGRATOR.migrations.len()
+}
 
 /// The console's database.
 #[derive(Clone)]
@@ -145,7 +160,25 @@ impl Store {
     /// Opens (creating it if need be) the database at `url` and brings its
     /// tables up to date: `sqlite://path` (`sqlite::memory:` for a private
     /// in-memory one) or `postgres://…`.
+    ///
+    /// A database that a newer console has migrated further is refused
+    /// ([`StoreError::Newer`]) and left as it is.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_with(url, &MIGRATOR).await
+    }
+
+    /// [`Store::open`] as a console that knows only the first `known`
+    /// migrations: an earlier release, for the upgrade tests.
+    #[doc(hidden)]
+    pub async fn open_as_release_with(url: &str, known: usize) -> Result<Store, StoreError> {
+        let migrator = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(MIGRATOR.migrations[..known].to_vec()),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        Store::open_with(url, &migrator).await
+    }
+
+    async fn open_with(url: &str, migrator: &sqlx::migrate::Migrator) -> Result<Store, StoreError> {
         DRIVERS.call_once(sqlx::any::install_default_drivers);
 
         let (backend, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -190,10 +223,23 @@ impl Store {
                 .await
                 .map_err(open_err)?;
         }
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        // sqlx compares the applied migrations with the known ones before
+        // it applies any: one it does not know is a newer console's.
+        match migrator.run(&pool).await {
+            Ok(()) => {}
+            Err(sqlx::migrate::MigrateError::VersionMissing(_)) => {
+                let newest: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+                    .fetch_one(&pool)
+                    .await?;
+                let known = migrator.migrations.iter().map(|m| m.version).max();
+                pool.close().await;
+                return Err(StoreError::Newer {
+                    newest,
+                    known: known.unwrap_or(0),
+                });
+            }
+            Err(e) => return Err(StoreError::Migrate(e.to_string())),
+        }
         Ok(Store { pool, backend })
     }
 
