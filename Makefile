@@ -30,7 +30,7 @@ E2E := LEPTOS_SITE_ADDR=$(E2E_SITE_ADDR) LEPTOS_RELOAD_PORT=3301 \
 	CONSOLE_LIST_CACHE_MS=0 CONSOLE_BREAKER_PAUSE_SECS=5 CONSOLE_ACTIONS_PER_MINUTE=600 \
 	CONSOLE_DATABASE_URL=sqlite://$$(mktemp -d)/audit.sqlite3 cargo leptos end-to-end --split
 
-.PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release load bench
+.PHONY: help setup setup-test run run-release watch test lint fmt test-rust test-compat e2e e2e-release dist test-proxy load bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -50,7 +50,7 @@ run-release: setup ## the same, optimised (slower to build), static files precom
 watch: setup ## serve and rebuild on every change
 	cargo leptos watch --split
 
-test: setup-test lint test-rust test-compat e2e ## formatting, clippy, Rust tests, reference-client test, Playwright
+test: setup-test lint test-rust test-compat e2e test-proxy ## formatting, clippy, Rust tests, reference-client test, Playwright, the archive behind nginx
 
 lint: ## rustfmt and clippy with -D warnings, for both the server and the browser build
 	cargo fmt --all -- --check
@@ -80,6 +80,14 @@ e2e-release: setup-test ## Playwright against the release build (what CI also ru
 	@rm -f end2end/test-results/.last-run.json
 	E2E_CONSOLE_BIN=target/release/everai-console $(E2E) --release --precompress
 	@scripts/e2e-ran.sh
+
+dist: setup ## the release console as one archive that runs without Rust, Node or sources: target/dist/
+	cargo leptos build --release --precompress --split
+	scripts/dist.sh
+
+test-proxy: setup-test dist ## the archive's two replicas behind Debian's nginx (HTTPS, basic auth), in Chromium
+	cargo build -p everai-sim --locked
+	scripts/with-postgres.sh scripts/proxy-test.sh
 
 load: ## 200 connections for 60 s on a worker page of the release build (wrk); report in target/load/
 	scripts/load.sh

@@ -5,7 +5,8 @@
 #   scripts/setup.sh          build tools: wasm target, cargo-leptos, wasm-bindgen, npm packages
 #   scripts/setup.sh --test   the same, plus Debian's Chromium for the Playwright suite,
 #                             Debian's PostgreSQL for the storage tests and the platform's
-#                             Python client (everai) for the compatibility test
+#                             Python client (everai) for the compatibility test, and
+#                             Debian's nginx and openssl for the reverse-proxy test
 #   scripts/setup.sh --load   the build tools, plus Debian's wrk for scripts/load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,16 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium
+fi
+
+if [ "${1:-}" = "--test" ] && ! { [ -x /usr/sbin/nginx ] && command -v openssl; } >/dev/null; then
+  say "installing Debian's nginx and openssl for the reverse-proxy test"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends nginx openssl
+  # The package starts nginx on port 80; the test starts its own.
+  $sudo service nginx stop >/dev/null 2>&1 || true
 fi
 
 if [ "${1:-}" = "--load" ] && ! { command -v wrk && command -v curl; } >/dev/null; then
