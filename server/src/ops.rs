@@ -255,8 +255,15 @@ pub async fn headers(mut request: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     let is_static = path.starts_with("/pkg/") || path == "/favicon.svg";
-    if !is_static && !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            // The build's files keep their names from one build to the
+            // next: a browser asks again each time (a 304 when unchanged),
+            // so after an upgrade it never runs the old build's scripts
+            // against the new build's pages for a day of heuristic caching.
+            HeaderValue::from_static(if is_static { "no-cache" } else { "no-store" }),
+        );
     }
     response
 }

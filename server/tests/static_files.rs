@@ -85,8 +85,13 @@ async fn files_keep_their_200_while_error_pages_render_beside_them() {
             Ask::BadInput => {
                 parts.status == StatusCode::BAD_REQUEST && html.contains("a space at position 4")
             }
+            // Asked again by the browser on every use: the names stay the
+            // same from one build to the next.
             Ask::Script => {
-                parts.status == StatusCode::OK && encoding.is_none() && body == SCRIPT.as_bytes()
+                parts.status == StatusCode::OK
+                    && encoding.is_none()
+                    && body == SCRIPT.as_bytes()
+                    && parts.headers[header::CACHE_CONTROL] == "no-cache"
             }
             Ask::ScriptBr => {
                 parts.status == StatusCode::OK
@@ -149,4 +154,47 @@ fn a_request_does_not_inherit_an_owner_left_on_the_thread() {
     assert_eq!(seen(false), "owned");
     // …and gone with it.
     assert_eq!(seen(true), "own");
+}
+
+/// The build's files are asked for again on every use (`no-cache`), so an
+/// unchanged one costs a 304 and no body.
+#[tokio::test]
+async fn an_unchanged_file_asked_again_is_a_304_without_a_body() {
+    let root = site_root();
+    let mut state = support::app_state(everai_api::Gateway::new(
+        everai_api::Client::new(
+            url::Url::parse("http://127.0.0.1:9").unwrap(),
+            secrecy::SecretString::from("unused"),
+            Default::default(),
+        )
+        .unwrap(),
+        Default::default(),
+    ))
+    .await;
+    state.leptos_options = leptos::prelude::LeptosOptions::builder()
+        .output_name("everai_console")
+        .site_root(root.to_string_lossy().to_string())
+        .build();
+    let router = server::router(state);
+    let first = router
+        .clone()
+        .oneshot(Request::get("/pkg/chunk.js").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()[header::CACHE_CONTROL], "no-cache");
+    let modified = first.headers()[header::LAST_MODIFIED].clone();
+    let again = router
+        .oneshot(
+            Request::get("/pkg/chunk.js")
+                .header(header::IF_MODIFIED_SINCE, modified)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let body = again.into_body().collect().await.unwrap().to_bytes();
+    assert!(body.is_empty());
+    std::fs::remove_dir_all(&root).unwrap();
 }
