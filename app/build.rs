@@ -1,6 +1,9 @@
 //! Works out the console's build id (`CONSOLE_BUILD_ID`): one id shared by
 //! the server binary and the browser code built from the same sources with
-//! the same profile, and different when either differs.
+//! the same profile, and different when the profile or those sources differ.
+//! It names what a page and its scripts must agree on; the server's own
+//! code (`server/`) is not in it, so a release that changes only that keeps
+//! the id (its version tells it apart).
 //!
 //! The `app` crate is compiled twice, into the server (feature `ssr`) and
 //! into the browser's wasm (`hydrate`); this script runs for each and must
@@ -21,8 +24,9 @@ use std::{
 };
 
 /// Files and folders, relative to the workspace, whose contents make the
-/// build: the crates the browser code is built from and the workspace's
-/// manifest and lock file.
+/// build: the crates the browser code is built from (and the migrations of
+/// the store it shares with the server) and the workspace's manifest and
+/// lock file.
 const INPUTS: &[&str] = &[
     "Cargo.toml",
     "Cargo.lock",
@@ -35,6 +39,7 @@ const INPUTS: &[&str] = &[
     "everai-api/src",
     "store/Cargo.toml",
     "store/src",
+    "store/migrations",
 ];
 
 fn main() {

@@ -30,7 +30,9 @@ chmod 755 "$work"
 pids=()
 stop() {
   local status=$?
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  for pidfile in "$work"/nginx*.pid; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ "$status" -ne 0 ]; then
@@ -40,17 +42,26 @@ stop() {
 }
 trap stop EXIT
 
-# Free loopback ports, each distinct.
+# Free loopback ports, each distinct, below Linux's ephemeral range (where
+# the kernel picks ports for outgoing connections). Set in this shell, not
+# a subshell, so that each knows the ones taken before it.
 taken=" "
-free_port() {
+free_port() { # variable
   local p
-  for p in $(shuf -i 20000-40000 -n 200); do
+  for p in $(shuf -i 20000-32000 -n 200); do
     case "$taken" in *" $p "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then taken="$taken$p "; echo "$p"; return; fi
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      taken="$taken$p "
+      printf -v "$1" '%s' "$p"
+      return
+    fi
   done
   fail "no free port"
 }
-a=$(free_port); b=$(free_port); sim=$(free_port); https=$(free_port); http=$(free_port)
+for name in a b sim https http; do free_port "$name"; done
+# A third replica, with token sign-in, behind a second nginx: its session
+# cookie is Secure through nginx.
+for name in c https2 http2; do free_port "$name"; done
 
 # --- the archive, on its own --------------------------------------------
 tar -xzf "$archive" -C "$work"
@@ -63,7 +74,10 @@ build=${version##*build }; build=${build%)}
 # A copy whose site is another build's is refused at start, naming both.
 cp -r "$dist" "$work/mixed"
 sed -i "s/everai-console-build:$build/everai-console-build:0000000000000000/" "$work/mixed/site/pkg/everai_console.wasm"
-if refused=$(cd "$work" && env -i PATH=/usr/bin:/bin LEPTOS_SITE_ADDR="127.0.0.1:$a" \
+grep -aq "everai-console-build:0000000000000000" "$work/mixed/site/pkg/everai_console.wasm" \
+  || fail "the archive's wasm does not carry its build id $build"
+# It must stop at once; one that serves instead is stopped after 30 s.
+if refused=$(cd "$work" && timeout 30 env -i PATH=/usr/bin:/bin LEPTOS_SITE_ADDR="127.0.0.1:$a" \
     CONSOLE_DATABASE_URL="sqlite://$work/mixed.sqlite3" "$work/mixed/everai-console" 2>&1); then
   fail "a console started with another build's site"
 fi
@@ -93,6 +107,15 @@ replica() { # name port
 }
 replica replica-a "$a"
 replica replica-b "$b"
+# Token sign-in: each person's own EverAI token (the simulator's, here), a
+# session cookie, and a SQLite file of its own.
+(mkdir -p "$work/replica-c" && cd "$work/replica-c" && exec env -i PATH=/usr/bin:/bin \
+  LEPTOS_SITE_ADDR="127.0.0.1:$c" \
+  EVERAI_ENDPOINT="http://127.0.0.1:$sim" EVERAI_TOKEN=proxy-sim \
+  CONSOLE_AUTH=token CONSOLE_TRUSTED_PROXIES=127.0.0.1 CONSOLE_ALLOWED_HOSTS=localhost \
+  CONSOLE_DATABASE_URL="sqlite://$work/replica-c/console.sqlite3" RUST_LOG=warn \
+  "$dist/everai-console") >"$work/replica-c.log" 2>&1 &
+pids+=($!)
 
 # --- nginx in front -------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
@@ -102,36 +125,46 @@ for user in ana bo vic; do
 done >"$work/htpasswd"
 chmod 644 "$work/htpasswd"
 
-sed -e "s|127.0.0.1:3000|127.0.0.1:$a|" -e "s|127.0.0.1:3001|127.0.0.1:$b|" \
-  -e "s|listen 443 ssl|listen 127.0.0.1:$https ssl|" -e "s|listen 80;|listen 127.0.0.1:$http;|" \
-  -e "s|console.example.com;|localhost;|" \
-  -e "s|/etc/ssl/certs/console.example.com.pem|$work/tls.pem|" \
-  -e "s|/etc/ssl/private/console.example.com.key|$work/tls.key|" \
-  -e "s|/etc/nginx/everai-console.htpasswd|$work/htpasswd|" \
-  -e "s|include snippets/everai-console-proxy.conf|include $root/deploy/nginx/everai-console-proxy.conf|" \
-  deploy/nginx/everai-console.conf >"$work/site.conf"
-if grep -vE '^\s*#' "$work/site.conf" | grep -nE '300[01]|example\.com|/etc/|listen (80|443)|include snippets'; then
-  fail "deploy/nginx/everai-console.conf changed: the lines above were not fitted to this machine"
-fi
-mkdir -p "$work/tmp"
-cat >"$work/nginx.conf" <<CONF
+# deploy/nginx/everai-console.conf fitted to this machine: name, replicas,
+# ports, certificate, password file, the proxying's path; then anything
+# extra (sed expressions) for the second nginx.
+site() { # name replica-1 replica-2 https-port http-port [sed expressions...]
+  local name=$1 r1=$2 r2=$3 tls=$4 plain=$5
+  shift 5
+  sed -e "s|127.0.0.1:3000|127.0.0.1:$r1|" -e "s|127.0.0.1:3001|127.0.0.1:$r2|" \
+    -e "s|listen 443 ssl|listen 127.0.0.1:$tls ssl|" -e "s|listen 80;|listen 127.0.0.1:$plain;|" \
+    -e "s|console.example.com;|localhost;|" \
+    -e "s|/etc/ssl/certs/console.example.com.pem|$work/tls.pem|" \
+    -e "s|/etc/ssl/private/console.example.com.key|$work/tls.key|" \
+    -e "s|/etc/nginx/everai-console.htpasswd|$work/htpasswd|" \
+    -e "s|include snippets/everai-console-proxy.conf|include $root/deploy/nginx/everai-console-proxy.conf|" \
+    "$@" deploy/nginx/everai-console.conf >"$work/$name-site.conf"
+  if grep -vE '^\s*#' "$work/$name-site.conf" | grep -nE '300[01]|example\.com|/etc/|listen (80|443)|include snippets'; then
+    fail "deploy/nginx/everai-console.conf changed: the lines above were not fitted to this machine"
+  fi
+  mkdir -p "$work/$name-tmp"
+  cat >"$work/$name.conf" <<CONF
 worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
+pid $work/$name.pid;
+error_log $work/$name-error.log warn;
 events { worker_connections 256; }
 http {
     log_format upstream '\$remote_user "\$request" \$status \$upstream_addr';
-    access_log $work/access.log upstream;
-    client_body_temp_path $work/tmp/body;
-    proxy_temp_path $work/tmp/proxy;
-    fastcgi_temp_path $work/tmp/fastcgi;
-    uwsgi_temp_path $work/tmp/uwsgi;
-    scgi_temp_path $work/tmp/scgi;
-    include $work/site.conf;
+    access_log $work/$name-access.log upstream;
+    client_body_temp_path $work/$name-tmp/body;
+    proxy_temp_path $work/$name-tmp/proxy;
+    fastcgi_temp_path $work/$name-tmp/fastcgi;
+    uwsgi_temp_path $work/$name-tmp/uwsgi;
+    scgi_temp_path $work/$name-tmp/scgi;
+    include $work/$name-site.conf;
 }
 CONF
-"$nginx" -t -q -p "$work" -e "$work/nginx-error.log" -c "$work/nginx.conf"
-"$nginx" -p "$work" -e "$work/nginx-error.log" -c "$work/nginx.conf"
+  "$nginx" -t -q -p "$work" -e "$work/$name-error.log" -c "$work/$name.conf"
+  "$nginx" -p "$work" -e "$work/$name-error.log" -c "$work/$name.conf"
+}
+site nginx "$a" "$b" "$https" "$http"
+# The token replica signs people in itself: nginx's sign-in is off.
+site nginx-token "$c" "$c" "$https2" "$http2" -e 's|auth_basic "EverAI Worker Console";|auth_basic off;|'
 
 # Each replica and nginx answer (or the test fails with their logs).
 answers() { # port path
@@ -140,19 +173,22 @@ answers() { # port path
   [[ $reply == *" 200 "* ]]
 }
 deadline=$((SECONDS + 60))
-for port in "$a" "$b"; do
+for port in "$a" "$b" "$c"; do
   until answers "$port" /readyz; do
     [ $SECONDS -lt $deadline ] || fail "the replica on $port is not ready within 60 s"
     sleep 0.2
   done
 done
-until (exec 3<>"/dev/tcp/127.0.0.1/$https") 2>/dev/null; do
-  [ $SECONDS -lt $deadline ] || fail "nginx does not listen within 60 s"
-  sleep 0.2
+for port in "$https" "$https2"; do
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || fail "nginx does not listen on $port within 60 s"
+    sleep 0.2
+  done
 done
 
 cd end2end
 PROXY_URL="https://localhost:$https" PROXY_HTTP_URL="http://localhost:$http" \
-PROXY_ACCESS_LOG="$work/access.log" PROXY_REPLICAS="127.0.0.1:$a,127.0.0.1:$b" \
+PROXY_TOKEN_URL="https://localhost:$https2" PROXY_TOKEN="proxy-sim" \
+PROXY_ACCESS_LOG="$work/nginx-access.log" PROXY_REPLICAS="127.0.0.1:$a,127.0.0.1:$b" \
 PROXY_SIM_URL="http://127.0.0.1:$sim" PROXY_BUILD="$build" \
   npx playwright test -c proxy.config.ts

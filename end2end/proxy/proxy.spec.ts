@@ -14,11 +14,8 @@ const replicas = env('PROXY_REPLICAS').split(',');
 const as = (user: string) => ({ username: user, password: `${user}-password`, send: 'always' as const });
 const workersPage = (app: string) => `/namespaces/default/apps/${app}/workers`;
 
-/** The replicas nginx sent `path` to, from its access log. */
-function answeredBy(path: string): Set<string> {
-  const lines = readFileSync(env('PROXY_ACCESS_LOG'), 'utf8').split('\n');
-  return new Set(lines.filter((l) => l.includes(` ${path} `)).map((l) => l.trim().split(' ').at(-1) ?? ''));
-}
+/** nginx's access log so far, a line a request: user, request, status, replica. */
+const accessLog = () => readFileSync(env('PROXY_ACCESS_LOG'), 'utf8').split('\n').filter((l) => l !== '');
 
 function scaleUpForm(app: string, key: string) {
   return {
@@ -51,6 +48,7 @@ test('a person signed in by nginx scales once and sees the outcome, whichever re
   // Nothing else is asked of nginx now, so its round robin sends two loads
   // of the outcome's address to the two replicas: both tell it.
   const ana = await playwright.request.newContext({ baseURL: base, ignoreHTTPSErrors: true, httpCredentials: as('ana') });
+  const before = accessLog().length;
   for (let i = 0; i < 2; i++) {
     const res = await ana.get(path);
     expect(res.status()).toBe(200);
@@ -58,7 +56,10 @@ test('a person signed in by nginx scales once and sees the outcome, whichever re
     expect(html).toContain('Added 1 worker to default/llm-chat: ');
     expect(html).toContain(id);
   }
-  expect([...answeredBy(path)].sort()).toEqual([...replicas].sort());
+  // nginx writes a request's line once it has sent the answer: wait for both.
+  const loads = () => accessLog().slice(before).filter((l) => l.startsWith(`ana "GET ${path} `));
+  await expect.poll(() => loads().length).toBe(2);
+  expect(loads().map((l) => l.split(' ').at(-1)).sort()).toEqual([...replicas].sort());
   // The audit log has it under ana's name, with the new worker.
   const audit = await (await ana.get('/audit?app=default%2Fllm-chat&actor=ana')).text();
   expect(audit).toContain(id);
@@ -105,15 +106,25 @@ test('a refusal for too many actions keeps its Retry-After through nginx', async
   await bo.dispose();
 });
 
-test('health and readiness answer without sign-in and name the build', async ({ playwright }) => {
-  const lb = await playwright.request.newContext({ baseURL: base, ignoreHTTPSErrors: true });
-  expect((await lb.get('/healthz')).status()).toBe(200);
-  const ready = await lb.get('/readyz');
-  expect(ready.status()).toBe(200);
-  expect(await ready.json()).toMatchObject({ ready: true, build: env('PROXY_BUILD') });
+test('health and readiness answer on each replica without sign-in, name the build, and sit behind nginx\'s sign-in', async ({ playwright }) => {
+  const anyone = await playwright.request.newContext({ ignoreHTTPSErrors: true });
+  for (const replica of replicas) {
+    // The replicas answer only the host names people use (CONSOLE_ALLOWED_HOSTS).
+    const headers = { Host: 'localhost' };
+    expect((await anyone.get(`http://${replica}/healthz`, { headers })).status()).toBe(200);
+    const ready = await anyone.get(`http://${replica}/readyz`, { headers });
+    expect(ready.status()).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, build: env('PROXY_BUILD') });
+  }
+  // Through nginx, only after its sign-in: a user name it did not check
+  // never reaches a replica.
+  for (const path of ['/healthz', '/readyz']) {
+    const res = await anyone.get(`${base}${path}`, { headers: { Authorization: 'Basic YW5hOndyb25n', 'X-Forwarded-User': 'ana' } });
+    expect(res.status()).toBe(401);
+  }
   // Plain HTTP is sent to HTTPS.
-  const plain = await lb.get(`${env('PROXY_HTTP_URL')}/`, { maxRedirects: 0 });
+  const plain = await anyone.get(`${env('PROXY_HTTP_URL')}/`, { maxRedirects: 0 });
   expect(plain.status()).toBe(301);
   expect(plain.headers()['location']).toMatch(/^https:\/\/localhost\//);
-  await lb.dispose();
+  await anyone.dispose();
 });

@@ -36,19 +36,21 @@ fn free_port() -> u16 {
 /// for the browser's files, so the site holds only what the console checks
 /// at start (its main wasm, carrying this build's id). The test and the
 /// console are built together, so they share the id.
+/// It is written once per run, in the target directory's own temporary
+/// folder (which cargo keeps for integration tests).
 fn site() -> String {
-    static SITE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    static SITE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     let dir = SITE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("pkg")).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("replica-site");
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
         std::fs::write(
-            dir.path().join("pkg/everai_console.wasm"),
+            dir.join("pkg/everai_console.wasm"),
             format!("\0asm{}", app::build_id::MARK),
         )
         .unwrap();
         dir
     });
-    dir.path().to_str().unwrap().to_string()
+    dir.to_str().unwrap().to_string()
 }
 
 /// One console process.

@@ -227,18 +227,29 @@ impl Store {
         // it applies any: one it does not know is a newer console's.
         match migrator.run(&pool).await {
             Ok(()) => {}
-            Err(sqlx::migrate::MigrateError::VersionMissing(_)) => {
-                let newest: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-                    .fetch_one(&pool)
-                    .await?;
-                let known = migrator.migrations.iter().map(|m| m.version).max();
+            Err(sqlx::migrate::MigrateError::VersionMissing(missing)) => {
+                let newest: Result<i64, _> =
+                    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+                        .fetch_one(&pool)
+                        .await;
                 pool.close().await;
-                return Err(StoreError::Newer {
-                    newest,
-                    known: known.unwrap_or(0),
+                let known = migrator.migrations.iter().map(|m| m.version).max();
+                let known = known.unwrap_or(0);
+                // One this console skips between the ones it knows was
+                // removed or renumbered, not added by a newer console.
+                return Err(match newest {
+                    Ok(newest) if missing > known => StoreError::Newer { newest, known },
+                    Ok(_) => StoreError::Migrate(format!(
+                        "the database has migration {missing}, which this console does not have \
+                         though it knows later ones: a migration was removed or renumbered"
+                    )),
+                    Err(e) => StoreError::from(e),
                 });
             }
-            Err(e) => return Err(StoreError::Migrate(e.to_string())),
+            Err(e) => {
+                pool.close().await;
+                return Err(StoreError::Migrate(e.to_string()));
+            }
         }
         Ok(Store { pool, backend })
     }

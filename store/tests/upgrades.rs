@@ -54,6 +54,19 @@ async fn databases() -> Vec<String> {
     urls
 }
 
+/// Deletes a SQLite database's files once a test is done with it (the
+/// PostgreSQL server goes with its temporary folder).
+fn forget(url: &str) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .and_then(|rest| rest.split('?').next())
+    {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+}
+
 async fn pool(url: &str) -> AnyPool {
     sqlx::any::install_default_drivers();
     AnyPoolOptions::new()
@@ -176,6 +189,7 @@ async fn the_previous_release_keeps_working_on_the_database_this_one_migrated() 
         assert!(store.session("hash").await.unwrap().is_some(), "{url}");
         db.close().await;
         store.close().await;
+        forget(&url);
     }
 }
 
@@ -215,5 +229,6 @@ async fn a_console_refuses_a_database_a_newer_console_migrated() {
             .expect("this release opens it again");
         assert!(store.by_key("key-1").await.unwrap().is_some(), "{url}");
         store.close().await;
+        forget(&url);
     }
 }
