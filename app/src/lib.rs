@@ -89,13 +89,19 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/everai_console.css" />
-        <Title formatter=|page: String| {
-            if page.is_empty() {
-                "EverAI Worker Console".to_string()
-            } else {
-                format!("{page} · EverAI Worker Console")
+        // A text of its own under every page's: a lazy page's title joins
+        // only once its code has loaded, after this one hydrates, and with
+        // no text at all the tab would go blank until then.
+        <Title
+            text=""
+            formatter=|page: String| {
+                if page.is_empty() {
+                    "EverAI Worker Console".to_string()
+                } else {
+                    format!("{page} · EverAI Worker Console")
+                }
             }
-        } />
+        />
         <Router>
             <components::header::Header />
             <main class="main">
