@@ -113,7 +113,9 @@ test('scale down by count: the form, a confirmation naming the workers it picked
   const confirm = page.getByRole('region', { name: `Remove 2 workers from ${namespace}/${app}?` });
   const picked = confirm.getByRole('list', { name: 'Workers to remove' }).getByRole('listitem');
   await expect(picked).toHaveCount(2);
-  const ids = (await picked.allInnerTexts()).map((t) => t.trim().split(/\s/)[0]);
+  // The id's own element: an item's whole text runs its parts together
+  // until the style sheet has loaded (inline elements, no spaces).
+  const ids = (await picked.locator('span.mono').allInnerTexts()).map((t) => t.trim());
   expect(new Set(ids).size).toBe(2);
   await confirm.getByRole('button', { name: 'Remove 2 workers' }).click();
 
