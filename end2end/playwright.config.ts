@@ -6,7 +6,7 @@ const addr = process.env.LEPTOS_SITE_ADDR ?? '127.0.0.1:3300';
 export const baseURL = `http://${addr}`;
 
 // Debian's Chromium: Playwright's own browser download is not reachable here.
-const chromium = {
+export const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: [
     '--headless',

@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromium } from './playwright.config';
 
 // The release archive behind nginx (`make test-proxy`, scripts/proxy-test.sh):
 // that script unpacks it, starts two replicas, nginx and a simulator, and
@@ -20,10 +21,7 @@ export default defineConfig({
     // nginx's certificate is made for the run and signed by nobody.
     ignoreHTTPSErrors: true,
     browserName: 'chromium',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
-    },
+    launchOptions: chromium,
     trace: 'retain-on-failure',
   },
 });

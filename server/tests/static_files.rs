@@ -22,6 +22,26 @@ fn site_root() -> std::path::PathBuf {
     dir
 }
 
+/// The console's router serving the site in `root`, with a platform that
+/// cannot be reached (these tests never need it).
+async fn router_over(root: &std::path::Path) -> axum::Router {
+    let mut state = support::app_state(everai_api::Gateway::new(
+        everai_api::Client::new(
+            url::Url::parse("http://127.0.0.1:9").unwrap(),
+            secrecy::SecretString::from("unused"),
+            Default::default(),
+        )
+        .unwrap(),
+        Default::default(),
+    ))
+    .await;
+    state.leptos_options = leptos::prelude::LeptosOptions::builder()
+        .output_name("everai_console")
+        .site_root(root.to_string_lossy().to_string())
+        .build();
+    server::router(state)
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Ask {
     /// A page whose input is refused: 400 and a banner.
@@ -37,21 +57,7 @@ enum Ask {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_keep_their_200_while_error_pages_render_beside_them() {
     let root = site_root();
-    let mut state = support::app_state(everai_api::Gateway::new(
-        everai_api::Client::new(
-            url::Url::parse("http://127.0.0.1:9").unwrap(),
-            secrecy::SecretString::from("unused"),
-            Default::default(),
-        )
-        .unwrap(),
-        Default::default(),
-    ))
-    .await;
-    state.leptos_options = leptos::prelude::LeptosOptions::builder()
-        .output_name("everai_console")
-        .site_root(root.to_string_lossy().to_string())
-        .build();
-    let router = server::router(state);
+    let router = router_over(&root).await;
     let asks = [Ask::BadInput, Ask::Script, Ask::ScriptBr, Ask::Nothing];
     let tasks: Vec<_> = (0..400)
         .map(|i| {
@@ -161,21 +167,7 @@ fn a_request_does_not_inherit_an_owner_left_on_the_thread() {
 #[tokio::test]
 async fn an_unchanged_file_asked_again_is_a_304_without_a_body() {
     let root = site_root();
-    let mut state = support::app_state(everai_api::Gateway::new(
-        everai_api::Client::new(
-            url::Url::parse("http://127.0.0.1:9").unwrap(),
-            secrecy::SecretString::from("unused"),
-            Default::default(),
-        )
-        .unwrap(),
-        Default::default(),
-    ))
-    .await;
-    state.leptos_options = leptos::prelude::LeptosOptions::builder()
-        .output_name("everai_console")
-        .site_root(root.to_string_lossy().to_string())
-        .build();
-    let router = server::router(state);
+    let router = router_over(&root).await;
     let first = router
         .clone()
         .oneshot(Request::get("/pkg/chunk.js").body(Body::empty()).unwrap())

@@ -107,6 +107,15 @@ async fn previous_release_scales_up(db: &AnyPool, id: &str) {
     assert_eq!(done.rows_affected(), 1);
 }
 
+/// Every audit record, as this release reads them (the tests write a few).
+async fn all_records(store: &Store) -> Vec<console_store::Entry> {
+    let filter = Filter {
+        limit: 10,
+        ..Filter::default()
+    };
+    store.list(&filter).await.unwrap()
+}
+
 fn attempt() -> Attempt {
     Attempt {
         started_ms: 3_000,
@@ -134,13 +143,7 @@ async fn the_previous_release_keeps_working_on_the_database_this_one_migrated() 
 
         // This release takes it over: the record is read as it was written.
         let store = Store::open(&url).await.expect("this release migrates it");
-        let entries = store
-            .list(&Filter {
-                limit: 10,
-                ..Filter::default()
-            })
-            .await
-            .unwrap();
+        let entries = all_records(&store).await;
         assert_eq!(entries.len(), 1, "{url}");
         let old = &entries[0];
         assert_eq!(
@@ -178,13 +181,7 @@ async fn the_previous_release_keeps_working_on_the_database_this_one_migrated() 
         );
         let outcomes: Vec<String> = rows.iter().map(|r| r.get::<String, _>("outcome")).collect();
         assert_eq!(outcomes, ["done", "done", "pending"]);
-        let entries = store
-            .list(&Filter {
-                limit: 10,
-                ..Filter::default()
-            })
-            .await
-            .unwrap();
+        let entries = all_records(&store).await;
         assert_eq!(entries.len(), 3, "{url}");
         assert!(store.session("hash").await.unwrap().is_some(), "{url}");
         db.close().await;

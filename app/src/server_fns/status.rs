@@ -43,7 +43,7 @@ pub async fn get_console_status() -> Result<ConsoleStatus, ConsoleError> {
         .map(|who| who.actor);
     Ok(ConsoleStatus {
         signed_in_as,
-        version: env!("CARGO_PKG_VERSION").to_string(),
+        version: crate::build_id::VERSION.to_string(),
         upstream: state.upstream,
         uptime_secs: state.started_at.elapsed().as_secs(),
     })
